@@ -1,0 +1,109 @@
+//! The optional TOML config (`<config dir>/keyctl/config.toml` or `KEYCTL_CONFIG`) and the
+//! default store path.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::PathBuf;
+
+use keyctl::{Duration, Error, Result};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Org id or name used when `--org` and `KEYCTL_ORG` are not given.
+    pub default_org: Option<String>,
+    /// `table`, `json` or `csv`.
+    pub output: Option<String>,
+    /// Lifetime of new keys created without `--ttl` or `--expires-at`.
+    pub default_ttl: Option<String>,
+    /// Longest lifetime `key create` accepts.
+    pub max_ttl: Option<String>,
+}
+
+fn base_dirs() -> Result<directories::BaseDirs> {
+    directories::BaseDirs::new()
+        .ok_or_else(|| Error::Usage("cannot find your home directory; pass --store PATH".into()))
+}
+
+pub fn default_store_path() -> Result<PathBuf> {
+    Ok(base_dirs()?.data_dir().join("keyctl").join("keyctl.db"))
+}
+
+fn config_path() -> Result<PathBuf> {
+    match std::env::var_os("KEYCTL_CONFIG").filter(|v| !v.is_empty()) {
+        Some(p) => Ok(PathBuf::from(p)),
+        None => Ok(base_dirs()?.config_dir().join("keyctl").join("config.toml")),
+    }
+}
+
+fn parse_duration(field: &str, value: &Option<String>) -> Result<Option<Duration>> {
+    value
+        .as_deref()
+        .map(|v| {
+            v.parse::<Duration>()
+                .map_err(|e| Error::invalid(format!("config: {field}: {e}")))
+        })
+        .transpose()
+}
+
+impl Config {
+    pub fn load() -> Result<Config> {
+        let path = config_path()?;
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+        };
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.message())))?;
+        parse_duration("default_ttl", &config.default_ttl)?;
+        parse_duration("max_ttl", &config.max_ttl)?;
+        Ok(config)
+    }
+
+    pub fn default_ttl(&self) -> Option<Duration> {
+        parse_duration("default_ttl", &self.default_ttl)
+            .ok()
+            .flatten()
+    }
+
+    pub fn max_ttl(&self) -> Option<Duration> {
+        parse_duration("max_ttl", &self.max_ttl).ok().flatten()
+    }
+
+    /// Sets one top-level string value in the config file, keeping everything else.
+    pub fn set(key: &str, value: &str) -> Result<PathBuf> {
+        let path = config_path()?;
+        let mut table: toml::Table = match fs::read_to_string(&path) {
+            Ok(t) => toml::from_str(&t)
+                .map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.message())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+        };
+        table.insert(key.to_owned(), toml::Value::String(value.to_owned()));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.exists() {
+                fs::create_dir_all(dir)
+                    .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+                let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+            }
+        }
+        let tmp = path.with_extension("toml.tmp");
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+        file.write_all(table.to_string().as_bytes())
+            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+        file.sync_all()
+            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+        fs::rename(&tmp, &path)
+            .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))?;
+        Ok(path)
+    }
+}

@@ -1,0 +1,511 @@
+//! `keyctl key ...`: issue, list, update, revoke, rotate, prune and verify API keys.
+
+use std::io::{BufRead, Read, Write};
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand};
+use keyctl::{
+    Duration, Error, Expiry, KeyCreate, KeyFilter, KeyInfo, KeyStatus, KeyUpdate, NewKey,
+    Permission, Result, Scope, VerifyOutcome, VerifyRequest,
+};
+use serde_json::json;
+
+use super::{output, Ctx, OutputFormat};
+
+fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, Error> {
+    keyctl::domain::parse_time(s)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFilter {
+    Active,
+    Expired,
+    Revoked,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpiryArgs {
+    /// Lifetime, e.g. 15m, 24h, 30d
+    #[arg(long, value_name = "DURATION", conflicts_with = "expires_at")]
+    pub ttl: Option<Duration>,
+    /// Absolute expiry (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl ExpiryArgs {
+    fn expiry(&self) -> Option<Expiry> {
+        match (self.ttl, self.expires_at) {
+            (Some(d), _) => Some(Expiry::After(d)),
+            (None, Some(t)) => Some(Expiry::At(t)),
+            (None, None) => None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Issue a key; the secret is printed once, on stdout, and never again
+    #[command(
+        after_help = "Examples:\n  keyctl key create --project billing-api\n  KEY=$(keyctl key create ci-deploy --project ci --ttl 15m -q)\n  keyctl key create --permission restricted --scope models:read --scope files:write\n  keyctl key create --project load-test --count 100 -o json > keys.jsonl"
+    )]
+    Create {
+        /// A name for the key (names need not be unique)
+        name: Option<String>,
+        /// Project id or name [default: the org's default project]
+        #[arg(long)]
+        project: Option<String>,
+        /// Owner: a member's email or id [default: you]
+        #[arg(long, value_name = "EMAIL")]
+        owner: Option<String>,
+        /// Owner: a service account's name or id (key gets the sk-svcacct- prefix)
+        #[arg(long, value_name = "SA")]
+        service_account: Option<String>,
+        /// all, restricted or readonly [default: all, or restricted with --scope]
+        #[arg(long, value_name = "PERM")]
+        permission: Option<Permission>,
+        /// RESOURCE:LEVEL for restricted keys (repeatable), e.g. models:read, *:none
+        #[arg(long = "scope", value_name = "RES:LEVEL")]
+        scopes: Vec<Scope>,
+        #[command(flatten)]
+        expiry: ExpiryArgs,
+        /// Issue N keys in one transaction (all or none)
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+        count: u32,
+    },
+    /// List keys (redacted), in the org or one project
+    #[command(
+        after_help = "Examples:\n  keyctl key list --project billing-api\n  keyctl key list --status all -o json"
+    )]
+    List {
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long, value_enum, default_value_t = StatusFilter::Active)]
+        status: StatusFilter,
+    },
+    /// Show one key (redacted)
+    Show { key: String },
+    /// Change a key's name, permission, scopes or expiry
+    #[command(
+        after_help = "Examples:\n  keyctl key update key_123 --permission readonly\n  keyctl key update ci-deploy --scope models:read --ttl 1h"
+    )]
+    Update {
+        key: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_name = "PERM")]
+        permission: Option<Permission>,
+        /// Replaces the key's scopes (repeatable)
+        #[arg(long = "scope", value_name = "RES:LEVEL")]
+        scopes: Vec<Scope>,
+        #[command(flatten)]
+        expiry: ExpiryArgs,
+    },
+    /// Revoke a key at once
+    Revoke {
+        key: String,
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Issue a successor with the same settings; the old key works for --grace, then stops
+    #[command(
+        after_help = "Examples:\n  keyctl key rotate key_123 --grace 24h -o json | jq -r .key | vault kv put secret/api key=-"
+    )]
+    Rotate {
+        key: String,
+        /// How long the old key keeps working
+        #[arg(long, default_value = "0s", value_name = "DURATION")]
+        grace: Duration,
+    },
+    /// Delete revoked and expired keys whose end is older than --older-than
+    Prune {
+        #[arg(long, default_value = "0s", value_name = "DURATION")]
+        older_than: Duration,
+    },
+    /// Check a key (from stdin, or --from-env VAR); exit 0 valid, 10 rejected
+    #[command(
+        after_help = "Examples:\n  printf '%s\\n' \"$KEY\" | keyctl key verify --require models:read -o json\n  API_KEY=... keyctl key verify --from-env API_KEY\n  keyctl key verify --stream   # one key per line in, one JSON result per line out"
+    )]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Read the key from this environment variable instead of stdin
+    #[arg(long, value_name = "VAR")]
+    pub from_env: Option<String>,
+    /// A scope the key must allow (repeatable)
+    #[arg(long = "require", value_name = "RES:LEVEL")]
+    pub require: Vec<Scope>,
+    /// Do not count this verify as a use
+    #[arg(long)]
+    pub no_record: bool,
+    /// Read one key per line and answer one JSON line each, unlocking once
+    #[arg(long, conflicts_with = "from_env")]
+    pub stream: bool,
+}
+
+pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
+    let store = ctx.open()?;
+    if let KeyCommand::Verify(args) = cmd {
+        return verify(ctx, &store, args);
+    }
+    let org = ctx.org(&store)?;
+    match cmd {
+        KeyCommand::Create {
+            name,
+            project,
+            owner,
+            service_account,
+            permission,
+            scopes,
+            expiry,
+            count,
+        } => {
+            let expiry = match expiry.expiry() {
+                Some(e) => e,
+                None => ctx
+                    .config
+                    .default_ttl()
+                    .map_or(Expiry::Never, Expiry::After),
+            };
+            check_config_max_ttl(ctx, expiry)?;
+            let spec = KeyCreate {
+                name,
+                project,
+                owner_email: owner,
+                service_account,
+                permission,
+                scopes,
+                expiry,
+                count,
+            };
+            let keys = store.create_keys(&org.id, &spec)?;
+            print_new_keys(ctx, &keys)
+        }
+        KeyCommand::List { project, status } => {
+            let status = match status {
+                StatusFilter::Active => Some(KeyStatus::Active),
+                StatusFilter::Expired => Some(KeyStatus::Expired),
+                StatusFilter::Revoked => Some(KeyStatus::Revoked),
+                StatusFilter::All => None,
+            };
+            output::list(
+                ctx.output,
+                &store.list_keys(&org.id, &KeyFilter { project, status })?,
+            )
+        }
+        KeyCommand::Show { key } => show(ctx, &store.show_key(&org.id, &key)?),
+        KeyCommand::Update {
+            key,
+            name,
+            permission,
+            scopes,
+            expiry,
+        } => {
+            if let Some(e) = expiry.expiry() {
+                check_config_max_ttl(ctx, e)?;
+            }
+            let update = KeyUpdate {
+                name,
+                permission,
+                scopes: (!scopes.is_empty()).then_some(scopes),
+                expiry: expiry.expiry(),
+            };
+            show(ctx, &store.update_key(&org.id, &key, &update)?)
+        }
+        KeyCommand::Revoke { key, reason } => {
+            let info = store.revoke_key(&org.id, &key, reason.as_deref())?;
+            if ctx.quiet {
+                return Ok(());
+            }
+            show(ctx, &info)
+        }
+        KeyCommand::Rotate { key, grace } => {
+            let (new, old) = store.rotate_key(&org.id, &key, grace)?;
+            match ctx.output {
+                OutputFormat::Json => {
+                    let mut value = key_json(&new)?;
+                    value["previous"] = json!({ "id": old.id, "redacted": old.redacted, "revoked_at": old.revoked_at });
+                    output::json(&value)
+                }
+                _ => {
+                    output::line(new.secret.expose_secret())?;
+                    output::note(
+                        ctx.quiet,
+                        &format!(
+                            "Rotated {} to {}. The old key stops working at {}. Save the new key now: it will not be shown again.",
+                            old.id,
+                            new.info.id,
+                            output::opt_time(old.revoked_at)
+                        ),
+                    );
+                    Ok(())
+                }
+            }
+        }
+        KeyCommand::Prune { older_than } => {
+            let pruned = store.prune_keys(&org.id, older_than)?;
+            if ctx.output == OutputFormat::Json {
+                return output::json(&pruned);
+            }
+            output::note(
+                ctx.quiet,
+                &format!("Pruned {} revoked or expired keys.", pruned.len()),
+            );
+            Ok(())
+        }
+        KeyCommand::Verify(_) => Ok(()),
+    }
+}
+
+/// The config's `max_ttl` caps every new lifetime (the project's own cap is the library's).
+fn check_config_max_ttl(ctx: &Ctx, expiry: Expiry) -> Result<()> {
+    let Some(max) = ctx.config.max_ttl() else {
+        return Ok(());
+    };
+    let too_long = match expiry {
+        Expiry::Never => true,
+        Expiry::After(d) => d > max,
+        Expiry::At(t) => (t - Utc::now()).num_seconds() > max.seconds(),
+    };
+    if too_long {
+        return Err(Error::refused(format!(
+            "the config's max_ttl is {max}; pass a shorter --ttl"
+        )));
+    }
+    Ok(())
+}
+
+fn key_json(key: &NewKey) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(&key.info).map_err(|e| Error::Db(e.to_string()))?;
+    value["key"] = json!(key.secret.expose_secret());
+    Ok(value)
+}
+
+fn print_new_keys(ctx: &Ctx, keys: &[NewKey]) -> Result<()> {
+    match ctx.output {
+        OutputFormat::Json if keys.len() == 1 => output::json(&key_json(&keys[0])?),
+        OutputFormat::Json => keys
+            .iter()
+            .try_for_each(|k| output::json_line(&key_json(k)?)),
+        _ if ctx.quiet => keys
+            .iter()
+            .try_for_each(|k| output::line(k.secret.expose_secret())),
+        OutputFormat::Csv => {
+            let rows: Vec<Vec<String>> = keys
+                .iter()
+                .map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()])
+                .collect();
+            output::line("id,key")?;
+            rows.iter().try_for_each(|r| output::line(&r.join(",")))
+        }
+        OutputFormat::Table if keys.len() == 1 => {
+            let k = &keys[0];
+            output::line(k.secret.expose_secret())?;
+            output::note(
+                false,
+                &format!(
+                    "Created key {} in project {} (permission {}, expires {}). Save it now: it will not be shown again.",
+                    k.info.id,
+                    k.info.project_id,
+                    k.info.permission,
+                    output::opt_time(k.info.expires_at)
+                ),
+            );
+            Ok(())
+        }
+        OutputFormat::Table => {
+            let rows: Vec<Vec<String>> = keys
+                .iter()
+                .map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()])
+                .collect();
+            output::table(&["ID", "KEY"], &rows)?;
+            output::note(
+                false,
+                &format!(
+                    "Created {} keys. Save them now: they will not be shown again.",
+                    keys.len()
+                ),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
+    if ctx.output != OutputFormat::Table {
+        return output::object(ctx.output, key);
+    }
+    let mut pairs: Vec<(String, String)> = vec![
+        ("id".into(), key.id.clone()),
+        (
+            "name".into(),
+            key.name.clone().unwrap_or_else(|| "-".into()),
+        ),
+        ("key".into(), key.redacted.clone()),
+        ("project".into(), key.project_id.clone()),
+        (
+            "owner".into(),
+            format!("{} ({} {})", key.owner.name, key.owner.kind, key.owner.id),
+        ),
+        ("permission".into(), key.permission.to_string()),
+        (
+            "scopes".into(),
+            key.scopes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ("status".into(), key.status.as_str().into()),
+        ("created".into(), output::time(key.created_at)),
+        ("expires".into(), output::opt_time(key.expires_at)),
+        ("revoked".into(), output::opt_time(key.revoked_at)),
+        ("last used".into(), output::opt_time(key.last_used_at)),
+    ];
+    if let Some(reason) = &key.revoke_reason {
+        pairs.push(("revoke reason".into(), reason.clone()));
+    }
+    output::fields(pairs)
+}
+
+/// Longest line `verify` reads; anything longer is answered MALFORMED without being kept.
+const MAX_LINE: usize = 4096;
+
+/// Reads one line of at most `MAX_LINE` bytes. Returns `None` at end of input, and
+/// `Some(None)` for a line that was too long or not UTF-8 (its bytes are discarded).
+fn read_key_line(input: &mut impl BufRead) -> Result<Option<Option<keyctl::SecretString>>> {
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(128));
+    let n = input
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| Error::io("cannot read stdin", e))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
+        // Skip the rest of an over-long line.
+        let mut sink = Vec::new();
+        loop {
+            sink.clear();
+            let m = input
+                .by_ref()
+                .take(64 * 1024)
+                .read_until(b'\n', &mut sink)
+                .map_err(|e| Error::io("cannot read stdin", e))?;
+            if m == 0 || sink.last() == Some(&b'\n') {
+                break;
+            }
+        }
+        return Ok(Some(None));
+    }
+    while matches!(buf.last(), Some(b'\n' | b'\r')) {
+        buf.pop();
+    }
+    Ok(Some(
+        std::str::from_utf8(&buf)
+            .ok()
+            .map(keyctl::SecretString::from),
+    ))
+}
+
+const MALFORMED_INPUT: &str = "\u{0}";
+
+fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
+    if args.stream {
+        return verify_stream(store, &args);
+    }
+    let key = match &args.from_env {
+        Some(var) => match std::env::var(var) {
+            Ok(v) => keyctl::SecretString::new(v),
+            Err(std::env::VarError::NotUnicode(_)) => keyctl::SecretString::from(MALFORMED_INPUT),
+            Err(std::env::VarError::NotPresent) => {
+                return Err(Error::Usage(format!(
+                    "environment variable {var} is not set"
+                )));
+            }
+        },
+        None => {
+            let stdin = std::io::stdin();
+            match read_key_line(&mut stdin.lock())? {
+                Some(Some(k)) => k,
+                Some(None) => keyctl::SecretString::from(MALFORMED_INPUT),
+                None => {
+                    return Err(Error::Usage(
+                        "no key on stdin (pipe the key in, or use --from-env VAR)".into(),
+                    ))
+                }
+            }
+        }
+    };
+    let mut request = VerifyRequest::new(key).require_all(&args.require);
+    if args.no_record {
+        request = request.no_record();
+    }
+    let outcome = store.verifier().verify(&request)?;
+    match ctx.output {
+        OutputFormat::Json => output::json(&outcome)?,
+        _ if ctx.quiet => {}
+        _ => output::line(&verdict_line(&outcome))?,
+    }
+    if outcome.valid {
+        Ok(())
+    } else {
+        Err(Error::Rejected(format!(
+            "key rejected: {}",
+            outcome.code.as_str()
+        )))
+    }
+}
+
+fn verdict_line(outcome: &VerifyOutcome) -> String {
+    match &outcome.key {
+        Some(k) => format!(
+            "{} {} project={} owner={} permission={}",
+            outcome.code.as_str(),
+            k.key_id,
+            k.project_id,
+            output::sanitize(&k.owner.name),
+            k.permission.map_or("-", |p| p.as_str())
+        ),
+        None => outcome.code.as_str().to_owned(),
+    }
+}
+
+/// One JSON line out per line in, flushed each time, for a co-process. A tampered row
+/// answers an error line and the stream goes on.
+fn verify_stream(store: &keyctl::Store, args: &VerifyArgs) -> Result<()> {
+    let stdin = std::io::stdin();
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut verifier = store.batched_verifier();
+    let write_err = |e| Error::io("cannot write to stdout", e);
+    while let Some(line) = read_key_line(&mut input)? {
+        let key = line.unwrap_or_else(|| keyctl::SecretString::from(MALFORMED_INPUT));
+        let mut request = VerifyRequest::new(key).require_all(&args.require);
+        if args.no_record {
+            request = request.no_record();
+        }
+        let text = match verifier.verify(&request) {
+            Ok(outcome) => serde_json::to_string(&outcome).map_err(|e| Error::Db(e.to_string()))?,
+            Err(e @ Error::Integrity(_)) => {
+                json!({ "valid": false, "code": "INTEGRITY_ERROR", "error": e.to_string() })
+                    .to_string()
+            }
+            Err(e) => return Err(e),
+        };
+        out.write_all(text.as_bytes())
+            .and_then(|_| out.write_all(b"\n"))
+            .map_err(write_err)?;
+        // Answer each line at once unless more input is already waiting.
+        if input.buffer().is_empty() {
+            out.flush().map_err(write_err)?;
+        }
+    }
+    out.flush().map_err(write_err)?;
+    verifier.flush()
+}

@@ -1,0 +1,195 @@
+//! The command line: the clap definition, and one module per command group that parses,
+//! calls the library and hands the result to `output`. No SQL and no rules live here.
+
+mod config;
+mod key;
+mod org;
+mod output;
+mod project;
+mod store;
+mod unlock;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use keyctl::{Error, Org, Result, Store};
+
+pub use output::OutputFormat;
+
+const EXAMPLES: &str = "\
+Examples:
+  keyctl init --org acme --owner ada@example.com
+  keyctl project create billing-api
+  keyctl key create --project billing-api --permission restricted --scope models:read
+  echo \"$KEY\" | keyctl key verify --require models:read -o json";
+
+/// Manage organizations, projects, API keys, service accounts and roles in a local
+/// encrypted store, and verify the keys your API receives.
+#[derive(Debug, Parser)]
+#[command(name = "keyctl", version, about, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// The store file [default: <data dir>/keyctl/keyctl.db]
+    #[arg(long, global = true, env = "KEYCTL_STORE", value_name = "PATH")]
+    pub store: Option<PathBuf>,
+
+    /// The organization to work in (id or name) [default: config, else the only org]
+    #[arg(long, global = true, env = "KEYCTL_ORG", value_name = "ORG")]
+    pub org: Option<String>,
+
+    /// Output format
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "KEYCTL_OUTPUT",
+        value_name = "FORMAT"
+    )]
+    pub output: Option<OutputFormat>,
+
+    /// Print only the essential value (e.g. the new key)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Confirm destructive actions without asking
+    #[arg(short, long, global = true)]
+    pub yes: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new store with its first organization and default project
+    #[command(
+        after_help = "Examples:\n  keyctl init\n  keyctl init --org acme --owner ada@example.com\n  KEYCTL_PASSPHRASE_FILE=~/.keyctl-pass keyctl init --personal"
+    )]
+    Init(store::InitArgs),
+    /// Inspect and maintain the store: unlock slots, integrity
+    #[command(subcommand)]
+    Store(store::StoreCommand),
+    /// Manage organizations
+    #[command(subcommand)]
+    Org(org::OrgCommand),
+    /// Manage projects
+    #[command(subcommand)]
+    Project(project::ProjectCommand),
+    /// Issue, inspect, rotate, revoke and verify API keys
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  keyctl completions bash > ~/.local/share/bash-completion/completions/keyctl\n  keyctl completions zsh > \"${fpath[1]}/_keyctl\""
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// What every command needs besides its own arguments.
+pub struct Ctx {
+    pub store_path: PathBuf,
+    pub org: Option<String>,
+    pub output: OutputFormat,
+    pub quiet: bool,
+    pub yes: bool,
+    pub config: config::Config,
+}
+
+impl Ctx {
+    fn new(cli: &Cli) -> Result<Ctx> {
+        let config = config::Config::load()?;
+        let output = match cli.output {
+            Some(o) => o,
+            None => match config.output.as_deref() {
+                Some(o) => OutputFormat::from_str(o, true).map_err(|_| {
+                    Error::invalid(format!(
+                        "config: output {o:?} is not one of table, json, csv"
+                    ))
+                })?,
+                None => OutputFormat::Table,
+            },
+        };
+        let store_path = match &cli.store {
+            Some(p) => p.clone(),
+            None => config::default_store_path()?,
+        };
+        Ok(Ctx {
+            store_path,
+            org: cli.org.clone(),
+            output,
+            quiet: cli.quiet,
+            yes: cli.yes,
+            config,
+        })
+    }
+
+    /// Opens and unlocks the store with the first available secret source.
+    pub fn open(&self) -> Result<Store> {
+        if !self.store_path.exists() {
+            return Err(Error::NoStore(self.store_path.clone()));
+        }
+        Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)
+    }
+
+    /// The org this command works in.
+    pub fn org(&self, store: &Store) -> Result<Org> {
+        store.select_org(self.org.as_deref(), self.config.default_org.as_deref())
+    }
+
+    /// Asks before a destructive action: `--yes`, or the user types `expected` on a
+    /// terminal. A non-interactive run without `--yes` is refused.
+    pub fn confirm(&self, action: &str, expected: &str) -> Result<()> {
+        if self.yes {
+            return Ok(());
+        }
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            return Err(Error::Usage(format!(
+                "refusing to {action} without confirmation; pass --yes"
+            )));
+        }
+        eprint!("This will {action}. Type {expected:?} to confirm: ");
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::io("cannot read the confirmation", e))?;
+        if line.trim() == expected {
+            Ok(())
+        } else {
+            Err(Error::refused(
+                "confirmation did not match; nothing was changed",
+            ))
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    if let Command::Completions { shell } = cli.command {
+        let mut cmd = Cli::command();
+        clap_complete::generate(shell, &mut cmd, "keyctl", &mut std::io::stdout());
+        return Ok(());
+    }
+    let ctx = Ctx::new(&cli)?;
+    match cli.command {
+        Command::Init(args) => store::init(&ctx, args),
+        Command::Store(cmd) => store::run(&ctx, cmd),
+        Command::Org(cmd) => org::run(&ctx, cmd),
+        Command::Project(cmd) => project::run(&ctx, cmd),
+        Command::Key(cmd) => key::run(&ctx, cmd),
+        Command::Completions { .. } => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

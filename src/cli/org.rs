@@ -1,0 +1,88 @@
+//! `keyctl org ...`
+
+use clap::Subcommand;
+use keyctl::Result;
+
+use super::config::Config;
+use super::{output, Ctx};
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization (with its default project)
+    #[command(
+        after_help = "Examples:\n  keyctl org create acme\n  keyctl org create ada --personal"
+    )]
+    Create {
+        name: String,
+        /// A personal org: no service accounts until `keyctl org upgrade`
+        #[arg(long)]
+        personal: bool,
+    },
+    /// List organizations
+    List,
+    /// Show an organization [default: the current one]
+    Show { org: Option<String> },
+    /// Rename an organization
+    Rename { org: String, new_name: String },
+    /// Turn a personal organization into a team organization
+    Upgrade { org: String },
+    /// Make ORG the default for later commands (saved in the config file)
+    Use { org: String },
+    /// Delete an organization and everything in it (asks for confirmation)
+    Delete { org: String },
+}
+
+pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
+    let store = ctx.open()?;
+    match cmd {
+        OrgCommand::Create { name, personal } => {
+            let org = store.create_org(&name, personal)?;
+            if ctx.quiet {
+                return output::line(&org.id);
+            }
+            output::object(ctx.output, &org)
+        }
+        OrgCommand::List => output::list(ctx.output, &store.list_orgs()?),
+        OrgCommand::Show { org } => {
+            let org = match org {
+                Some(o) => store.show_org(&o)?,
+                None => ctx.org(&store)?,
+            };
+            output::object(ctx.output, &org)
+        }
+        OrgCommand::Rename { org, new_name } => {
+            output::object(ctx.output, &store.rename_org(&org, &new_name)?)
+        }
+        OrgCommand::Upgrade { org } => output::object(ctx.output, &store.upgrade_org(&org)?),
+        OrgCommand::Use { org } => {
+            let org = store.show_org(&org)?;
+            let path = Config::set("default_org", &org.id)?;
+            output::note(
+                ctx.quiet,
+                &format!(
+                    "Default organization is now {} ({}), saved in {}",
+                    org.name,
+                    org.id,
+                    path.display()
+                ),
+            );
+            Ok(())
+        }
+        OrgCommand::Delete { org } => {
+            let target = store.show_org(&org)?;
+            ctx.confirm(
+                &format!(
+                    "delete organization {:?} with all its projects and keys",
+                    target.name
+                ),
+                &target.name,
+            )?;
+            let deleted = store.delete_org(&target.id)?;
+            output::note(
+                ctx.quiet,
+                &format!("Deleted organization {} ({})", deleted.name, deleted.id),
+            );
+            Ok(())
+        }
+    }
+}

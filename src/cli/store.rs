@@ -1,0 +1,165 @@
+//! `keyctl init` and `keyctl store ...`: creating the store, unlock slots, integrity.
+
+use clap::{Args, Subcommand};
+use keyctl::{Error, InitOptions, Result, Store};
+use serde_json::json;
+
+use super::{output, unlock, Ctx, OutputFormat};
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    // The first organization's name comes from the global `--org NAME`
+    // [default: "Default organization", or "Personal" with --personal].
+    /// Make the first organization a personal one (no service accounts)
+    #[arg(long)]
+    pub personal: bool,
+    /// Your email: the owner identity, a member with role `all` in every org [default: owner@localhost]
+    #[arg(long, value_name = "EMAIL")]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Show the store's path, schema, slots and counts
+    Info,
+    /// Authenticate every row and the audit chain; exit 4 naming what failed
+    Check,
+    /// Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)
+    Passwd,
+    /// Add a named store key (an unlock slot for machines); printed once
+    #[command(
+        after_help = "Examples:\n  keyctl store add-key ci -q   # prints only the key, for a CI secret\n  KEYCTL_STORE_KEY=keyctl-sk-... keyctl key list"
+    )]
+    AddKey {
+        /// Slot name, recorded as the actor in the audit log
+        name: String,
+    },
+    /// List unlock slots
+    Keys,
+    /// Remove an unlock slot; its secret stops working at once
+    RemoveKey { name: String },
+}
+
+pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
+    if ctx.store_path.exists() {
+        return Err(Error::StoreExists(ctx.store_path.clone()));
+    }
+    let passphrase = unlock::new_store_passphrase()?;
+    let opts = InitOptions {
+        org_name: ctx.org.clone(),
+        personal: args.personal,
+        owner_email: args.owner,
+        kdf_iterations: unlock::kdf_iterations(),
+    };
+    let (store, org) = Store::init(&ctx.store_path, &passphrase, &opts)?;
+    let project = store.show_project(&org.id, &org.default_project_id)?;
+    match ctx.output {
+        OutputFormat::Json => output::json(&json!({
+            "store": store.path().display().to_string(),
+            "org": org,
+            "project": project,
+        })),
+        _ if ctx.quiet => output::line(&store.path().display().to_string()),
+        _ => {
+            output::line(&format!("Created store {}", store.path().display()))?;
+            output::line(&format!(
+                "Organization {} ({}), default project {}",
+                org.name, org.id, project.id
+            ))?;
+            output::note(
+                false,
+                "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.",
+            );
+            Ok(())
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
+    let store = ctx.open()?;
+    match cmd {
+        StoreCommand::Info => {
+            let info = store.info()?;
+            match ctx.output {
+                OutputFormat::Json => output::json(&info),
+                _ => output::fields(vec![
+                    ("path".into(), info.path.clone()),
+                    ("schema version".into(), info.schema_version.to_string()),
+                    ("store id".into(), info.store_id.clone()),
+                    ("unlocked by".into(), info.actor.clone()),
+                    ("owner".into(), info.owner_email.clone()),
+                    ("organizations".into(), info.orgs.to_string()),
+                    ("projects".into(), info.projects.to_string()),
+                    ("keys".into(), info.keys.to_string()),
+                    (
+                        "unlock slots".into(),
+                        info.slots
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    ("file size".into(), format!("{} bytes", info.file_bytes)),
+                ]),
+            }
+        }
+        StoreCommand::Check => {
+            let report = store.check()?;
+            if ctx.output == OutputFormat::Json {
+                output::json(
+                    &json!({ "ok": report.is_ok(), "rows_checked": report.rows_checked, "problems": report.problems }),
+                )?;
+            } else if report.is_ok() {
+                output::line(&format!(
+                    "ok: {} rows authenticated, audit chain intact",
+                    report.rows_checked
+                ))?;
+            } else {
+                for p in &report.problems {
+                    output::line(&format!("FAILED: {p}"))?;
+                }
+            }
+            match report.problems.first() {
+                None => Ok(()),
+                Some(first) if report.problems.len() == 1 => Err(Error::integrity(first.clone())),
+                Some(first) => Err(Error::integrity(format!(
+                    "{first} (and {} more)",
+                    report.problems.len() - 1
+                ))),
+            }
+        }
+        StoreCommand::Passwd => {
+            let new = unlock::changed_passphrase()?;
+            store.change_passphrase(&new, unlock::kdf_iterations())?;
+            output::note(ctx.quiet, "Passphrase changed; store keys are unaffected.");
+            Ok(())
+        }
+        StoreCommand::AddKey { name } => {
+            let (slot, key) = store.add_store_key(&name)?;
+            match ctx.output {
+                OutputFormat::Json => {
+                    output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() }))
+                }
+                _ if ctx.quiet => output::line(key.expose_secret()),
+                _ => {
+                    output::line(key.expose_secret())?;
+                    output::note(false, &format!(
+                        "Store key {:?} added. Save it now: it is not stored and will not be shown again.\nUse it as KEYCTL_STORE_KEY; remove it with `keyctl store remove-key {}`.",
+                        slot.name, slot.name
+                    ));
+                    Ok(())
+                }
+            }
+        }
+        StoreCommand::Keys => output::list(ctx.output, &store.list_slots()?),
+        StoreCommand::RemoveKey { name } => {
+            ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;
+            store.remove_slot(&name)?;
+            output::note(
+                ctx.quiet,
+                &format!("Unlock slot {name:?} removed; its secret no longer opens the store."),
+            );
+            Ok(())
+        }
+    }
+}

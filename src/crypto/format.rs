@@ -1,0 +1,193 @@
+//! The text forms of API keys and store keys: `<prefix><43 base62 chars><6 char checksum>`.
+//! The body carries 256 random bits; the checksum (SHA-256 of everything before it) lets a
+//! mistyped or truncated key be refused, and a scanner find keys, without the store.
+
+use super::{random_bytes, sha256, SecretString};
+
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const BODY_LEN: usize = 43; // 62^43 > 2^256: 32 random bytes fit without loss
+const CHECKSUM_LEN: usize = 6;
+
+/// Encodes `bytes` (big-endian) as exactly `width` base62 digits, i.e. the value modulo
+/// 62^width, left-padded with `0`.
+pub fn base62_fixed(bytes: &[u8], width: usize) -> String {
+    let mut num: Vec<u8> = bytes.to_vec();
+    let mut digits = vec![b'0'; width];
+    for slot in digits.iter_mut().rev() {
+        let mut rem: u32 = 0;
+        for byte in num.iter_mut() {
+            let acc = (rem << 8) | u32::from(*byte);
+            *byte = (acc / 62) as u8;
+            rem = acc % 62;
+        }
+        *slot = ALPHABET[rem as usize];
+    }
+    // Digits are ASCII by construction.
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+fn checksum(head: &str) -> String {
+    base62_fixed(&sha256(head.as_bytes())[..8], CHECKSUM_LEN)
+}
+
+/// Checks `<prefix><body><checksum>` and returns the body's start when well formed.
+fn well_formed(s: &str, prefix: &str) -> bool {
+    let Some(rest) = s.strip_prefix(prefix) else {
+        return false;
+    };
+    if rest.len() != BODY_LEN + CHECKSUM_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let (head, sum) = s.split_at(s.len() - CHECKSUM_LEN);
+    checksum(head) == sum
+}
+
+fn generate(prefix: &str) -> SecretString {
+    let mut random = random_bytes::<32>();
+    let mut s = String::with_capacity(prefix.len() + BODY_LEN + CHECKSUM_LEN);
+    s.push_str(prefix);
+    s.push_str(&base62_fixed(&random, BODY_LEN));
+    zeroize::Zeroize::zeroize(&mut random);
+    let sum = checksum(&s);
+    s.push_str(&sum);
+    SecretString::new(s)
+}
+
+/// Which principal a key belongs to, visible in its prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPrefix {
+    Project,
+    ServiceAccount,
+}
+
+impl KeyPrefix {
+    pub const ALL: [KeyPrefix; 2] = [KeyPrefix::Project, KeyPrefix::ServiceAccount];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyPrefix::Project => "sk-proj-",
+            KeyPrefix::ServiceAccount => "sk-svcacct-",
+        }
+    }
+
+    /// Total length of a key with this prefix.
+    pub fn key_len(self) -> usize {
+        self.as_str().len() + BODY_LEN + CHECKSUM_LEN
+    }
+}
+
+/// A well-formed API key. Holding one proves only its shape and checksum, not that any
+/// store knows it.
+pub struct ApiKey {
+    prefix: KeyPrefix,
+    secret: SecretString,
+}
+
+impl ApiKey {
+    pub fn generate(prefix: KeyPrefix) -> ApiKey {
+        ApiKey {
+            prefix,
+            secret: generate(prefix.as_str()),
+        }
+    }
+
+    /// Accepts exactly a key's characters (no surrounding whitespace); `None` when the
+    /// prefix, length, alphabet or checksum is wrong.
+    pub fn parse(s: &str) -> Option<ApiKey> {
+        KeyPrefix::ALL
+            .into_iter()
+            .find(|p| well_formed(s, p.as_str()))
+            .map(|prefix| ApiKey {
+                prefix,
+                secret: SecretString::from(s),
+            })
+    }
+
+    pub fn prefix(&self) -> KeyPrefix {
+        self.prefix
+    }
+
+    pub fn expose_secret(&self) -> &str {
+        self.secret.expose_secret()
+    }
+
+    /// `sk-proj-AbCd...wXyZ`: the prefix, the first 4 and the last 4 characters.
+    pub fn redacted(&self) -> String {
+        redact(self.prefix.as_str(), self.secret.expose_secret())
+    }
+}
+
+/// The redacted form of a key string with the given prefix.
+pub(crate) fn redact(prefix: &str, key: &str) -> String {
+    let body = &key[prefix.len()..];
+    format!("{prefix}{}...{}", &body[..4], &key[key.len() - 4..])
+}
+
+/// A store key: 256 random bits that open one unlock slot without the slow passphrase KDF,
+/// for machines (CI, servers). Printed once by `store add-key`.
+pub struct StoreKey(SecretString);
+
+impl StoreKey {
+    pub const PREFIX: &'static str = "keyctl-sk-";
+
+    pub fn generate() -> StoreKey {
+        StoreKey(generate(Self::PREFIX))
+    }
+
+    pub fn parse(s: &str) -> Option<StoreKey> {
+        well_formed(s, Self::PREFIX).then(|| StoreKey(SecretString::from(s)))
+    }
+
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base62_is_fixed_width_and_lossless_for_256_bits() {
+        assert_eq!(base62_fixed(&[0], 3), "000");
+        assert_eq!(base62_fixed(&[61], 2), "0z");
+        assert_eq!(base62_fixed(&[1, 0], 3), "048"); // 256 = 4*62 + 8
+        assert_eq!(base62_fixed(&[0xff; 32], 43).len(), 43);
+        assert_ne!(&base62_fixed(&[0xff; 32], 43)[..1], "0");
+    }
+
+    #[test]
+    fn generated_keys_parse_and_any_one_character_change_is_refused() {
+        for prefix in KeyPrefix::ALL {
+            let key = ApiKey::generate(prefix);
+            let text = key.expose_secret().to_owned();
+            assert_eq!(text.len(), prefix.key_len());
+            assert!(ApiKey::parse(&text).is_some());
+            for i in prefix.as_str().len()..text.len() {
+                let mut bytes = text.clone().into_bytes();
+                bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
+                let changed = String::from_utf8(bytes).unwrap();
+                assert!(ApiKey::parse(&changed).is_none(), "position {i}");
+            }
+            assert!(ApiKey::parse(&text[..text.len() - 1]).is_none());
+            assert!(ApiKey::parse(&format!("{text}x")).is_none());
+            assert!(ApiKey::parse(&format!(" {text}")).is_none());
+        }
+    }
+
+    #[test]
+    fn redaction_shows_prefix_and_four_each_side() {
+        let key = ApiKey::generate(KeyPrefix::Project);
+        let r = key.redacted();
+        let s = key.expose_secret();
+        assert_eq!(r, format!("sk-proj-{}...{}", &s[8..12], &s[s.len() - 4..]));
+    }
+
+    #[test]
+    fn store_keys_have_their_own_prefix() {
+        let k = StoreKey::generate();
+        assert!(k.expose_secret().starts_with("keyctl-sk-"));
+        assert!(StoreKey::parse(k.expose_secret()).is_some());
+        assert!(ApiKey::parse(k.expose_secret()).is_none());
+    }
+}

@@ -1,0 +1,32 @@
+//! All cryptography lives here and only here, built on ring: random bytes, the key and
+//! store-key formats, PBKDF2 and HKDF, AES-256-GCM sealing and HMAC-SHA256.
+//! Secret material is held in zeroizing newtypes without `Debug` or `Display`.
+
+mod format;
+mod keys;
+mod secret;
+
+pub use format::{base62_fixed, ApiKey, KeyPrefix, StoreKey};
+pub use keys::{DataKey, KdfParams, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
+pub use secret::{SecretBytes, SecretString};
+
+use ring::rand::{SecureRandom, SystemRandom};
+
+/// `N` bytes from the operating system's random generator.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    // SystemRandom only fails when the OS has no entropy source at all; nothing safe
+    // can be done without one.
+    SystemRandom::new()
+        .fill(&mut out)
+        .expect("the operating system's random generator failed");
+    out
+}
+
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}

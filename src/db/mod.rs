@@ -1,0 +1,587 @@
+//! The SQLite backend: opening the file, migrations, and every SQL statement keyctl runs.
+//! It deals only in raw rows (clear columns and sealed bytes); it never sees a key in
+//! clear and never decides a rule. A PostgreSQL backend would re-implement this module.
+
+use std::path::Path;
+use std::time::Duration as StdDuration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// Numbered migrations, applied in order in one transaction; `PRAGMA user_version`
+/// records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Marker in `meta` that tells a keyctl store from any other SQLite file.
+const FORMAT_MARKER: &[u8] = b"keyctl store";
+
+/// The tables of sealed records that share one shape: id, parent id, lookup, payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Orgs,
+    Projects,
+    Members,
+    ServiceAccounts,
+}
+
+impl Table {
+    pub const ALL: [Table; 4] = [
+        Table::Orgs,
+        Table::Projects,
+        Table::Members,
+        Table::ServiceAccounts,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Orgs => "orgs",
+            Table::Projects => "projects",
+            Table::Members => "members",
+            Table::ServiceAccounts => "service_accounts",
+        }
+    }
+}
+
+/// A sealed record as stored.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    pub id: String,
+    pub parent: String,
+    pub lookup: Vec<u8>,
+    pub payload: Vec<u8>,
+}
+
+/// An API key as stored.
+#[derive(Debug, Clone)]
+pub struct KeyRow {
+    pub id: String,
+    pub org_id: String,
+    pub project_id: String,
+    pub owner_id: String,
+    pub hash: Vec<u8>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub payload: Vec<u8>,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SlotRow {
+    pub name: String,
+    pub kdf: String,
+    pub iterations: u32,
+    pub salt: Vec<u8>,
+    pub wrapped: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub payload: Vec<u8>,
+    pub mac: Vec<u8>,
+}
+
+/// Which keys a listing returns; evaluated in SQL on the clear time columns.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyScope<'a> {
+    Org(&'a str),
+    Project(&'a str),
+    Owner(&'a str),
+}
+
+/// An open store file.
+pub struct Db {
+    conn: Connection,
+}
+
+impl Db {
+    /// Opens an existing store, upgrading its schema if it is older than this build.
+    pub fn open(path: &Path) -> Result<Db> {
+        if !path.exists() {
+            return Err(Error::NoStore(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let db = Db { conn };
+        db.configure()?;
+        let version = db.user_version()?;
+        if version == 0 || !db.has_marker()? {
+            return Err(Error::Unreadable(format!(
+                "{} is not a keyctl store",
+                path.display()
+            )));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(Error::Unreadable(format!(
+                "the store at {} has schema version {version}, newer than this keyctl understands ({SCHEMA_VERSION}); upgrade keyctl",
+                path.display()
+            )));
+        }
+        if version < SCHEMA_VERSION {
+            db.migrate(version)?;
+        }
+        Ok(db)
+    }
+
+    /// Creates a new, empty store file with the current schema. The caller has already
+    /// created the file with mode 0600.
+    pub fn create(path: &Path) -> Result<Db> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let db = Db { conn };
+        db.configure()?;
+        if db.user_version()? != 0 {
+            return Err(Error::StoreExists(path.to_path_buf()));
+        }
+        db.migrate(0)?;
+        Ok(db)
+    }
+
+    fn configure(&self) -> Result<()> {
+        self.conn.busy_timeout(StdDuration::from_secs(30))?;
+        // journal_mode answers with a row, so it is queried rather than executed.
+        let _mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        self.conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON;",
+        )?;
+        self.conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    fn user_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn has_marker(&self) -> Result<bool> {
+        let exists: bool = self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(false);
+        }
+        let marker: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE name = 'format'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(marker.as_deref() == Some(FORMAT_MARKER))
+    }
+
+    /// Applies the migrations after `from`, all in one transaction.
+    fn migrate(&self, from: u32) -> Result<()> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Exclusive)?;
+        // Another process may have migrated while we waited for the lock.
+        let current: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current == from {
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+                tx.execute_batch(sql)?;
+                tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO meta (name, value) VALUES ('format', ?1)",
+                [FORMAT_MARKER],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs `f` in a write transaction (taken immediately, so concurrent writers queue on
+    /// the busy timeout instead of failing); commits only if `f` succeeds.
+    pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        // `new_unchecked` takes `&Connection`; nesting cannot happen because `Tx` exposes
+        // no way to begin another transaction.
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let out = f(&Tx { tx: &tx })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` against one consistent snapshot.
+    pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
+        let out = f(&Tx { tx: &tx })?;
+        tx.finish()?;
+        Ok(out)
+    }
+
+    /// SQLite's own consistency check of the file; `Ok(())` when it reports "ok".
+    pub fn quick_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        self.user_version()
+    }
+}
+
+/// One transaction's view of the store: the whole SQL surface of keyctl.
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+fn record_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok(RecordRow {
+        id: r.get(0)?,
+        parent: r.get(1)?,
+        lookup: r.get(2)?,
+        payload: r.get(3)?,
+    })
+}
+
+const KEY_COLUMNS: &str =
+    "id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload, last_used_at";
+
+fn key_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok(KeyRow {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        project_id: r.get(2)?,
+        owner_id: r.get(3)?,
+        hash: r.get(4)?,
+        created_at: r.get(5)?,
+        expires_at: r.get(6)?,
+        revoked_at: r.get(7)?,
+        payload: r.get(8)?,
+        last_used_at: r.get(9)?,
+    })
+}
+
+impl Tx<'_> {
+    // ---- meta -------------------------------------------------------------------------
+
+    pub fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn meta_set(&self, name: &str, value: &[u8]) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?
+            .execute(params![name, value])?;
+        Ok(())
+    }
+
+    // ---- slots ------------------------------------------------------------------------
+
+    pub fn slots(&self) -> Result<Vec<SlotRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT name, kdf, iterations, salt, wrapped FROM slots ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SlotRow {
+                name: r.get(0)?,
+                kdf: r.get(1)?,
+                iterations: r.get(2)?,
+                salt: r.get(3)?,
+                wrapped: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn slot_put(&self, slot: &SlotRow) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO slots (name, kdf, iterations, salt, wrapped) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (name) DO UPDATE SET kdf = excluded.kdf, iterations = excluded.iterations,
+                 salt = excluded.salt, wrapped = excluded.wrapped",
+            )?
+            .execute(params![slot.name, slot.kdf, slot.iterations, slot.salt, slot.wrapped])?;
+        Ok(())
+    }
+
+    pub fn slot_delete(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("DELETE FROM slots WHERE name = ?1")?
+            .execute([name])?
+            > 0)
+    }
+
+    // ---- sealed records (orgs, projects, members, service accounts) ----------------------
+
+    pub fn record_get(&self, table: Table, id: &str) -> Result<Option<RecordRow>> {
+        let sql = format!(
+            "SELECT id, parent, lookup, payload FROM {} WHERE id = ?1",
+            table.name()
+        );
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row([id], record_from)
+            .optional()?)
+    }
+
+    pub fn record_by_lookup(&self, table: Table, lookup: &[u8]) -> Result<Option<RecordRow>> {
+        let sql = format!(
+            "SELECT id, parent, lookup, payload FROM {} WHERE lookup = ?1",
+            table.name()
+        );
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row([lookup], record_from)
+            .optional()?)
+    }
+
+    /// All rows of `table`, or those under one parent, in id order.
+    pub fn records(&self, table: Table, parent: Option<&str>) -> Result<Vec<RecordRow>> {
+        let sql = match parent {
+            Some(_) => format!(
+                "SELECT id, parent, lookup, payload FROM {} WHERE parent = ?1 ORDER BY id",
+                table.name()
+            ),
+            None => format!(
+                "SELECT id, parent, lookup, payload FROM {} ORDER BY id",
+                table.name()
+            ),
+        };
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = match parent {
+            Some(p) => stmt
+                .query_map([p], record_from)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            None => stmt
+                .query_map([], record_from)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        Ok(rows)
+    }
+
+    /// Inserts a record; `Ok(false)` when its lookup value (its name) is taken.
+    pub fn record_insert(&self, table: Table, row: &RecordRow) -> Result<bool> {
+        let sql = format!(
+            "INSERT OR IGNORE INTO {} (id, parent, lookup, payload) VALUES (?1, ?2, ?3, ?4)",
+            table.name()
+        );
+        Ok(self.tx.prepare_cached(&sql)?.execute(params![
+            row.id,
+            row.parent,
+            row.lookup,
+            row.payload
+        ])? > 0)
+    }
+
+    /// Replaces a record's lookup and payload; `Ok(false)` when the new lookup is taken.
+    pub fn record_update(&self, table: Table, row: &RecordRow) -> Result<bool> {
+        let sql = format!(
+            "UPDATE OR IGNORE {} SET parent = ?2, lookup = ?3, payload = ?4 WHERE id = ?1",
+            table.name()
+        );
+        Ok(self.tx.prepare_cached(&sql)?.execute(params![
+            row.id,
+            row.parent,
+            row.lookup,
+            row.payload
+        ])? > 0)
+    }
+
+    pub fn record_delete(&self, table: Table, id: &str) -> Result<()> {
+        let sql = format!("DELETE FROM {} WHERE id = ?1", table.name());
+        self.tx.prepare_cached(&sql)?.execute([id])?;
+        Ok(())
+    }
+
+    // ---- API keys -----------------------------------------------------------------------
+
+    pub fn key_insert(&self, k: &KeyRow) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                k.id, k.org_id, k.project_id, k.owner_id, k.hash, k.created_at, k.expires_at, k.revoked_at, k.payload,
+                k.last_used_at
+            ])?;
+        Ok(())
+    }
+
+    /// Rewrites a key's authenticated columns and payload (not its hash or last use).
+    pub fn key_update(&self, k: &KeyRow) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE api_keys SET org_id = ?2, project_id = ?3, owner_id = ?4, created_at = ?5, expires_at = ?6,
+                 revoked_at = ?7, payload = ?8 WHERE id = ?1",
+            )?
+            .execute(params![k.id, k.org_id, k.project_id, k.owner_id, k.created_at, k.expires_at, k.revoked_at, k.payload])?;
+        Ok(())
+    }
+
+    pub fn key_get(&self, id: &str) -> Result<Option<KeyRow>> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1");
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row([id], key_from)
+            .optional()?)
+    }
+
+    pub fn key_by_hash(&self, hash: &[u8]) -> Result<Option<KeyRow>> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ?1");
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row([hash], key_from)
+            .optional()?)
+    }
+
+    pub fn keys(&self, scope: KeyScope<'_>) -> Result<Vec<KeyRow>> {
+        let (column, value) = match scope {
+            KeyScope::Org(v) => ("org_id", v),
+            KeyScope::Project(v) => ("project_id", v),
+            KeyScope::Owner(v) => ("owner_id", v),
+        };
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE {column} = ?1 ORDER BY created_at, id"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map([value], key_from)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn all_keys(&self) -> Result<Vec<KeyRow>> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id");
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map([], key_from)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn key_touch(&self, id: &str, at: i64) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1")?
+            .execute(params![id, at])?;
+        Ok(())
+    }
+
+    pub fn key_delete(&self, id: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM api_keys WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    // ---- audit --------------------------------------------------------------------------
+
+    pub fn audit_append(&self, row: &AuditRow) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO audit (seq, at, payload, mac) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![row.seq, row.at, row.payload, row.mac])?;
+        Ok(())
+    }
+
+    pub fn audit_since(&self, since: Option<i64>) -> Result<Vec<AuditRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT seq, at, payload, mac FROM audit WHERE at >= ?1 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map([since.unwrap_or(i64::MIN)], |r| {
+                Ok(AuditRow {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    payload: r.get(2)?,
+                    mac: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_to_an_empty_file_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let db = Db::create(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
+        db.write(|tx| tx.meta_set("x", b"1")).unwrap();
+        drop(db);
+        let db = Db::open(&path).unwrap();
+        assert_eq!(
+            db.read(|tx| tx.meta_get("x")).unwrap().as_deref(),
+            Some(&b"1"[..])
+        );
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(Db::create(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+            .unwrap();
+        drop(conn);
+        let err = Db::open(&path).err().unwrap();
+        assert_eq!(err.exit_code(), 3);
+        assert!(err.to_string().contains("newer"));
+    }
+
+    #[test]
+    fn other_sqlite_files_and_garbage_are_not_stores() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); PRAGMA user_version = 1;")
+            .unwrap();
+        assert_eq!(Db::open(&other).err().unwrap().exit_code(), 3);
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, vec![0x5a; 8192]).unwrap();
+        assert!(matches!(Db::open(&junk).err().unwrap().exit_code(), 3 | 4));
+        assert_eq!(
+            Db::open(&dir.path().join("missing.db"))
+                .err()
+                .unwrap()
+                .exit_code(),
+            3
+        );
+    }
+
+    #[test]
+    fn write_rolls_back_on_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::create(&dir.path().join("s.db")).unwrap();
+        let r: Result<()> = db.write(|tx| {
+            tx.meta_set("x", b"1")?;
+            Err(Error::refused("no"))
+        });
+        assert!(r.is_err());
+        assert_eq!(db.read(|tx| tx.meta_get("x")).unwrap(), None);
+    }
+}

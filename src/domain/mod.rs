@@ -1,0 +1,202 @@
+//! Pure domain types: ids, permissions, scopes, durations and the clock interface.
+//! Nothing here does I/O; everything parses and validates what a user typed.
+
+mod duration;
+mod id;
+mod permission;
+mod scope;
+mod time;
+
+pub use duration::Duration;
+pub use id::{Id, IdKind};
+pub use permission::Permission;
+pub use scope::{Scope, ScopeLevel};
+pub(crate) use time::from_unix;
+pub use time::{format_time, parse_time, Clock, SystemClock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Whether an organization belongs to one person or to a team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgKind {
+    Personal,
+    Organization,
+}
+
+impl OrgKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Personal => "personal",
+            OrgKind::Organization => "organization",
+        }
+    }
+}
+
+/// A project's lifecycle. The default project is always `Active`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectStatus {
+    Active,
+    Archived,
+}
+
+impl ProjectStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectStatus::Active => "active",
+            ProjectStatus::Archived => "archived",
+        }
+    }
+}
+
+/// A key's status as users see it, derived from its revocation and expiry times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStatus {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "active",
+            KeyStatus::Expired => "expired",
+            KeyStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// Who owns an API key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum OwnerRef {
+    User(String),
+    ServiceAccount(String),
+}
+
+impl OwnerRef {
+    pub fn id(&self) -> &str {
+        match self {
+            OwnerRef::User(id) | OwnerRef::ServiceAccount(id) => id,
+        }
+    }
+    pub fn type_str(&self) -> &'static str {
+        match self {
+            OwnerRef::User(_) => "user",
+            OwnerRef::ServiceAccount(_) => "service_account",
+        }
+    }
+}
+
+/// Checks a display name (org, project, key, service account): 1 to 128 characters, no
+/// control characters, no surrounding spaces, and not shaped like an id, so that
+/// "id or name" arguments are never ambiguous.
+pub fn validate_name(what: &str, name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::invalid(format!("{what} name must not be empty")));
+    }
+    if name.chars().count() > 128 {
+        return Err(Error::invalid(format!(
+            "{what} name is longer than 128 characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(format!(
+            "{what} name must not contain control characters"
+        )));
+    }
+    if name.trim() != name {
+        return Err(Error::invalid(format!(
+            "{what} name must not start or end with spaces"
+        )));
+    }
+    if Id::looks_like_id(name) {
+        return Err(Error::invalid(format!(
+            "{what} name {name:?} looks like an id; choose a name without an id prefix"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an optional free-text description: at most 1,000 characters, no control
+/// characters other than newline and tab.
+pub fn validate_description(text: &str) -> Result<()> {
+    if text.chars().count() > 1000 {
+        return Err(Error::invalid("description is longer than 1000 characters"));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Error::invalid(
+            "description must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Normalizes and checks an email address: one `@`, a non-empty local part and domain,
+/// no spaces or control characters. Comparison is case-insensitive.
+pub fn normalize_email(email: &str) -> Result<String> {
+    let email = email.trim();
+    let bad = || {
+        Error::invalid(format!(
+            "{email:?} is not a valid email address (expected name@example.com)"
+        ))
+    };
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(bad)?;
+    if local.is_empty()
+        || domain.is_empty()
+        || domain.contains('@')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+    {
+        return Err(bad());
+    }
+    Ok(email.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_reject_control_characters_and_ids() {
+        assert!(validate_name("project", "billing-api").is_ok());
+        assert!(validate_name("project", "Default project").is_ok());
+        assert!(validate_name("project", "").is_err());
+        assert!(validate_name("project", "a\x1b[31mb").is_err());
+        assert!(validate_name("project", " padded").is_err());
+        assert!(validate_name("project", "proj_abc").is_err());
+        assert!(validate_name("project", &"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn emails_are_normalized_and_checked() {
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "a b@example.com",
+            "a@b@c.com",
+            "a@.com",
+            "a@b..com",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}

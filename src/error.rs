@@ -1,0 +1,157 @@
+//! The library's one error type. Each variant names what failed and carries the id, name or
+//! path involved; [`Error::exit_code`] is the single, stable mapping to process exit codes.
+//! No variant ever carries secret material.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value the user typed is malformed (exit 2).
+    #[error("{0}")]
+    Invalid(String),
+
+    /// The command line is incomplete for this situation, e.g. a destructive action
+    /// without `--yes` and no terminal to ask on (exit 2).
+    #[error("{0}")]
+    Usage(String),
+
+    /// Something named does not exist (exit 1).
+    #[error("{what} {name:?} not found{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
+    NotFound {
+        what: &'static str,
+        name: String,
+        hint: Option<String>,
+    },
+
+    /// A name or email is already taken (exit 1).
+    #[error("{0}")]
+    Conflict(String),
+
+    /// A rule refuses the operation, e.g. deleting the default project (exit 1).
+    #[error("{0}")]
+    Refused(String),
+
+    /// There is no store at the path (exit 3).
+    #[error("no store at {} (run `keyctl init` to create one, or pass --store PATH)", .0.display())]
+    NoStore(PathBuf),
+
+    /// `init` found a store already there (exit 1).
+    #[error("a store already exists at {}; refusing to overwrite it", .0.display())]
+    StoreExists(PathBuf),
+
+    /// The store exists but this secret does not open it, or no secret was given (exit 3).
+    #[error("{0}")]
+    Locked(String),
+
+    /// The file is not a keyctl store, or one this build cannot read (exit 3).
+    #[error("{0}")]
+    Unreadable(String),
+
+    /// Stored data failed authentication or is corrupt (exit 4).
+    #[error("integrity check failed: {0}")]
+    Integrity(String),
+
+    /// `key verify` refused the key, or `scan` found a live key (exit 10).
+    #[error("{0}")]
+    Rejected(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+impl Error {
+    pub fn invalid(msg: impl Into<String>) -> Error {
+        Error::Invalid(msg.into())
+    }
+    pub fn refused(msg: impl Into<String>) -> Error {
+        Error::Refused(msg.into())
+    }
+    pub fn conflict(msg: impl Into<String>) -> Error {
+        Error::Conflict(msg.into())
+    }
+    pub fn integrity(msg: impl Into<String>) -> Error {
+        Error::Integrity(msg.into())
+    }
+    pub fn not_found(what: &'static str, name: impl Into<String>) -> Error {
+        Error::NotFound {
+            what,
+            name: name.into(),
+            hint: None,
+        }
+    }
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// The process exit code for this error (spec section 7).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Invalid(_) | Error::Usage(_) => 2,
+            Error::NoStore(_) | Error::Locked(_) | Error::Unreadable(_) => 3,
+            Error::Integrity(_) => 4,
+            Error::Rejected(_) => 10,
+            Error::NotFound { .. }
+            | Error::Conflict(_)
+            | Error::Refused(_)
+            | Error::StoreExists(_)
+            | Error::Io { .. }
+            | Error::Db(_) => 1,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) => {
+                Error::Unreadable("the file is not a keyctl store (not an SQLite database)".into())
+            }
+            Some(ErrorCode::DatabaseCorrupt) => {
+                Error::integrity("the store file is corrupt (SQLite reports a malformed database)")
+            }
+            Some(ErrorCode::ReadOnly) => Error::Db("the store is read-only for this user".into()),
+            Some(ErrorCode::DiskFull) => Error::Db("the disk is full; nothing was changed".into()),
+            _ => Error::Db(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_spec() {
+        assert_eq!(Error::invalid("x").exit_code(), 2);
+        assert_eq!(Error::not_found("project", "x").exit_code(), 1);
+        assert_eq!(Error::refused("x").exit_code(), 1);
+        assert_eq!(Error::NoStore("/x".into()).exit_code(), 3);
+        assert_eq!(Error::Locked("x".into()).exit_code(), 3);
+        assert_eq!(Error::integrity("x").exit_code(), 4);
+    }
+
+    #[test]
+    fn not_found_carries_a_hint() {
+        let e = Error::NotFound {
+            what: "project",
+            name: "biling".into(),
+            hint: Some("did you mean \"billing\"?".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "project \"biling\" not found; did you mean \"billing\"?"
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! keyctl: organizations, projects, API keys, service accounts and roles in one
+//! encrypted SQLite file, and a verifier that API servers can embed.
+//!
+//! The library owns every rule and all I/O with the store; it never prints and knows
+//! nothing of the command line, so a Rust server can open a store once and verify keys
+//! in-process:
+//!
+//! ```no_run
+//! use keyctl::{Store, Unlock, VerifyRequest};
+//!
+//! # fn main() -> Result<(), keyctl::Error> {
+//! let secret = std::env::var("KEYCTL_STORE_KEY").unwrap_or_default();
+//! let store = Store::open("/var/lib/keyctl/keyctl.db", Unlock::store_key(secret))?;
+//! let mut verifier = store.verifier();
+//! let request = VerifyRequest::new("sk-proj-...").require("models:read".parse()?);
+//! let outcome = verifier.verify(&request)?;
+//! if outcome.is_valid() {
+//!     // serve the request
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod crypto;
+mod db;
+pub mod domain;
+mod error;
+mod store;
+
+pub use crypto::{ApiKey, SecretString, StoreKey};
+pub use domain::{
+    Duration, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Scope, ScopeLevel,
+};
+pub use error::{Error, Result};
+pub use store::{
+    AuditEntry, AuditFilter, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter, KeyInfo,
+    KeyUpdate, Member, NewKey, Org, OwnerView, Project, SlotInfo, Store, StoreInfo, Unlock,
+    VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
+};

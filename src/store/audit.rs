@@ -1,0 +1,176 @@
+//! The audit log: one sealed entry per change, chained by HMAC (each MAC covers the
+//! previous MAC, the entry's sequence number, time and sealed content), with a sealed head
+//! (count and last MAC) so that deleting, editing, reordering or truncating is detected.
+
+use chrono::{DateTime, Utc};
+
+use super::{AuditEntry, AuditHead, AuditRecord, Store};
+use crate::db::{AuditRow, Tx};
+use crate::domain::from_unix;
+use crate::error::{Error, Result};
+
+const HEAD: &str = "audit_head";
+
+fn entry_aad(seq: i64) -> Vec<u8> {
+    format!("keyctl/v1/audit\0{seq}").into_bytes()
+}
+
+fn mac_input(prev_mac: &[u8], row_seq: i64, at: i64, payload: &[u8]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(prev_mac.len() + 16 + payload.len());
+    data.extend_from_slice(prev_mac);
+    data.extend_from_slice(&row_seq.to_be_bytes());
+    data.extend_from_slice(&at.to_be_bytes());
+    data.extend_from_slice(payload);
+    data
+}
+
+/// Filters for `audit list`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub since: Option<DateTime<Utc>>,
+    pub action: Option<String>,
+    pub project_id: Option<String>,
+}
+
+impl Store {
+    /// Appends one entry to the chain. Details must never hold a secret.
+    pub(crate) fn audit(
+        &self,
+        tx: &Tx<'_>,
+        action: &str,
+        target_id: Option<&str>,
+        project_id: Option<&str>,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        let head: AuditHead = self.get_meta(tx, HEAD)?.unwrap_or_default();
+        let seq = head.last_seq + 1;
+        let at = self.now().timestamp();
+        let record = AuditRecord {
+            actor: self.actor.clone(),
+            action: action.to_owned(),
+            target_id: target_id.map(str::to_owned),
+            project_id: project_id.map(str::to_owned),
+            details,
+        };
+        let plain = serde_json::to_vec(&record).map_err(|e| Error::Db(e.to_string()))?;
+        let payload = self.keys.seal(&entry_aad(seq), &plain);
+        let mac = self
+            .keys
+            .audit_mac(&mac_input(&head.last_mac, seq, at, &payload))
+            .to_vec();
+        tx.audit_append(&AuditRow {
+            seq,
+            at,
+            payload,
+            mac: mac.clone(),
+        })?;
+        self.put_meta(
+            tx,
+            HEAD,
+            &AuditHead {
+                count: head.count + 1,
+                last_seq: seq,
+                last_mac: mac,
+            },
+        )
+    }
+
+    fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
+        let plain = self
+            .keys
+            .open(&entry_aad(row.seq), &row.payload)
+            .ok_or_else(|| {
+                Error::integrity(format!("audit entry {} fails authentication", row.seq))
+            })?;
+        let r: AuditRecord = serde_json::from_slice(&plain)
+            .map_err(|_| Error::integrity(format!("audit entry {} is unreadable", row.seq)))?;
+        Ok(AuditEntry {
+            id: row.seq,
+            at: from_unix(row.at),
+            actor: r.actor,
+            action: r.action,
+            target_id: r.target_id,
+            project_id: r.project_id,
+            details: r.details,
+        })
+    }
+
+    /// Every break in the chain, first one first; empty when the log is intact.
+    pub(crate) fn audit_problems(&self, tx: &Tx<'_>) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let head: AuditHead = match self.get_meta(tx, HEAD) {
+            Ok(h) => h.unwrap_or_default(),
+            Err(_) => {
+                problems.push("the audit head record fails authentication".to_owned());
+                AuditHead::default()
+            }
+        };
+        let rows = tx.audit_since(None)?;
+        let mut prev_mac: Vec<u8> = Vec::new();
+        let mut expected_seq = 1;
+        for row in &rows {
+            if row.seq != expected_seq {
+                problems.push(format!(
+                    "audit entry {expected_seq} is missing (the chain jumps to entry {})",
+                    row.seq
+                ));
+                break;
+            }
+            if !self.keys.audit_mac_matches(
+                &mac_input(&prev_mac, row.seq, row.at, &row.payload),
+                &row.mac,
+            ) {
+                problems.push(format!("audit entry {} was edited, reordered or re-inserted (its chain MAC does not match)", row.seq));
+                break;
+            }
+            if let Err(e) = self.open_audit(row) {
+                problems.push(e.to_string().replace("integrity check failed: ", ""));
+                break;
+            }
+            prev_mac.clone_from(&row.mac);
+            expected_seq += 1;
+        }
+        if problems.is_empty() && (head.count != rows.len() as i64 || head.last_mac != prev_mac) {
+            problems.push(format!(
+                "the audit log ends after entry {} but its head records {} entries (entries were deleted from the end)",
+                rows.len(),
+                head.count
+            ));
+        }
+        Ok(problems)
+    }
+
+    /// Checks the whole chain; `Err(Integrity)` names the first bad entry.
+    pub fn verify_audit(&self) -> Result<usize> {
+        self.db.read(|tx| {
+            let problems = self.audit_problems(tx)?;
+            match problems.into_iter().next() {
+                Some(first) => Err(Error::integrity(first)),
+                None => Ok(tx.audit_since(None)?.len()),
+            }
+        })
+    }
+
+    pub fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        self.db.read(|tx| {
+            let mut out = Vec::new();
+            for row in tx.audit_since(filter.since.map(|t| t.timestamp()))? {
+                let entry = self.open_audit(&row)?;
+                if filter.action.as_deref().is_some_and(|a| {
+                    !(entry.action == a || entry.action.starts_with(&format!("{a}.")))
+                }) {
+                    continue;
+                }
+                if filter
+                    .project_id
+                    .as_deref()
+                    .is_some_and(|p| entry.project_id.as_deref() != Some(p))
+                {
+                    continue;
+                }
+                out.push(entry);
+            }
+            Ok(out)
+        })
+    }
+}

@@ -1,0 +1,610 @@
+//! API keys: issued once, stored as an HMAC; listed, updated, revoked, rotated and pruned.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{KeyInfo, KeyRecord, NewKey, OwnerView, Store};
+use crate::crypto::{ApiKey, KeyPrefix};
+use crate::db::{KeyRow, KeyScope, Tx};
+use crate::domain::{
+    from_unix, validate_name, Duration, Id, IdKind, KeyStatus, OwnerRef, Permission, ProjectStatus,
+    Scope,
+};
+use crate::error::{Error, Result};
+
+/// When a key stops working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    Never,
+    After(Duration),
+    At(DateTime<Utc>),
+}
+
+/// What `key create` asks for.
+#[derive(Debug, Clone)]
+pub struct KeyCreate {
+    pub name: Option<String>,
+    pub project: Option<String>,
+    pub owner_email: Option<String>,
+    pub service_account: Option<String>,
+    pub permission: Option<Permission>,
+    pub scopes: Vec<Scope>,
+    pub expiry: Expiry,
+    pub count: u32,
+}
+
+impl Default for KeyCreate {
+    fn default() -> Self {
+        KeyCreate {
+            name: None,
+            project: None,
+            owner_email: None,
+            service_account: None,
+            permission: None,
+            scopes: Vec::new(),
+            expiry: Expiry::Never,
+            count: 1,
+        }
+    }
+}
+
+/// What `key update` changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyUpdate {
+    pub name: Option<String>,
+    pub permission: Option<Permission>,
+    pub scopes: Option<Vec<Scope>>,
+    pub expiry: Option<Expiry>,
+}
+
+/// Which keys `key list` shows.
+#[derive(Debug, Clone, Default)]
+pub struct KeyFilter {
+    pub project: Option<String>,
+    /// `None` means every status.
+    pub status: Option<KeyStatus>,
+}
+
+/// A key row opened and checked: its clear columns and sealed record together.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenedKey {
+    pub row: KeyRow,
+    pub record: KeyRecord,
+}
+
+impl OpenedKey {
+    pub fn status(&self, now: i64) -> KeyStatus {
+        if self.row.revoked_at.is_some_and(|t| t <= now) {
+            KeyStatus::Revoked
+        } else if self.row.expires_at.is_some_and(|t| t <= now) {
+            KeyStatus::Expired
+        } else {
+            KeyStatus::Active
+        }
+    }
+}
+
+fn key_aad(row: &KeyRow) -> Vec<u8> {
+    let mut aad = b"keyctl/v1/api_keys\0".to_vec();
+    let opt = |v: Option<i64>| match v {
+        Some(t) => [&[1u8][..], &t.to_be_bytes()].concat(),
+        None => vec![0u8],
+    };
+    for part in [
+        row.id.as_bytes(),
+        row.org_id.as_bytes(),
+        row.project_id.as_bytes(),
+        row.owner_id.as_bytes(),
+        &row.hash,
+        &row.created_at.to_be_bytes(),
+        &opt(row.expires_at),
+        &opt(row.revoked_at),
+    ] {
+        aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        aad.extend_from_slice(part);
+    }
+    aad
+}
+
+fn resolve_expiry(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<i64>> {
+    match expiry {
+        Expiry::Never => Ok(None),
+        Expiry::After(d) if d.seconds() <= 0 => Err(Error::invalid("--ttl must be longer than 0s")),
+        Expiry::After(d) => Ok(Some(now.timestamp() + d.seconds())),
+        Expiry::At(t) if t <= now => Err(Error::invalid("--expires-at must be in the future")),
+        Expiry::At(t) => Ok(Some(t.timestamp())),
+    }
+}
+
+impl Store {
+    /// Seals a key row; the row's clear columns become associated data.
+    pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
+        let plain = zeroize::Zeroizing::new(
+            serde_json::to_vec(record).map_err(|e| Error::Db(e.to_string()))?,
+        );
+        row.payload = self.keys.seal(&key_aad(&row), &plain);
+        Ok(row)
+    }
+
+    /// Authenticates a key row; any edited column or payload fails here.
+    pub(crate) fn open_key(&self, row: &KeyRow) -> Result<OpenedKey> {
+        let fail = || Error::integrity(format!("api_keys row {} fails authentication", row.id));
+        let plain = self
+            .keys
+            .open(&key_aad(row), &row.payload)
+            .ok_or_else(fail)?;
+        let record: KeyRecord = serde_json::from_slice(&plain).map_err(|_| fail())?;
+        if record.owner.id() != row.owner_id {
+            return Err(fail());
+        }
+        Ok(OpenedKey {
+            row: row.clone(),
+            record,
+        })
+    }
+
+    pub(crate) fn key_view(
+        &self,
+        tx: &Tx<'_>,
+        key: &OpenedKey,
+        names: &mut HashMap<String, String>,
+    ) -> Result<KeyInfo> {
+        let owner_id = key.record.owner.id().to_owned();
+        let name = match names.get(&owner_id) {
+            Some(n) => n.clone(),
+            None => {
+                let n = self.principal_name(tx, &key.record.owner)?;
+                names.insert(owner_id.clone(), n.clone());
+                n
+            }
+        };
+        Ok(KeyInfo {
+            id: key.row.id.clone(),
+            name: key.record.name.clone(),
+            org_id: key.row.org_id.clone(),
+            project_id: key.row.project_id.clone(),
+            owner: OwnerView {
+                kind: key.record.owner.type_str(),
+                id: owner_id,
+                name,
+            },
+            permission: key.record.permission,
+            scopes: key.record.scopes.clone(),
+            redacted: key.record.redacted.clone(),
+            status: key.status(self.now().timestamp()),
+            created_at: from_unix(key.row.created_at),
+            expires_at: key.row.expires_at.map(from_unix),
+            revoked_at: key.row.revoked_at.map(from_unix),
+            last_used_at: key.row.last_used_at.map(from_unix),
+            revoke_reason: key.record.revoke_reason.clone(),
+        })
+    }
+
+    /// Finds a key in `org_id` by id, or by name when exactly one key has it.
+    pub(crate) fn find_key(
+        &self,
+        tx: &Tx<'_>,
+        org_id: &str,
+        id_or_name: &str,
+    ) -> Result<OpenedKey> {
+        if Id::is_of_kind(id_or_name, IdKind::Key) {
+            let row = tx
+                .key_get(id_or_name)?
+                .filter(|r| r.org_id == org_id)
+                .ok_or_else(|| Error::not_found("key", id_or_name))?;
+            return self.open_key(&row);
+        }
+        let mut matches = Vec::new();
+        for row in tx.keys(KeyScope::Org(org_id))? {
+            let key = self.open_key(&row)?;
+            if key.record.name.as_deref() == Some(id_or_name) {
+                matches.push(key);
+            }
+        }
+        // Prefer the one live key of that name over revoked or expired namesakes.
+        let now = self.now().timestamp();
+        if matches.len() > 1 {
+            let live: Vec<_> = matches
+                .iter()
+                .filter(|k| k.status(now) == KeyStatus::Active)
+                .cloned()
+                .collect();
+            if live.len() == 1 {
+                matches = live;
+            }
+        }
+        match matches.len() {
+            0 => Err(Error::not_found("key", id_or_name)),
+            1 => Ok(matches.remove(0)),
+            _ => Err(Error::Usage(format!(
+                "{} keys are named {id_or_name:?} ({}); pass a key id",
+                matches.len(),
+                matches
+                    .iter()
+                    .map(|k| k.row.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Issues `spec.count` keys in one transaction: all or none.
+    pub fn create_keys(&self, org_id: &str, spec: &KeyCreate) -> Result<Vec<NewKey>> {
+        if let Some(name) = &spec.name {
+            validate_name("key", name)?;
+        }
+        if spec.count == 0 {
+            return Err(Error::invalid("--count must be at least 1"));
+        }
+        let permission = match (spec.permission, spec.scopes.is_empty()) {
+            (None, true) => Permission::All,
+            (None, false) | (Some(Permission::Restricted), _) => Permission::Restricted,
+            (Some(p), false) => {
+                return Err(Error::invalid(format!(
+                    "--scope applies only to restricted keys, not to permission {p}"
+                )))
+            }
+            (Some(p), true) => p,
+        };
+        let scopes = Scope::normalize(spec.scopes.clone())?;
+        let now = self.now();
+        let expires_at = resolve_expiry(spec.expiry, now)?;
+        self.db.write(|tx| {
+            let project = self.target_project(tx, org_id, spec.project.as_deref())?;
+            if project.status == ProjectStatus::Archived {
+                return Err(Error::refused(format!(
+                    "project {:?} is archived; unarchive it before issuing keys",
+                    project.name
+                )));
+            }
+            let (owner, prefix) = self.key_owner(tx, org_id, &project.id, spec)?;
+            let mut names = HashMap::new();
+            let mut out = Vec::with_capacity(spec.count as usize);
+            for _ in 0..spec.count {
+                let secret = ApiKey::generate(prefix);
+                let record = KeyRecord {
+                    name: spec.name.clone(),
+                    owner: owner.clone(),
+                    permission,
+                    scopes: scopes.clone(),
+                    redacted: secret.redacted(),
+                    revoke_reason: None,
+                };
+                let row = self.seal_key(
+                    KeyRow {
+                        id: Id::generate(IdKind::Key).to_string(),
+                        org_id: org_id.to_owned(),
+                        project_id: project.id.clone(),
+                        owner_id: owner.id().to_owned(),
+                        hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                        created_at: now.timestamp(),
+                        expires_at,
+                        revoked_at: None,
+                        payload: Vec::new(),
+                        last_used_at: None,
+                    },
+                    &record,
+                )?;
+                tx.key_insert(&row)?;
+                self.audit(
+                    tx,
+                    "key.created",
+                    Some(&row.id),
+                    Some(&project.id),
+                    json!({ "permission": permission, "scopes": scopes, "owner": owner.id(), "expires_at": expires_at.map(from_unix) }),
+                )?;
+                let info = self.key_view(tx, &OpenedKey { row, record }, &mut names)?;
+                out.push(NewKey { info, secret });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Who will own a new key, and its prefix: the named member or service account, or
+    /// the store owner. The owner must have a role in the project.
+    fn key_owner(
+        &self,
+        tx: &Tx<'_>,
+        org_id: &str,
+        project_id: &str,
+        spec: &KeyCreate,
+    ) -> Result<(OwnerRef, KeyPrefix)> {
+        let (owner, prefix) = match (&spec.owner_email, &spec.service_account) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "--owner and --service-account cannot be used together",
+                ))
+            }
+            (Some(email), None) => (
+                OwnerRef::User(self.find_member_record(tx, org_id, email)?.0),
+                KeyPrefix::Project,
+            ),
+            (None, Some(sa)) => (
+                OwnerRef::ServiceAccount(self.find_service_account_id(tx, org_id, project_id, sa)?),
+                KeyPrefix::ServiceAccount,
+            ),
+            (None, None) => (
+                OwnerRef::User(self.owner_member(tx, org_id)?.0),
+                KeyPrefix::Project,
+            ),
+        };
+        if self.principal_role(tx, &owner, project_id)?.is_none() {
+            return Err(Error::refused(format!(
+                "{} has no role in this project; give it one before issuing it a key",
+                self.principal_name(tx, &owner)?
+            )));
+        }
+        Ok((owner, prefix))
+    }
+
+    pub fn list_keys(&self, org_id: &str, filter: &KeyFilter) -> Result<Vec<KeyInfo>> {
+        self.db.read(|tx| {
+            let rows = match &filter.project {
+                Some(p) => {
+                    let project = self.find_project(tx, org_id, p)?;
+                    tx.keys(KeyScope::Project(&project.id))?
+                }
+                None => tx.keys(KeyScope::Org(org_id))?,
+            };
+            let now = self.now().timestamp();
+            let mut names = HashMap::new();
+            let mut out = Vec::new();
+            for row in rows {
+                let key = self.open_key(&row)?;
+                if filter.status.is_some_and(|s| s != key.status(now)) {
+                    continue;
+                }
+                out.push(self.key_view(tx, &key, &mut names)?);
+            }
+            Ok(out)
+        })
+    }
+
+    pub fn show_key(&self, org_id: &str, key: &str) -> Result<KeyInfo> {
+        self.db.read(|tx| {
+            let key = self.find_key(tx, org_id, key)?;
+            self.key_view(tx, &key, &mut HashMap::new())
+        })
+    }
+
+    /// Rewrites a key's row after `change`, checked and audited, in the caller's transaction.
+    fn rewrite_key(
+        &self,
+        tx: &Tx<'_>,
+        mut key: OpenedKey,
+        action: &str,
+        details: serde_json::Value,
+    ) -> Result<KeyInfo> {
+        let row = self.seal_key(key.row.clone(), &key.record)?;
+        tx.key_update(&row)?;
+        key.row = row;
+        self.audit(
+            tx,
+            action,
+            Some(&key.row.id),
+            Some(&key.row.project_id),
+            details,
+        )?;
+        self.key_view(tx, &key, &mut HashMap::new())
+    }
+
+    pub fn update_key(&self, org_id: &str, key: &str, update: &KeyUpdate) -> Result<KeyInfo> {
+        if let Some(name) = &update.name {
+            validate_name("key", name)?;
+        }
+        let now = self.now();
+        let expires_at = update.expiry.map(|e| resolve_expiry(e, now)).transpose()?;
+        self.db.write(|tx| {
+            let mut key = self.find_key(tx, org_id, key)?;
+            if key.status(now.timestamp()) == KeyStatus::Revoked {
+                return Err(Error::refused(format!(
+                    "key {} is revoked and cannot be changed",
+                    key.row.id
+                )));
+            }
+            let mut changed = serde_json::Map::new();
+            if let Some(name) = &update.name {
+                key.record.name = Some(name.clone());
+                changed.insert("name".into(), json!(name));
+            }
+            if let Some(p) = update.permission {
+                key.record.permission = p;
+                if p != Permission::Restricted && update.scopes.is_none() {
+                    key.record.scopes.clear();
+                }
+                changed.insert("permission".into(), json!(p));
+            }
+            if let Some(scopes) = &update.scopes {
+                let scopes = Scope::normalize(scopes.clone())?;
+                if key.record.permission != Permission::Restricted && !scopes.is_empty() {
+                    if update.permission.is_some() {
+                        return Err(Error::invalid("--scope applies only to restricted keys"));
+                    }
+                    key.record.permission = Permission::Restricted;
+                }
+                changed.insert("scopes".into(), json!(scopes));
+                key.record.scopes = scopes;
+            }
+            if let Some(expires_at) = expires_at {
+                key.row.expires_at = expires_at;
+                changed.insert("expires_at".into(), json!(expires_at.map(from_unix)));
+            }
+            if changed.is_empty() {
+                return Err(Error::Usage(
+                    "nothing to update: pass --name, --permission, --scope, --ttl or --expires-at"
+                        .into(),
+                ));
+            }
+            self.rewrite_key(tx, key, "key.updated", serde_json::Value::Object(changed))
+        })
+    }
+
+    pub fn revoke_key(&self, org_id: &str, key: &str, reason: Option<&str>) -> Result<KeyInfo> {
+        if let Some(r) = reason {
+            crate::domain::validate_description(r)?;
+        }
+        let now = self.now().timestamp();
+        self.db.write(|tx| {
+            let mut key = self.find_key(tx, org_id, key)?;
+            if key.status(now) == KeyStatus::Revoked {
+                return Err(Error::refused(format!(
+                    "key {} is already revoked",
+                    key.row.id
+                )));
+            }
+            key.row.revoked_at = Some(now);
+            key.record.revoke_reason = reason.map(str::to_owned);
+            self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))
+        })
+    }
+
+    /// Revokes every live key in `scope` (used when a project, member or service account
+    /// goes away); returns how many.
+    pub(crate) fn revoke_keys_where(
+        &self,
+        tx: &Tx<'_>,
+        scope: KeyScope<'_>,
+        reason: &str,
+    ) -> Result<usize> {
+        let now = self.now().timestamp();
+        let mut n = 0;
+        for row in tx.keys(scope)? {
+            let mut key = self.open_key(&row)?;
+            if key.row.revoked_at.is_some_and(|t| t <= now) {
+                continue;
+            }
+            key.row.revoked_at = Some(now);
+            key.record.revoke_reason = Some(reason.to_owned());
+            self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Issues a new key with the same name, owner, permission, scopes and lifetime, and
+    /// lets the old one work for `grace` (revoked at once when zero).
+    pub fn rotate_key(
+        &self,
+        org_id: &str,
+        key: &str,
+        grace: Duration,
+    ) -> Result<(NewKey, KeyInfo)> {
+        let now = self.now().timestamp();
+        self.db.write(|tx| {
+            let mut old = self.find_key(tx, org_id, key)?;
+            if old.status(now) == KeyStatus::Revoked {
+                return Err(Error::refused(format!(
+                    "key {} is revoked; create a new key instead",
+                    old.row.id
+                )));
+            }
+            if old.row.revoked_at.is_some() {
+                return Err(Error::refused(format!(
+                    "key {} was already rotated; rotate its successor",
+                    old.row.id
+                )));
+            }
+            let project = self.find_project(tx, org_id, &old.row.project_id)?;
+            if project.status == ProjectStatus::Archived {
+                return Err(Error::refused(format!(
+                    "project {:?} is archived; unarchive it before rotating keys",
+                    project.name
+                )));
+            }
+            let prefix = match old.record.owner {
+                OwnerRef::User(_) => KeyPrefix::Project,
+                OwnerRef::ServiceAccount(_) => KeyPrefix::ServiceAccount,
+            };
+            if self
+                .principal_role(tx, &old.record.owner, &old.row.project_id)?
+                .is_none()
+            {
+                return Err(Error::refused(
+                    "the key's owner no longer has a role in its project",
+                ));
+            }
+            let secret = ApiKey::generate(prefix);
+            let record = KeyRecord {
+                redacted: secret.redacted(),
+                revoke_reason: None,
+                ..old.record.clone()
+            };
+            let lifetime = old.row.expires_at.map(|e| e - old.row.created_at);
+            let row = self.seal_key(
+                KeyRow {
+                    id: Id::generate(IdKind::Key).to_string(),
+                    hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                    created_at: now,
+                    expires_at: lifetime.map(|l| now + l),
+                    revoked_at: None,
+                    payload: Vec::new(),
+                    last_used_at: None,
+                    ..old.row.clone()
+                },
+                &record,
+            )?;
+            tx.key_insert(&row)?;
+            self.audit(
+                tx,
+                "key.created",
+                Some(&row.id),
+                Some(&row.project_id),
+                json!({ "rotated_from": old.row.id }),
+            )?;
+            let new_info = self.key_view(
+                tx,
+                &OpenedKey {
+                    row: row.clone(),
+                    record,
+                },
+                &mut HashMap::new(),
+            )?;
+            old.row.revoked_at = Some(now + grace.seconds());
+            old.record.revoke_reason = Some(format!("rotated to {}", row.id));
+            let old_info = self.rewrite_key(
+                tx,
+                old,
+                "key.rotated",
+                json!({ "successor": row.id, "grace_seconds": grace.seconds() }),
+            )?;
+            Ok((
+                NewKey {
+                    info: new_info,
+                    secret,
+                },
+                old_info,
+            ))
+        })
+    }
+
+    /// Deletes revoked and expired keys whose end lies more than `older_than` in the past.
+    /// Their audit trail stays. Returns the pruned keys.
+    pub fn prune_keys(&self, org_id: &str, older_than: Duration) -> Result<Vec<KeyInfo>> {
+        let cutoff = self.now().timestamp() - older_than.seconds();
+        self.db.write(|tx| {
+            let mut pruned = Vec::new();
+            let mut names = HashMap::new();
+            for row in tx.keys(KeyScope::Org(org_id))? {
+                let ended = match (row.revoked_at, row.expires_at) {
+                    (Some(r), Some(e)) => Some(r.min(e)),
+                    (r, e) => r.or(e),
+                };
+                if ended.is_some_and(|t| t <= cutoff) {
+                    let key = self.open_key(&row)?;
+                    tx.key_delete(&row.id)?;
+                    self.audit(
+                        tx,
+                        "key.pruned",
+                        Some(&row.id),
+                        Some(&row.project_id),
+                        json!({}),
+                    )?;
+                    pruned.push(self.key_view(tx, &key, &mut names)?);
+                }
+            }
+            Ok(pruned)
+        })
+    }
+}

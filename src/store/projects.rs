@@ -1,0 +1,258 @@
+//! Projects: names unique per org; the default project can be renamed but never archived
+//! or deleted; archiving disables a project's keys, deleting revokes them.
+
+use serde_json::json;
+
+use super::{Project, ProjectRecord, Store};
+use crate::db::{KeyScope, Table, Tx};
+use crate::domain::{from_unix, validate_description, validate_name, Id, IdKind, ProjectStatus};
+use crate::error::{Error, Result};
+
+impl Store {
+    pub(crate) fn project_view(&self, id: &str, org_id: &str, r: ProjectRecord) -> Project {
+        Project {
+            id: id.to_owned(),
+            org_id: org_id.to_owned(),
+            name: r.name,
+            description: r.description,
+            status: r.status,
+            is_default: r.is_default,
+            created_at: from_unix(r.created_at),
+            archived_at: r.archived_at.map(from_unix),
+        }
+    }
+
+    /// Loads a project by id or name within `org_id`, with its sealed record.
+    pub(crate) fn find_project_record(
+        &self,
+        tx: &Tx<'_>,
+        org_id: &str,
+        id_or_name: &str,
+    ) -> Result<(crate::db::RecordRow, ProjectRecord)> {
+        let row = if Id::is_of_kind(id_or_name, IdKind::Project) {
+            tx.record_get(Table::Projects, id_or_name)?
+                .filter(|r| r.parent == org_id)
+        } else {
+            tx.record_by_lookup(
+                Table::Projects,
+                &self.lookup(Table::Projects, org_id, id_or_name),
+            )?
+        };
+        match row {
+            Some(row) => {
+                let record = self.open_record(Table::Projects, &row)?;
+                Ok((row, record))
+            }
+            None => {
+                let names: Vec<String> = self
+                    .projects_in(tx, org_id)?
+                    .into_iter()
+                    .map(|p| p.name)
+                    .collect();
+                Err(Error::NotFound {
+                    what: "project",
+                    name: id_or_name.to_owned(),
+                    hint: super::suggest(id_or_name, &names),
+                })
+            }
+        }
+    }
+
+    pub(crate) fn find_project(
+        &self,
+        tx: &Tx<'_>,
+        org_id: &str,
+        id_or_name: &str,
+    ) -> Result<Project> {
+        let (row, record) = self.find_project_record(tx, org_id, id_or_name)?;
+        Ok(self.project_view(&row.id, org_id, record))
+    }
+
+    /// The project a command targets: the one named, or the org's default project.
+    pub(crate) fn target_project(
+        &self,
+        tx: &Tx<'_>,
+        org_id: &str,
+        id_or_name: Option<&str>,
+    ) -> Result<Project> {
+        match id_or_name {
+            Some(p) => self.find_project(tx, org_id, p),
+            None => {
+                let org = self.find_org(tx, org_id)?;
+                self.find_project(tx, org_id, &org.default_project_id)
+            }
+        }
+    }
+
+    pub(crate) fn projects_in(&self, tx: &Tx<'_>, org_id: &str) -> Result<Vec<Project>> {
+        let mut projects = Vec::new();
+        for row in tx.records(Table::Projects, Some(org_id))? {
+            let record: ProjectRecord = self.open_record(Table::Projects, &row)?;
+            projects.push(self.project_view(&row.id, org_id, record));
+        }
+        projects.sort_by(|a, b| {
+            b.is_default
+                .cmp(&a.is_default)
+                .then(a.created_at.cmp(&b.created_at))
+                .then(a.name.cmp(&b.name))
+        });
+        Ok(projects)
+    }
+
+    pub fn create_project(
+        &self,
+        org_id: &str,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<Project> {
+        validate_name("project", name)?;
+        if let Some(d) = description {
+            validate_description(d)?;
+        }
+        self.db.write(|tx| {
+            self.find_org(tx, org_id)?;
+            let id = Id::generate(IdKind::Project);
+            let record = ProjectRecord {
+                name: name.to_owned(),
+                description: description.map(str::to_owned).filter(|d| !d.is_empty()),
+                status: ProjectStatus::Active,
+                is_default: false,
+                created_at: self.now().timestamp(),
+                archived_at: None,
+            };
+            let row = self.seal_record(
+                Table::Projects,
+                id.as_str(),
+                org_id,
+                &self.lookup(Table::Projects, org_id, name),
+                &record,
+            )?;
+            if !tx.record_insert(Table::Projects, &row)? {
+                return Err(Error::conflict(format!(
+                    "a project named {name:?} already exists in this organization"
+                )));
+            }
+            self.audit(
+                tx,
+                "project.created",
+                Some(id.as_str()),
+                Some(id.as_str()),
+                json!({}),
+            )?;
+            Ok(self.project_view(id.as_str(), org_id, record))
+        })
+    }
+
+    /// Active projects, or all of them with `include_archived`.
+    pub fn list_projects(&self, org_id: &str, include_archived: bool) -> Result<Vec<Project>> {
+        self.db.read(|tx| {
+            let mut projects = self.projects_in(tx, org_id)?;
+            projects.retain(|p| include_archived || p.status == ProjectStatus::Active);
+            Ok(projects)
+        })
+    }
+
+    pub fn show_project(&self, org_id: &str, project: &str) -> Result<Project> {
+        self.db.read(|tx| self.find_project(tx, org_id, project))
+    }
+
+    /// Applies `change` to a project's record and reseals it, in one transaction.
+    fn update_project(
+        &self,
+        org_id: &str,
+        project: &str,
+        action: &str,
+        change: impl FnOnce(&Tx<'_>, &str, &mut ProjectRecord) -> Result<serde_json::Value>,
+    ) -> Result<Project> {
+        self.db.write(|tx| {
+            let (row, mut record) = self.find_project_record(tx, org_id, project)?;
+            let details = change(tx, &row.id, &mut record)?;
+            let sealed = self.seal_record(
+                Table::Projects,
+                &row.id,
+                org_id,
+                &self.lookup(Table::Projects, org_id, &record.name),
+                &record,
+            )?;
+            if !tx.record_update(Table::Projects, &sealed)? {
+                return Err(Error::conflict(format!(
+                    "a project named {:?} already exists in this organization",
+                    record.name
+                )));
+            }
+            self.audit(tx, action, Some(&row.id), Some(&row.id), details)?;
+            Ok(self.project_view(&row.id, org_id, record))
+        })
+    }
+
+    pub fn rename_project(&self, org_id: &str, project: &str, new_name: &str) -> Result<Project> {
+        validate_name("project", new_name)?;
+        self.update_project(org_id, project, "project.renamed", |_, _, r| {
+            let old = std::mem::replace(&mut r.name, new_name.to_owned());
+            Ok(json!({ "from": old, "to": new_name }))
+        })
+    }
+
+    pub fn archive_project(&self, org_id: &str, project: &str) -> Result<Project> {
+        let now = self.now().timestamp();
+        self.update_project(org_id, project, "project.archived", |_, _, r| {
+            if r.is_default {
+                return Err(Error::refused(format!(
+                    "project {:?} is the default project and cannot be archived",
+                    r.name
+                )));
+            }
+            if r.status == ProjectStatus::Archived {
+                return Err(Error::refused(format!(
+                    "project {:?} is already archived",
+                    r.name
+                )));
+            }
+            r.status = ProjectStatus::Archived;
+            r.archived_at = Some(now);
+            Ok(json!({}))
+        })
+    }
+
+    pub fn unarchive_project(&self, org_id: &str, project: &str) -> Result<Project> {
+        self.update_project(org_id, project, "project.unarchived", |_, _, r| {
+            if r.status == ProjectStatus::Active {
+                return Err(Error::refused(format!(
+                    "project {:?} is not archived",
+                    r.name
+                )));
+            }
+            r.status = ProjectStatus::Active;
+            r.archived_at = None;
+            Ok(json!({}))
+        })
+    }
+
+    /// Deletes a project: its keys are revoked (and stay listed as revoked until pruned),
+    /// its service accounts removed.
+    pub fn delete_project(&self, org_id: &str, project: &str) -> Result<Project> {
+        self.db.write(|tx| {
+            let (row, record) = self.find_project_record(tx, org_id, project)?;
+            if record.is_default {
+                return Err(Error::refused(format!(
+                    "project {:?} is the default project and cannot be deleted",
+                    record.name
+                )));
+            }
+            let revoked =
+                self.revoke_keys_where(tx, KeyScope::Project(&row.id), "project deleted")?;
+            for sa in tx.records(Table::ServiceAccounts, Some(&row.id))? {
+                tx.record_delete(Table::ServiceAccounts, &sa.id)?;
+            }
+            tx.record_delete(Table::Projects, &row.id)?;
+            self.audit(
+                tx,
+                "project.deleted",
+                Some(&row.id),
+                Some(&row.id),
+                json!({ "keys_revoked": revoked }),
+            )?;
+            Ok(self.project_view(&row.id, org_id, record))
+        })
+    }
+}

@@ -1,0 +1,124 @@
+//! The public, serializable views of stored objects. Field names are the JSON contract of
+//! spec section 6; renderers may add columns but never rename these.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::{KeyStatus, OrgKind, Permission, ProjectStatus, Scope};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub created_at: DateTime<Utc>,
+    pub default_project_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub status: ProjectStatus,
+    pub is_default: bool,
+    pub created_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Option<Permission>,
+    pub project_roles: BTreeMap<String, Permission>,
+    pub is_owner: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A key's owner as shown to users: type, id and a display name.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OwnerView {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+}
+
+/// An API key as listed: never the secret, only its redacted form.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyInfo {
+    pub id: String,
+    pub name: Option<String>,
+    pub org_id: String,
+    pub project_id: String,
+    pub owner: OwnerView,
+    pub permission: Permission,
+    pub scopes: Vec<Scope>,
+    pub redacted: String,
+    pub status: KeyStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoke_reason: Option<String>,
+}
+
+/// A freshly issued key: its listing plus the secret, shown this once.
+pub struct NewKey {
+    pub info: KeyInfo,
+    pub secret: crate::crypto::ApiKey,
+}
+
+/// A store's unlock slot, without any secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotInfo {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub kdf: String,
+    pub iterations: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreInfo {
+    pub path: String,
+    pub schema_version: u32,
+    pub store_id: String,
+    pub actor: String,
+    pub owner_email: String,
+    pub orgs: usize,
+    pub projects: usize,
+    pub keys: usize,
+    pub slots: Vec<SlotInfo>,
+    pub file_bytes: u64,
+}
+
+/// What `store check` found: every problem names the table and row.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    pub rows_checked: usize,
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target_id: Option<String>,
+    pub project_id: Option<String>,
+    pub details: serde_json::Value,
+}
