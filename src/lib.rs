@@ -34,6 +34,7 @@ pub use domain::{
 pub use error::{Error, Result};
 pub use store::{
     AuditEntry, AuditFilter, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter, KeyInfo,
-    KeyUpdate, Member, NewKey, Org, OwnerView, Project, SlotInfo, Store, StoreInfo, Unlock,
-    VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
+    KeyUpdate, Member, NewKey, Org, OwnerView, Project, RoleScope, ServiceAccount, SlotInfo, Store,
+    StoreInfo, Unlock, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest,
+    PASSPHRASE_SLOT,
 };

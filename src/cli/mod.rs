@@ -3,9 +3,11 @@
 
 mod config;
 mod key;
+mod member;
 mod org;
 mod output;
 mod project;
+mod service_account;
 mod store;
 mod unlock;
 
@@ -75,6 +77,12 @@ pub enum Command {
     /// Manage projects
     #[command(subcommand)]
     Project(project::ProjectCommand),
+    /// Manage members and their roles
+    #[command(subcommand)]
+    Member(member::MemberCommand),
+    /// Manage service accounts (machine principals of one project)
+    #[command(subcommand, name = "service-account", visible_alias = "sa")]
+    ServiceAccount(service_account::ServiceAccountCommand),
     /// Issue, inspect, rotate, revoke and verify API keys
     #[command(subcommand)]
     Key(key::KeyCommand),
@@ -179,6 +187,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Store(cmd) => store::run(&ctx, cmd),
         Command::Org(cmd) => org::run(&ctx, cmd),
         Command::Project(cmd) => project::run(&ctx, cmd),
+        Command::Member(cmd) => member::run(&ctx, cmd),
+        Command::ServiceAccount(cmd) => service_account::run(&ctx, cmd),
         Command::Key(cmd) => key::run(&ctx, cmd),
         Command::Completions { .. } => Ok(()),
     }

@@ -232,6 +232,15 @@ impl Store {
 
     /// Issues `spec.count` keys in one transaction: all or none.
     pub fn create_keys(&self, org_id: &str, spec: &KeyCreate) -> Result<Vec<NewKey>> {
+        self.db.write(|tx| self.create_keys_in(tx, org_id, spec))
+    }
+
+    pub(crate) fn create_keys_in(
+        &self,
+        tx: &Tx<'_>,
+        org_id: &str,
+        spec: &KeyCreate,
+    ) -> Result<Vec<NewKey>> {
         if let Some(name) = &spec.name {
             validate_name("key", name)?;
         }
@@ -251,7 +260,7 @@ impl Store {
         let scopes = Scope::normalize(spec.scopes.clone())?;
         let now = self.now();
         let expires_at = resolve_expiry(spec.expiry, now)?;
-        self.db.write(|tx| {
+        {
             let project = self.target_project(tx, org_id, spec.project.as_deref())?;
             if project.status == ProjectStatus::Archived {
                 return Err(Error::refused(format!(
@@ -299,7 +308,7 @@ impl Store {
                 out.push(NewKey { info, secret });
             }
             Ok(out)
-        })
+        }
     }
 
     /// Who will own a new key, and its prefix: the named member or service account, or

@@ -112,3 +112,252 @@ impl Store {
         Ok(row.id)
     }
 }
+
+/// Where a role applies: org-wide, or in one project.
+#[derive(Debug, Clone, Copy)]
+pub enum RoleScope<'a> {
+    Org,
+    Project(&'a str),
+}
+
+impl Store {
+    fn member_view(&self, id: &str, org_id: &str, m: MemberRecord) -> super::Member {
+        super::Member {
+            id: id.to_owned(),
+            org_id: org_id.to_owned(),
+            email: m.email,
+            name: m.name,
+            role: m.role,
+            project_roles: m.project_roles,
+            is_owner: m.is_owner,
+            created_at: crate::domain::from_unix(m.created_at),
+        }
+    }
+
+    fn save_member(&self, tx: &Tx<'_>, org_id: &str, id: &str, m: &MemberRecord) -> Result<()> {
+        let row = self.seal_record(
+            Table::Members,
+            id,
+            org_id,
+            &self.lookup(Table::Members, org_id, &m.email),
+            m,
+        )?;
+        tx.record_update(Table::Members, &row)?;
+        Ok(())
+    }
+
+    /// Members whose org-wide role is `all`, other than `except`.
+    fn other_org_admins(&self, tx: &Tx<'_>, org_id: &str, except: &str) -> Result<usize> {
+        let mut n = 0;
+        for row in tx.records(Table::Members, Some(org_id))? {
+            let m: MemberRecord = self.open_record(Table::Members, &row)?;
+            if row.id != except && m.role == Some(Permission::All) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn guard_last_admin(
+        &self,
+        tx: &Tx<'_>,
+        org_id: &str,
+        id: &str,
+        m: &MemberRecord,
+        what: &str,
+    ) -> Result<()> {
+        if m.role == Some(Permission::All) && self.other_org_admins(tx, org_id, id)? == 0 {
+            return Err(Error::refused(format!(
+                "{} is the organization's last member with role all and cannot be {what}; give another member role all first",
+                m.email
+            )));
+        }
+        Ok(())
+    }
+
+    /// Adds a member with an optional org-wide role, or gives an existing or new member a
+    /// role in one project.
+    pub fn add_member(
+        &self,
+        org_id: &str,
+        email: &str,
+        name: Option<&str>,
+        role: Option<Permission>,
+        project: Option<&str>,
+    ) -> Result<super::Member> {
+        let email = normalize_email(email)?;
+        if let Some(n) = name {
+            crate::domain::validate_description(n)?;
+        }
+        if project.is_some() && role.is_none() {
+            return Err(Error::Usage(
+                "--project needs --role: the member's role in that project".into(),
+            ));
+        }
+        self.db.write(|tx| {
+            self.find_org(tx, org_id)?;
+            let project_id = project.map(|p| self.find_project(tx, org_id, p)).transpose()?.map(|p| p.id);
+            let existing = tx.record_by_lookup(Table::Members, &self.lookup(Table::Members, org_id, &email))?;
+            let (id, mut record) = match existing {
+                Some(row) => {
+                    let m: MemberRecord = self.open_record(Table::Members, &row)?;
+                    match &project_id {
+                        Some(p) if !m.project_roles.contains_key(p) => (row.id, m),
+                        Some(_) => {
+                            return Err(Error::conflict(format!(
+                                "{email} already has a role in that project; use `keyctl member set-role`"
+                            )))
+                        }
+                        None => return Err(Error::conflict(format!("{email} is already a member of this organization"))),
+                    }
+                }
+                None => {
+                    let record = MemberRecord {
+                        email: email.clone(),
+                        name: name.map(str::to_owned),
+                        role: None,
+                        project_roles: Default::default(),
+                        is_owner: false,
+                        created_at: self.now().timestamp(),
+                    };
+                    let id = Id::generate(IdKind::User).to_string();
+                    let row = self.seal_record(Table::Members, &id, org_id, &self.lookup(Table::Members, org_id, &email), &record)?;
+                    tx.record_insert(Table::Members, &row)?;
+                    (id, record)
+                }
+            };
+            match (&project_id, role) {
+                (Some(p), Some(r)) => {
+                    record.project_roles.insert(p.clone(), r);
+                }
+                (None, r) => record.role = r,
+                (Some(_), None) => {}
+            }
+            self.save_member(tx, org_id, &id, &record)?;
+            self.audit(
+                tx,
+                "member.added",
+                Some(&id),
+                project_id.as_deref(),
+                serde_json::json!({ "role": role, "project_id": project_id }),
+            )?;
+            Ok(self.member_view(&id, org_id, record))
+        })
+    }
+
+    /// Members of the org, or those with a role in one project (org-wide or there).
+    pub fn list_members(&self, org_id: &str, project: Option<&str>) -> Result<Vec<super::Member>> {
+        self.db.read(|tx| {
+            let project_id = project
+                .map(|p| self.find_project(tx, org_id, p))
+                .transpose()?
+                .map(|p| p.id);
+            let mut out = Vec::new();
+            for row in tx.records(Table::Members, Some(org_id))? {
+                let m: MemberRecord = self.open_record(Table::Members, &row)?;
+                if let Some(p) = &project_id {
+                    if m.role.is_none() && !m.project_roles.contains_key(p) {
+                        continue;
+                    }
+                }
+                out.push(self.member_view(&row.id, org_id, m));
+            }
+            out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.email.cmp(&b.email)));
+            Ok(out)
+        })
+    }
+
+    pub fn show_member(&self, org_id: &str, member: &str) -> Result<super::Member> {
+        self.db.read(|tx| {
+            let (id, m) = self.find_member_record(tx, org_id, member)?;
+            Ok(self.member_view(&id, org_id, m))
+        })
+    }
+
+    /// Sets a member's org-wide role, or its role in one project. Takes effect on the
+    /// member's keys at once (their effective permission is computed at verify time).
+    pub fn set_member_role(
+        &self,
+        org_id: &str,
+        member: &str,
+        role: Permission,
+        scope: RoleScope<'_>,
+    ) -> Result<super::Member> {
+        self.db.write(|tx| {
+            let (id, mut m) = self.find_member_record(tx, org_id, member)?;
+            let project_id = match scope {
+                RoleScope::Org => {
+                    if role != Permission::All {
+                        self.guard_last_admin(tx, org_id, &id, &m, "demoted")?;
+                    }
+                    m.role = Some(role);
+                    None
+                }
+                RoleScope::Project(p) => {
+                    let p = self.find_project(tx, org_id, p)?.id;
+                    m.project_roles.insert(p.clone(), role);
+                    Some(p)
+                }
+            };
+            self.save_member(tx, org_id, &id, &m)?;
+            self.audit(
+                tx,
+                "member.role_changed",
+                Some(&id),
+                project_id.as_deref(),
+                serde_json::json!({ "role": role }),
+            )?;
+            Ok(self.member_view(&id, org_id, m))
+        })
+    }
+
+    /// Removes a member from one project (their keys there answer OWNER_REMOVED unless an
+    /// org-wide role still covers them), or from the org (their keys are revoked).
+    pub fn remove_member(
+        &self,
+        org_id: &str,
+        member: &str,
+        project: Option<&str>,
+    ) -> Result<(super::Member, usize)> {
+        self.db.write(|tx| {
+            let (id, mut m) = self.find_member_record(tx, org_id, member)?;
+            match project {
+                Some(p) => {
+                    let p = self.find_project(tx, org_id, p)?.id;
+                    if m.project_roles.remove(&p).is_none() {
+                        return Err(Error::refused(format!(
+                            "{} has no role of its own in that project",
+                            m.email
+                        )));
+                    }
+                    self.save_member(tx, org_id, &id, &m)?;
+                    self.audit(
+                        tx,
+                        "member.removed",
+                        Some(&id),
+                        Some(&p),
+                        serde_json::json!({ "scope": "project" }),
+                    )?;
+                    Ok((self.member_view(&id, org_id, m), 0))
+                }
+                None => {
+                    self.guard_last_admin(tx, org_id, &id, &m, "removed")?;
+                    let revoked = self.revoke_keys_where(
+                        tx,
+                        crate::db::KeyScope::Owner(&id),
+                        "owner removed from the organization",
+                    )?;
+                    tx.record_delete(Table::Members, &id)?;
+                    self.audit(
+                        tx,
+                        "member.removed",
+                        Some(&id),
+                        None,
+                        serde_json::json!({ "scope": "org", "keys_revoked": revoked }),
+                    )?;
+                    Ok((self.member_view(&id, org_id, m), revoked))
+                }
+            }
+        })
+    }
+}

@@ -8,6 +8,7 @@ mod members;
 mod orgs;
 mod projects;
 mod records;
+mod service_accounts;
 mod slots;
 mod types;
 mod verify;
@@ -30,6 +31,7 @@ use crate::error::{Error, Result};
 
 pub use audit::AuditFilter;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
+pub use members::RoleScope;
 pub(crate) use records::*;
 pub use types::*;
 pub use verify::{VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest};

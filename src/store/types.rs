@@ -30,6 +30,16 @@ pub struct Project {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct ServiceAccount {
+    pub id: String,
+    pub org_id: String,
+    pub project_id: String,
+    pub name: String,
+    pub role: Permission,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct Member {
     pub id: String,
     pub org_id: String,

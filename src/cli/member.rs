@@ -1,0 +1,137 @@
+//! `keyctl member ...`: members, their org-wide role and per-project roles.
+
+use clap::Subcommand;
+use keyctl::{Member, Permission, Result, RoleScope};
+
+use super::output::{self, Tabular};
+use super::{Ctx, OutputFormat};
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Add a member (org-wide role with --role; a project role with --project and --role)
+    #[command(
+        after_help = "Examples:\n  keyctl member add bob@example.com --name Bob --role readonly\n  keyctl member add eve@example.com --project billing-api --role restricted"
+    )]
+    Add {
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// all, restricted or readonly
+        #[arg(long)]
+        role: Option<Permission>,
+        /// Give the role in this project only
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// List members (with --project: those with a role there)
+    List {
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Show one member
+    Show { member: String },
+    /// Change a member's org-wide role, or its role in one project
+    #[command(
+        after_help = "Examples:\n  keyctl member set-role bob@example.com all\n  keyctl member set-role eve@example.com readonly --project billing-api"
+    )]
+    SetRole {
+        email: String,
+        role: Permission,
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Remove a member from the org (revokes their keys) or from one project
+    Remove {
+        email: String,
+        #[arg(long)]
+        project: Option<String>,
+    },
+}
+
+impl Tabular for Member {
+    fn headers() -> &'static [&'static str] {
+        &["ID", "EMAIL", "NAME", "ROLE", "PROJECT ROLES", "OWNER"]
+    }
+    fn cells(&self) -> Vec<String> {
+        let roles: Vec<String> = self
+            .project_roles
+            .iter()
+            .map(|(p, r)| format!("{p}={r}"))
+            .collect();
+        vec![
+            self.id.clone(),
+            self.email.clone(),
+            self.name.clone().unwrap_or_else(|| "-".into()),
+            self.role.map_or("-".into(), |r| r.to_string()),
+            if roles.is_empty() {
+                "-".into()
+            } else {
+                roles.join(" ")
+            },
+            if self.is_owner { "yes" } else { "" }.into(),
+        ]
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: MemberCommand) -> Result<()> {
+    let store = ctx.open()?;
+    let org = ctx.org(&store)?;
+    let member = match cmd {
+        MemberCommand::Add {
+            email,
+            name,
+            role,
+            project,
+        } => store.add_member(&org.id, &email, name.as_deref(), role, project.as_deref())?,
+        MemberCommand::List { project } => {
+            return output::list(
+                ctx.output,
+                &store.list_members(&org.id, project.as_deref())?,
+            )
+        }
+        MemberCommand::Show { member } => store.show_member(&org.id, &member)?,
+        MemberCommand::SetRole {
+            email,
+            role,
+            project,
+        } => {
+            let scope = project
+                .as_deref()
+                .map_or(RoleScope::Org, RoleScope::Project);
+            store.set_member_role(&org.id, &email, role, scope)?
+        }
+        MemberCommand::Remove { email, project } => {
+            let target = store.show_member(&org.id, &email)?;
+            if project.is_none() {
+                ctx.confirm(
+                    &format!(
+                        "remove {} from the organization and revoke their keys",
+                        target.email
+                    ),
+                    &target.email,
+                )?;
+            }
+            let (member, revoked) = store.remove_member(&org.id, &email, project.as_deref())?;
+            if ctx.output == OutputFormat::Json {
+                return output::object(ctx.output, &member);
+            }
+            let from = if project.is_some() {
+                "the project"
+            } else {
+                "the organization"
+            };
+            output::note(
+                ctx.quiet,
+                &format!(
+                    "Removed {} from {from}; {revoked} keys revoked.",
+                    member.email
+                ),
+            );
+            return Ok(());
+        }
+    };
+    if ctx.quiet {
+        return output::line(&member.id);
+    }
+    output::object(ctx.output, &member)
+}
