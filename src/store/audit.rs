@@ -107,8 +107,7 @@ impl Store {
         };
         let rows = tx.audit_since(None)?;
         let mut prev_mac: Vec<u8> = Vec::new();
-        let mut expected_seq = 1;
-        for row in &rows {
+        for (expected_seq, row) in (1..).zip(rows.iter()) {
             if row.seq != expected_seq {
                 problems.push(format!(
                     "audit entry {expected_seq} is missing (the chain jumps to entry {})",
@@ -128,7 +127,6 @@ impl Store {
                 break;
             }
             prev_mac.clone_from(&row.mac);
-            expected_seq += 1;
         }
         if problems.is_empty() && (head.count != rows.len() as i64 || head.last_mac != prev_mac) {
             problems.push(format!(

@@ -183,11 +183,9 @@ impl Store {
                     salt: params.salt().to_vec(),
                     wrapped: slot.wrap(&store.data_key, &slot_aad(PASSPHRASE_SLOT, &params)),
                 })?;
-                tx.meta_set(
-                    "store_id",
-                    crate::domain::Id::generate(crate::domain::IdKind::Org).as_str()[4..]
-                        .as_bytes(),
-                )?;
+                let store_id =
+                    crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
+                tx.meta_set("store_id", store_id.as_bytes())?;
                 store.put_meta(
                     tx,
                     "owner",
