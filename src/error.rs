@@ -19,11 +19,7 @@ pub enum Error {
 
     /// Something named does not exist (exit 1).
     #[error("{what} {name:?} not found{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
-    NotFound {
-        what: &'static str,
-        name: String,
-        hint: Option<String>,
-    },
+    NotFound { what: &'static str, name: String, hint: Option<String> },
 
     /// A name or email is already taken (exit 1).
     #[error("{0}")]
@@ -58,10 +54,7 @@ pub enum Error {
     Rejected(String),
 
     #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    Io { context: String, source: std::io::Error },
 
     #[error("database error: {0}")]
     Db(String),
@@ -81,17 +74,10 @@ impl Error {
         Error::Integrity(msg.into())
     }
     pub fn not_found(what: &'static str, name: impl Into<String>) -> Error {
-        Error::NotFound {
-            what,
-            name: name.into(),
-            hint: None,
-        }
+        Error::NotFound { what, name: name.into(), hint: None }
     }
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {
-        Error::Io {
-            context: context.into(),
-            source,
-        }
+        Error::Io { context: context.into(), source }
     }
 
     /// The process exit code for this error (spec section 7).
@@ -144,14 +130,8 @@ mod tests {
 
     #[test]
     fn not_found_carries_a_hint() {
-        let e = Error::NotFound {
-            what: "project",
-            name: "biling".into(),
-            hint: Some("did you mean \"billing\"?".into()),
-        };
-        assert_eq!(
-            e.to_string(),
-            "project \"biling\" not found; did you mean \"billing\"?"
-        );
+        let e =
+            Error::NotFound { what: "project", name: "biling".into(), hint: Some("did you mean \"billing\"?".into()) };
+        assert_eq!(e.to_string(), "project \"biling\" not found; did you mean \"billing\"?");
     }
 }

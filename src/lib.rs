@@ -28,13 +28,11 @@ mod error;
 mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};
-pub use domain::{
-    Duration, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Scope, ScopeLevel,
-};
+pub use domain::{Amount, Cidr, Duration, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Scope, ScopeLevel};
 pub use error::{Error, Result};
 pub use store::{
-    AuditEntry, AuditFilter, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter, KeyInfo,
-    KeyUpdate, Member, NewKey, Org, OwnerView, Project, RoleScope, ServiceAccount, SlotInfo, Store,
-    StoreInfo, Unlock, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest,
-    PASSPHRASE_SLOT,
+    AuditEntry, AuditFilter, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyUpdate,
+    LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView, Project, ProjectLimits, RateLimit, RoleScope,
+    ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UsageGroup, UsageLine, UsageQuery, VerifiedKey, Verifier,
+    VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
 };

@@ -41,10 +41,7 @@ fn config_path() -> Result<PathBuf> {
 fn parse_duration(field: &str, value: &Option<String>) -> Result<Option<Duration>> {
     value
         .as_deref()
-        .map(|v| {
-            v.parse::<Duration>()
-                .map_err(|e| Error::invalid(format!("config: {field}: {e}")))
-        })
+        .map(|v| v.parse::<Duration>().map_err(|e| Error::invalid(format!("config: {field}: {e}"))))
         .transpose()
 }
 
@@ -56,17 +53,15 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
         };
-        let config: Config = toml::from_str(&text)
-            .map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.message())))?;
+        let config: Config =
+            toml::from_str(&text).map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.message())))?;
         parse_duration("default_ttl", &config.default_ttl)?;
         parse_duration("max_ttl", &config.max_ttl)?;
         Ok(config)
     }
 
     pub fn default_ttl(&self) -> Option<Duration> {
-        parse_duration("default_ttl", &self.default_ttl)
-            .ok()
-            .flatten()
+        parse_duration("default_ttl", &self.default_ttl).ok().flatten()
     }
 
     pub fn max_ttl(&self) -> Option<Duration> {
@@ -77,16 +72,14 @@ impl Config {
     pub fn set(key: &str, value: &str) -> Result<PathBuf> {
         let path = config_path()?;
         let mut table: toml::Table = match fs::read_to_string(&path) {
-            Ok(t) => toml::from_str(&t)
-                .map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.message())))?,
+            Ok(t) => toml::from_str(&t).map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.message())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
             Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
         };
         table.insert(key.to_owned(), toml::Value::String(value.to_owned()));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.exists() {
-                fs::create_dir_all(dir)
-                    .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+                fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
                 let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
             }
         }
@@ -100,10 +93,8 @@ impl Config {
             .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
         file.write_all(table.to_string().as_bytes())
             .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
-        file.sync_all()
-            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
-        fs::rename(&tmp, &path)
-            .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))?;
+        file.sync_all().map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+        fs::rename(&tmp, &path).map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))?;
         Ok(path)
     }
 }

@@ -5,7 +5,7 @@ use std::io::{BufRead, Read, Write};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use keyctl::{
-    Duration, Error, Expiry, KeyCreate, KeyFilter, KeyInfo, KeyStatus, KeyUpdate, NewKey,
+    Amount, Cidr, Duration, Error, Expiry, KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyStatus, KeyUpdate, NewKey,
     Permission, Result, Scope, VerifyOutcome, VerifyRequest,
 };
 use serde_json::json;
@@ -27,7 +27,7 @@ pub enum StatusFilter {
 #[derive(Debug, Args)]
 pub struct ExpiryArgs {
     /// Lifetime, e.g. 15m, 24h, 30d
-    #[arg(long, value_name = "DURATION", conflicts_with = "expires_at")]
+    #[arg(long, value_name = "DURATION", conflicts_with = "expires_at", allow_hyphen_values = true)]
     pub ttl: Option<Duration>,
     /// Absolute expiry (RFC 3339)
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
@@ -42,6 +42,19 @@ impl ExpiryArgs {
             (None, None) => None,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Valid verifies per minute for this key (0 removes the limit)
+    #[arg(long, value_name = "N")]
+    pub rpm: Option<u64>,
+    /// Total valid verifies this key allows (0 removes the limit)
+    #[arg(long, value_name = "N")]
+    pub max_uses: Option<u64>,
+    /// Accept the key only from these networks (repeatable; IPv4 or IPv6 CIDR)
+    #[arg(long = "allow-ip", value_name = "CIDR")]
+    pub allow_ip: Vec<Cidr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +83,8 @@ pub enum KeyCommand {
         scopes: Vec<Scope>,
         #[command(flatten)]
         expiry: ExpiryArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Issue N keys in one transaction (all or none)
         #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
         count: u32,
@@ -101,6 +116,8 @@ pub enum KeyCommand {
         scopes: Vec<Scope>,
         #[command(flatten)]
         expiry: ExpiryArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Revoke a key at once
     Revoke {
@@ -115,12 +132,12 @@ pub enum KeyCommand {
     Rotate {
         key: String,
         /// How long the old key keeps working
-        #[arg(long, default_value = "0s", value_name = "DURATION")]
+        #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
         grace: Duration,
     },
     /// Delete revoked and expired keys whose end is older than --older-than
     Prune {
-        #[arg(long, default_value = "0s", value_name = "DURATION")]
+        #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
         older_than: Duration,
     },
     /// Check a key (from stdin, or --from-env VAR); exit 0 valid, 10 rejected
@@ -138,6 +155,12 @@ pub struct VerifyArgs {
     /// A scope the key must allow (repeatable)
     #[arg(long = "require", value_name = "RES:LEVEL")]
     pub require: Vec<Scope>,
+    /// The caller's IP address, checked against the key's --allow-ip list
+    #[arg(long, value_name = "IP")]
+    pub client_ip: Option<std::net::IpAddr>,
+    /// What this request costs, counted toward the project's monthly budget
+    #[arg(long, value_name = "AMOUNT")]
+    pub cost: Option<Amount>,
     /// Do not count this verify as a use
     #[arg(long)]
     pub no_record: bool,
@@ -153,22 +176,10 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
     }
     let org = ctx.org(&store)?;
     match cmd {
-        KeyCommand::Create {
-            name,
-            project,
-            owner,
-            service_account,
-            permission,
-            scopes,
-            expiry,
-            count,
-        } => {
+        KeyCommand::Create { name, project, owner, service_account, permission, scopes, expiry, limits, count } => {
             let expiry = match expiry.expiry() {
                 Some(e) => e,
-                None => ctx
-                    .config
-                    .default_ttl()
-                    .map_or(Expiry::Never, Expiry::After),
+                None => ctx.config.default_ttl().map_or(Expiry::Never, Expiry::After),
             };
             check_config_max_ttl(ctx, expiry)?;
             let spec = KeyCreate {
@@ -179,6 +190,11 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 permission,
                 scopes,
                 expiry,
+                limits: KeyLimits {
+                    rpm: limits.rpm.filter(|n| *n > 0),
+                    max_uses: limits.max_uses.filter(|n| *n > 0),
+                    allow_ip: limits.allow_ip,
+                },
                 count,
             };
             let keys = store.create_keys(&org.id, &spec)?;
@@ -191,19 +207,10 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 StatusFilter::Revoked => Some(KeyStatus::Revoked),
                 StatusFilter::All => None,
             };
-            output::list(
-                ctx.output,
-                &store.list_keys(&org.id, &KeyFilter { project, status })?,
-            )
+            output::list(ctx.output, &store.list_keys(&org.id, &KeyFilter { project, status })?)
         }
         KeyCommand::Show { key } => show(ctx, &store.show_key(&org.id, &key)?),
-        KeyCommand::Update {
-            key,
-            name,
-            permission,
-            scopes,
-            expiry,
-        } => {
+        KeyCommand::Update { key, name, permission, scopes, expiry, limits } => {
             if let Some(e) = expiry.expiry() {
                 check_config_max_ttl(ctx, e)?;
             }
@@ -212,6 +219,9 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 permission,
                 scopes: (!scopes.is_empty()).then_some(scopes),
                 expiry: expiry.expiry(),
+                rpm: limits.rpm,
+                max_uses: limits.max_uses,
+                allow_ip: (!limits.allow_ip.is_empty()).then_some(limits.allow_ip),
             };
             show(ctx, &store.update_key(&org.id, &key, &update)?)
         }
@@ -250,10 +260,7 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             if ctx.output == OutputFormat::Json {
                 return output::json(&pruned);
             }
-            output::note(
-                ctx.quiet,
-                &format!("Pruned {} revoked or expired keys.", pruned.len()),
-            );
+            output::note(ctx.quiet, &format!("Pruned {} revoked or expired keys.", pruned.len()));
             Ok(())
         }
         KeyCommand::Verify(_) => Ok(()),
@@ -271,9 +278,7 @@ fn check_config_max_ttl(ctx: &Ctx, expiry: Expiry) -> Result<()> {
         Expiry::At(t) => (t - Utc::now()).num_seconds() > max.seconds(),
     };
     if too_long {
-        return Err(Error::refused(format!(
-            "the config's max_ttl is {max}; pass a shorter --ttl"
-        )));
+        return Err(Error::refused(format!("the config's max_ttl is {max}; pass a shorter --ttl")));
     }
     Ok(())
 }
@@ -287,17 +292,11 @@ fn key_json(key: &NewKey) -> Result<serde_json::Value> {
 fn print_new_keys(ctx: &Ctx, keys: &[NewKey]) -> Result<()> {
     match ctx.output {
         OutputFormat::Json if keys.len() == 1 => output::json(&key_json(&keys[0])?),
-        OutputFormat::Json => keys
-            .iter()
-            .try_for_each(|k| output::json_line(&key_json(k)?)),
-        _ if ctx.quiet => keys
-            .iter()
-            .try_for_each(|k| output::line(k.secret.expose_secret())),
+        OutputFormat::Json => keys.iter().try_for_each(|k| output::json_line(&key_json(k)?)),
+        _ if ctx.quiet => keys.iter().try_for_each(|k| output::line(k.secret.expose_secret())),
         OutputFormat::Csv => {
-            let rows: Vec<Vec<String>> = keys
-                .iter()
-                .map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()])
-                .collect();
+            let rows: Vec<Vec<String>> =
+                keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
             output::line("id,key")?;
             rows.iter().try_for_each(|r| output::line(&r.join(",")))
         }
@@ -317,18 +316,10 @@ fn print_new_keys(ctx: &Ctx, keys: &[NewKey]) -> Result<()> {
             Ok(())
         }
         OutputFormat::Table => {
-            let rows: Vec<Vec<String>> = keys
-                .iter()
-                .map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()])
-                .collect();
+            let rows: Vec<Vec<String>> =
+                keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
             output::table(&["ID", "KEY"], &rows)?;
-            output::note(
-                false,
-                &format!(
-                    "Created {} keys. Save them now: they will not be shown again.",
-                    keys.len()
-                ),
-            );
+            output::note(false, &format!("Created {} keys. Save them now: they will not be shown again.", keys.len()));
             Ok(())
         }
     }
@@ -340,25 +331,12 @@ fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
     }
     let mut pairs: Vec<(String, String)> = vec![
         ("id".into(), key.id.clone()),
-        (
-            "name".into(),
-            key.name.clone().unwrap_or_else(|| "-".into()),
-        ),
+        ("name".into(), key.name.clone().unwrap_or_else(|| "-".into())),
         ("key".into(), key.redacted.clone()),
         ("project".into(), key.project_id.clone()),
-        (
-            "owner".into(),
-            format!("{} ({} {})", key.owner.name, key.owner.kind, key.owner.id),
-        ),
+        ("owner".into(), format!("{} ({} {})", key.owner.name, key.owner.kind, key.owner.id)),
         ("permission".into(), key.permission.to_string()),
-        (
-            "scopes".into(),
-            key.scopes
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+        ("scopes".into(), key.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")),
         ("status".into(), key.status.as_str().into()),
         ("created".into(), output::time(key.created_at)),
         ("expires".into(), output::opt_time(key.expires_at)),
@@ -367,6 +345,15 @@ fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
     ];
     if let Some(reason) = &key.revoke_reason {
         pairs.push(("revoke reason".into(), reason.clone()));
+    }
+    let limit = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
+    pairs.push(("rpm".into(), limit(key.rpm)));
+    pairs.push(("uses".into(), format!("{} of {}", key.uses, limit(key.max_uses))));
+    if !key.allow_ip.is_empty() {
+        pairs.push(("allow ip".into(), key.allow_ip.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")));
+    }
+    if let Some(m) = &key.this_month {
+        pairs.push(("this month".into(), format!("{} requests, cost {}", m.requests, m.cost)));
     }
     output::fields(pairs)
 }
@@ -405,11 +392,7 @@ fn read_key_line(input: &mut impl BufRead) -> Result<Option<Option<keyctl::Secre
     while matches!(buf.last(), Some(b'\n' | b'\r')) {
         buf.pop();
     }
-    Ok(Some(
-        std::str::from_utf8(&buf)
-            .ok()
-            .map(keyctl::SecretString::from),
-    ))
+    Ok(Some(std::str::from_utf8(&buf).ok().map(keyctl::SecretString::from)))
 }
 
 const MALFORMED_INPUT: &str = "\u{0}";
@@ -423,9 +406,7 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
             Ok(v) => keyctl::SecretString::new(v),
             Err(std::env::VarError::NotUnicode(_)) => keyctl::SecretString::from(MALFORMED_INPUT),
             Err(std::env::VarError::NotPresent) => {
-                return Err(Error::Usage(format!(
-                    "environment variable {var} is not set"
-                )));
+                return Err(Error::Usage(format!("environment variable {var} is not set")));
             }
         },
         None => {
@@ -433,15 +414,14 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
             match read_key_line(&mut stdin.lock())? {
                 Some(Some(k)) => k,
                 Some(None) => keyctl::SecretString::from(MALFORMED_INPUT),
-                None => {
-                    return Err(Error::Usage(
-                        "no key on stdin (pipe the key in, or use --from-env VAR)".into(),
-                    ))
-                }
+                None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
             }
         }
     };
-    let mut request = VerifyRequest::new(key).require_all(&args.require);
+    let mut request = VerifyRequest::new(key)
+        .require_all(&args.require)
+        .client_ip(args.client_ip)
+        .cost(args.cost.unwrap_or_default());
     if args.no_record {
         request = request.no_record();
     }
@@ -454,10 +434,7 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
     if outcome.valid {
         Ok(())
     } else {
-        Err(Error::Rejected(format!(
-            "key rejected: {}",
-            outcome.code.as_str()
-        )))
+        Err(Error::Rejected(format!("key rejected: {}", outcome.code.as_str())))
     }
 }
 
@@ -486,21 +463,21 @@ fn verify_stream(store: &keyctl::Store, args: &VerifyArgs) -> Result<()> {
     let write_err = |e| Error::io("cannot write to stdout", e);
     while let Some(line) = read_key_line(&mut input)? {
         let key = line.unwrap_or_else(|| keyctl::SecretString::from(MALFORMED_INPUT));
-        let mut request = VerifyRequest::new(key).require_all(&args.require);
+        let mut request = VerifyRequest::new(key)
+            .require_all(&args.require)
+            .client_ip(args.client_ip)
+            .cost(args.cost.unwrap_or_default());
         if args.no_record {
             request = request.no_record();
         }
         let text = match verifier.verify(&request) {
             Ok(outcome) => serde_json::to_string(&outcome).map_err(|e| Error::Db(e.to_string()))?,
             Err(e @ Error::Integrity(_)) => {
-                json!({ "valid": false, "code": "INTEGRITY_ERROR", "error": e.to_string() })
-                    .to_string()
+                json!({ "valid": false, "code": "INTEGRITY_ERROR", "error": e.to_string() }).to_string()
             }
             Err(e) => return Err(e),
         };
-        out.write_all(text.as_bytes())
-            .and_then(|_| out.write_all(b"\n"))
-            .map_err(write_err)?;
+        out.write_all(text.as_bytes()).and_then(|_| out.write_all(b"\n")).map_err(write_err)?;
         // Answer each line at once unless more input is already waiting.
         if input.buffer().is_empty() {
             out.flush().map_err(write_err)?;

@@ -53,21 +53,13 @@ impl Tabular for Member {
         &["ID", "EMAIL", "NAME", "ROLE", "PROJECT ROLES", "OWNER"]
     }
     fn cells(&self) -> Vec<String> {
-        let roles: Vec<String> = self
-            .project_roles
-            .iter()
-            .map(|(p, r)| format!("{p}={r}"))
-            .collect();
+        let roles: Vec<String> = self.project_roles.iter().map(|(p, r)| format!("{p}={r}")).collect();
         vec![
             self.id.clone(),
             self.email.clone(),
             self.name.clone().unwrap_or_else(|| "-".into()),
             self.role.map_or("-".into(), |r| r.to_string()),
-            if roles.is_empty() {
-                "-".into()
-            } else {
-                roles.join(" ")
-            },
+            if roles.is_empty() { "-".into() } else { roles.join(" ") },
             if self.is_owner { "yes" } else { "" }.into(),
         ]
     }
@@ -77,37 +69,22 @@ pub fn run(ctx: &Ctx, cmd: MemberCommand) -> Result<()> {
     let store = ctx.open()?;
     let org = ctx.org(&store)?;
     let member = match cmd {
-        MemberCommand::Add {
-            email,
-            name,
-            role,
-            project,
-        } => store.add_member(&org.id, &email, name.as_deref(), role, project.as_deref())?,
+        MemberCommand::Add { email, name, role, project } => {
+            store.add_member(&org.id, &email, name.as_deref(), role, project.as_deref())?
+        }
         MemberCommand::List { project } => {
-            return output::list(
-                ctx.output,
-                &store.list_members(&org.id, project.as_deref())?,
-            )
+            return output::list(ctx.output, &store.list_members(&org.id, project.as_deref())?)
         }
         MemberCommand::Show { member } => store.show_member(&org.id, &member)?,
-        MemberCommand::SetRole {
-            email,
-            role,
-            project,
-        } => {
-            let scope = project
-                .as_deref()
-                .map_or(RoleScope::Org, RoleScope::Project);
+        MemberCommand::SetRole { email, role, project } => {
+            let scope = project.as_deref().map_or(RoleScope::Org, RoleScope::Project);
             store.set_member_role(&org.id, &email, role, scope)?
         }
         MemberCommand::Remove { email, project } => {
             let target = store.show_member(&org.id, &email)?;
             if project.is_none() {
                 ctx.confirm(
-                    &format!(
-                        "remove {} from the organization and revoke their keys",
-                        target.email
-                    ),
+                    &format!("remove {} from the organization and revoke their keys", target.email),
                     &target.email,
                 )?;
             }
@@ -115,18 +92,8 @@ pub fn run(ctx: &Ctx, cmd: MemberCommand) -> Result<()> {
             if ctx.output == OutputFormat::Json {
                 return output::object(ctx.output, &member);
             }
-            let from = if project.is_some() {
-                "the project"
-            } else {
-                "the organization"
-            };
-            output::note(
-                ctx.quiet,
-                &format!(
-                    "Removed {} from {from}; {revoked} keys revoked.",
-                    member.email
-                ),
-            );
+            let from = if project.is_some() { "the project" } else { "the organization" };
+            output::note(ctx.quiet, &format!("Removed {} from {from}; {revoked} keys revoked.", member.email));
             return Ok(());
         }
     };

@@ -1,6 +1,7 @@
 //! The command line: the clap definition, and one module per command group that parses,
 //! calls the library and hands the result to `output`. No SQL and no rules live here.
 
+mod audit;
 mod config;
 mod key;
 mod member;
@@ -10,6 +11,7 @@ mod project;
 mod service_account;
 mod store;
 mod unlock;
+mod usage;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -40,13 +42,7 @@ pub struct Cli {
     pub org: Option<String>,
 
     /// Output format
-    #[arg(
-        short,
-        long,
-        global = true,
-        env = "KEYCTL_OUTPUT",
-        value_name = "FORMAT"
-    )]
+    #[arg(short, long, global = true, env = "KEYCTL_OUTPUT", value_name = "FORMAT")]
     pub output: Option<OutputFormat>,
 
     /// Print only the essential value (e.g. the new key)
@@ -86,6 +82,11 @@ pub enum Command {
     /// Issue, inspect, rotate, revoke and verify API keys
     #[command(subcommand)]
     Key(key::KeyCommand),
+    /// Report requests and cost by day, key or project
+    Usage(usage::UsageArgs),
+    /// Read and verify the audit log
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  keyctl completions bash > ~/.local/share/bash-completion/completions/keyctl\n  keyctl completions zsh > \"${fpath[1]}/_keyctl\""
@@ -112,11 +113,8 @@ impl Ctx {
         let output = match cli.output {
             Some(o) => o,
             None => match config.output.as_deref() {
-                Some(o) => OutputFormat::from_str(o, true).map_err(|_| {
-                    Error::invalid(format!(
-                        "config: output {o:?} is not one of table, json, csv"
-                    ))
-                })?,
+                Some(o) => OutputFormat::from_str(o, true)
+                    .map_err(|_| Error::invalid(format!("config: output {o:?} is not one of table, json, csv")))?,
                 None => OutputFormat::Table,
             },
         };
@@ -124,14 +122,7 @@ impl Ctx {
             Some(p) => p.clone(),
             None => config::default_store_path()?,
         };
-        Ok(Ctx {
-            store_path,
-            org: cli.org.clone(),
-            output,
-            quiet: cli.quiet,
-            yes: cli.yes,
-            config,
-        })
+        Ok(Ctx { store_path, org: cli.org.clone(), output, quiet: cli.quiet, yes: cli.yes, config })
     }
 
     /// Opens and unlocks the store with the first available secret source.
@@ -155,22 +146,15 @@ impl Ctx {
         }
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
-            return Err(Error::Usage(format!(
-                "refusing to {action} without confirmation; pass --yes"
-            )));
+            return Err(Error::Usage(format!("refusing to {action} without confirmation; pass --yes")));
         }
         eprint!("This will {action}. Type {expected:?} to confirm: ");
         let mut line = String::new();
-        stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::io("cannot read the confirmation", e))?;
+        stdin.lock().read_line(&mut line).map_err(|e| Error::io("cannot read the confirmation", e))?;
         if line.trim() == expected {
             Ok(())
         } else {
-            Err(Error::refused(
-                "confirmation did not match; nothing was changed",
-            ))
+            Err(Error::refused("confirmation did not match; nothing was changed"))
         }
     }
 }
@@ -190,6 +174,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Member(cmd) => member::run(&ctx, cmd),
         Command::ServiceAccount(cmd) => service_account::run(&ctx, cmd),
         Command::Key(cmd) => key::run(&ctx, cmd),
+        Command::Usage(args) => usage::run(&ctx, args),
+        Command::Audit(cmd) => audit::run(&ctx, cmd),
         Command::Completions { .. } => Ok(()),
     }
 }

@@ -9,9 +9,7 @@ use super::{output, Ctx};
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// Create an organization (with its default project)
-    #[command(
-        after_help = "Examples:\n  keyctl org create acme\n  keyctl org create ada --personal"
-    )]
+    #[command(after_help = "Examples:\n  keyctl org create acme\n  keyctl org create ada --personal")]
     Create {
         name: String,
         /// A personal org: no service accounts until `keyctl org upgrade`
@@ -50,38 +48,25 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
             };
             output::object(ctx.output, &org)
         }
-        OrgCommand::Rename { org, new_name } => {
-            output::object(ctx.output, &store.rename_org(&org, &new_name)?)
-        }
+        OrgCommand::Rename { org, new_name } => output::object(ctx.output, &store.rename_org(&org, &new_name)?),
         OrgCommand::Upgrade { org } => output::object(ctx.output, &store.upgrade_org(&org)?),
         OrgCommand::Use { org } => {
             let org = store.show_org(&org)?;
             let path = Config::set("default_org", &org.id)?;
             output::note(
                 ctx.quiet,
-                &format!(
-                    "Default organization is now {} ({}), saved in {}",
-                    org.name,
-                    org.id,
-                    path.display()
-                ),
+                &format!("Default organization is now {} ({}), saved in {}", org.name, org.id, path.display()),
             );
             Ok(())
         }
         OrgCommand::Delete { org } => {
             let target = store.show_org(&org)?;
             ctx.confirm(
-                &format!(
-                    "delete organization {:?} with all its projects and keys",
-                    target.name
-                ),
+                &format!("delete organization {:?} with all its projects and keys", target.name),
                 &target.name,
             )?;
             let deleted = store.delete_org(&target.id)?;
-            output::note(
-                ctx.quiet,
-                &format!("Deleted organization {} ({})", deleted.name, deleted.id),
-            );
+            output::note(ctx.quiet, &format!("Deleted organization {} ({})", deleted.name, deleted.id));
             Ok(())
         }
     }

@@ -32,22 +32,12 @@ pub fn sanitize(s: &str) -> String {
     if !s.chars().any(char::is_control) {
         return s.to_owned();
     }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn write_out(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(|e| Error::io("cannot write to stdout", e))
+    out.write_all(text.as_bytes()).and_then(|_| out.flush()).map_err(|e| Error::io("cannot write to stdout", e))
 }
 
 pub fn line(text: &str) -> Result<()> {
@@ -84,12 +74,7 @@ fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let mut text = headers.join(",");
     text.push('\n');
     for row in rows {
-        text.push_str(
-            &row.iter()
-                .map(|c| csv_field(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        text.push_str(&row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
         text.push('\n');
     }
     write_out(&text)
@@ -97,8 +82,7 @@ fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
 
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let mut t = Table::new();
-    t.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled);
+    t.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
     let bold = colour();
     t.set_header(headers.iter().map(|h| {
         let c = Cell::new(h);
@@ -120,14 +104,8 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
 pub fn list<T: Tabular + Serialize>(format: OutputFormat, items: &[T]) -> Result<()> {
     match format {
         OutputFormat::Json => json(items),
-        OutputFormat::Csv => csv(
-            T::headers(),
-            &items.iter().map(Tabular::cells).collect::<Vec<_>>(),
-        ),
-        OutputFormat::Table => table(
-            T::headers(),
-            &items.iter().map(Tabular::cells).collect::<Vec<_>>(),
-        ),
+        OutputFormat::Csv => csv(T::headers(), &items.iter().map(Tabular::cells).collect::<Vec<_>>()),
+        OutputFormat::Table => table(T::headers(), &items.iter().map(Tabular::cells).collect::<Vec<_>>()),
     }
 }
 
@@ -136,21 +114,14 @@ pub fn object<T: Tabular + Serialize>(format: OutputFormat, item: &T) -> Result<
     match format {
         OutputFormat::Json => json(item),
         OutputFormat::Csv => csv(T::headers(), &[item.cells()]),
-        OutputFormat::Table => fields(
-            T::headers()
-                .iter()
-                .map(|h| h.to_string())
-                .zip(item.cells())
-                .collect(),
-        ),
+        OutputFormat::Table => fields(T::headers().iter().map(|h| h.to_string()).zip(item.cells()).collect()),
     }
 }
 
 /// A vertical field/value table.
 pub fn fields(pairs: Vec<(String, String)>) -> Result<()> {
     let mut t = Table::new();
-    t.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled);
+    t.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
     for (k, v) in pairs {
         t.add_row(vec![sanitize(&k), sanitize(&v)]);
     }
@@ -176,12 +147,7 @@ impl Tabular for Org {
         &["ID", "NAME", "KIND", "CREATED"]
     }
     fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.clone(),
-            self.name.clone(),
-            self.kind.as_str().into(),
-            time(self.created_at),
-        ]
+        vec![self.id.clone(), self.name.clone(), self.kind.as_str().into(), time(self.created_at)]
     }
 }
 
@@ -203,27 +169,10 @@ impl Tabular for Project {
 
 impl Tabular for KeyInfo {
     fn headers() -> &'static [&'static str] {
-        &[
-            "ID",
-            "NAME",
-            "KEY",
-            "PROJECT",
-            "OWNER",
-            "PERMISSION",
-            "SCOPES",
-            "STATUS",
-            "CREATED",
-            "EXPIRES",
-            "LAST USED",
-        ]
+        &["ID", "NAME", "KEY", "PROJECT", "OWNER", "PERMISSION", "SCOPES", "STATUS", "CREATED", "EXPIRES", "LAST USED"]
     }
     fn cells(&self) -> Vec<String> {
-        let scopes = self
-            .scopes
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let scopes = self.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
         vec![
             self.id.clone(),
             opt(self.name.as_deref()),
@@ -231,11 +180,7 @@ impl Tabular for KeyInfo {
             self.project_id.clone(),
             self.owner.name.clone(),
             self.permission.as_str().into(),
-            if scopes.is_empty() {
-                "-".into()
-            } else {
-                scopes
-            },
+            if scopes.is_empty() { "-".into() } else { scopes },
             self.status.as_str().into(),
             time(self.created_at),
             opt_time(self.expires_at),
@@ -253,18 +198,14 @@ impl Tabular for SlotInfo {
             self.name.clone(),
             self.kind.into(),
             self.kdf.clone(),
-            self.iterations
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "-".into()),
+            self.iterations.map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
         ]
     }
 }
 
 impl Tabular for AuditEntry {
     fn headers() -> &'static [&'static str] {
-        &[
-            "ID", "AT", "ACTOR", "ACTION", "TARGET", "PROJECT", "DETAILS",
-        ]
+        &["ID", "AT", "ACTOR", "ACTION", "TARGET", "PROJECT", "DETAILS"]
     }
     fn cells(&self) -> Vec<String> {
         vec![
@@ -274,11 +215,7 @@ impl Tabular for AuditEntry {
             self.action.clone(),
             opt(self.target_id.as_deref()),
             opt(self.project_id.as_deref()),
-            if self.details.as_object().is_some_and(|o| o.is_empty()) {
-                "-".into()
-            } else {
-                self.details.to_string()
-            },
+            if self.details.as_object().is_some_and(|o| o.is_empty()) { "-".into() } else { self.details.to_string() },
         ]
     }
 }

@@ -1,9 +1,9 @@
 //! `keyctl project ...`
 
 use clap::Subcommand;
-use keyctl::Result;
+use keyctl::{Amount, Duration, LimitsUpdate, Project, Result};
 
-use super::{output, Ctx};
+use super::{output, Ctx, OutputFormat};
 
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
@@ -32,46 +32,95 @@ pub enum ProjectCommand {
     Unarchive { project: String },
     /// Delete a project and revoke its keys (asks for confirmation)
     Delete { project: String },
+    /// Show or set a project's limits (0 removes one limit, --clear all)
+    #[command(
+        after_help = "Examples:\n  keyctl project limits billing-api\n  keyctl project limits billing-api --rpm 600 --rpd 100000 --monthly-budget 250.00\n  keyctl project limits ci --max-ttl 1h"
+    )]
+    Limits {
+        project: String,
+        /// Valid verifies per minute over all the project's keys
+        #[arg(long, value_name = "N")]
+        rpm: Option<u64>,
+        /// Valid verifies per UTC day over all the project's keys
+        #[arg(long, value_name = "N")]
+        rpd: Option<u64>,
+        /// Cost allowed per calendar month (UTC), a decimal like 250.00
+        #[arg(long, value_name = "AMOUNT")]
+        monthly_budget: Option<Amount>,
+        /// Longest lifetime of new keys; longer --ttl is refused, no --ttl gets this
+        #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+        max_ttl: Option<Duration>,
+        /// Remove every limit (before applying the others given)
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: ProjectCommand) -> Result<()> {
     let store = ctx.open()?;
     let org = ctx.org(&store)?;
     let project = match cmd {
-        ProjectCommand::Create { name, description } => {
-            store.create_project(&org.id, &name, description.as_deref())?
-        }
-        ProjectCommand::List { all } => {
-            return output::list(ctx.output, &store.list_projects(&org.id, all)?)
-        }
+        ProjectCommand::Create { name, description } => store.create_project(&org.id, &name, description.as_deref())?,
+        ProjectCommand::List { all } => return output::list(ctx.output, &store.list_projects(&org.id, all)?),
         ProjectCommand::Show { project } => store.show_project(&org.id, &project)?,
-        ProjectCommand::Rename { project, new_name } => {
-            store.rename_project(&org.id, &project, &new_name)?
-        }
+        ProjectCommand::Rename { project, new_name } => store.rename_project(&org.id, &project, &new_name)?,
         ProjectCommand::Archive { project } => store.archive_project(&org.id, &project)?,
         ProjectCommand::Unarchive { project } => store.unarchive_project(&org.id, &project)?,
         ProjectCommand::Delete { project } => {
             let target = store.show_project(&org.id, &project)?;
             if !target.is_default {
                 // The default project is refused by the library; don't ask first.
-                ctx.confirm(
-                    &format!("delete project {:?} and revoke its keys", target.name),
-                    &target.name,
-                )?;
+                ctx.confirm(&format!("delete project {:?} and revoke its keys", target.name), &target.name)?;
             }
             let deleted = store.delete_project(&org.id, &target.id)?;
             output::note(
                 ctx.quiet,
-                &format!(
-                    "Deleted project {} ({}); its keys are revoked",
-                    deleted.name, deleted.id
-                ),
+                &format!("Deleted project {} ({}); its keys are revoked", deleted.name, deleted.id),
             );
             return Ok(());
+        }
+        ProjectCommand::Limits { project, rpm, rpd, monthly_budget, max_ttl, clear } => {
+            let update = LimitsUpdate { rpm, rpd, monthly_budget, max_ttl, clear };
+            let project = if update.is_empty() {
+                store.show_project(&org.id, &project)?
+            } else {
+                store.set_project_limits(&org.id, &project, &update)?
+            };
+            return show_limits(ctx, &project);
         }
     };
     if ctx.quiet {
         return output::line(&project.id);
     }
+    if ctx.output == OutputFormat::Table && project.this_month.is_some() {
+        return show_limits(ctx, &project);
+    }
     output::object(ctx.output, &project)
+}
+
+/// A project with its limits and this month's usage.
+fn show_limits(ctx: &Ctx, p: &Project) -> Result<()> {
+    if ctx.output != OutputFormat::Table {
+        return output::object(ctx.output, p);
+    }
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let mut pairs = vec![
+        ("id".to_owned(), p.id.clone()),
+        ("name".into(), p.name.clone()),
+        ("status".into(), p.status.as_str().into()),
+        ("default".into(), if p.is_default { "yes" } else { "no" }.into()),
+        ("created".into(), output::time(p.created_at)),
+        ("description".into(), opt(p.description.clone())),
+        ("rpm".into(), opt(p.limits.rpm.map(|n| n.to_string()))),
+        ("rpd".into(), opt(p.limits.rpd.map(|n| n.to_string()))),
+        ("monthly budget".into(), opt(p.limits.monthly_budget.map(|a| a.to_string()))),
+        ("max ttl".into(), opt(p.limits.max_ttl.map(|d| d.to_string()))),
+    ];
+    if let Some(m) = &p.this_month {
+        pairs.push(("this month".into(), format!("{} requests, cost {}", m.requests, m.cost)));
+        if let Some(left) = m.budget_left {
+            pairs.push(("budget left".into(), left.to_string()));
+        }
+    }
+    output::fields(pairs)
 }

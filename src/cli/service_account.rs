@@ -62,29 +62,16 @@ pub fn run(ctx: &Ctx, cmd: ServiceAccountCommand) -> Result<()> {
     let store = ctx.open()?;
     let org = ctx.org(&store)?;
     match cmd {
-        ServiceAccountCommand::Create {
-            name,
-            project,
-            role,
-            ttl,
-        } => {
-            let expiry = ttl
-                .or(ctx.config.default_ttl())
-                .map_or(Expiry::Never, Expiry::After);
-            let first = KeyCreate {
-                name: Some(name.clone()),
-                expiry,
-                ..KeyCreate::default()
-            };
-            let (sa, key) =
-                store.create_service_account(&org.id, &name, project.as_deref(), role, &first)?;
+        ServiceAccountCommand::Create { name, project, role, ttl } => {
+            let expiry = ttl.or(ctx.config.default_ttl()).map_or(Expiry::Never, Expiry::After);
+            let first = KeyCreate { name: Some(name.clone()), expiry, ..KeyCreate::default() };
+            let (sa, key) = store.create_service_account(&org.id, &name, project.as_deref(), role, &first)?;
             match ctx.output {
                 OutputFormat::Json => {
-                    let mut value =
-                        serde_json::to_value(&sa).map_err(|e| keyctl::Error::Db(e.to_string()))?;
+                    let mut value = serde_json::to_value(&sa).map_err(|e| keyctl::Error::Db(e.to_string()))?;
                     value["key"] = json!(key.secret.expose_secret());
-                    value["key_info"] = serde_json::to_value(&key.info)
-                        .map_err(|e| keyctl::Error::Db(e.to_string()))?;
+                    value["key_info"] =
+                        serde_json::to_value(&key.info).map_err(|e| keyctl::Error::Db(e.to_string()))?;
                     output::json(&value)
                 }
                 _ => {
@@ -100,34 +87,22 @@ pub fn run(ctx: &Ctx, cmd: ServiceAccountCommand) -> Result<()> {
                 }
             }
         }
-        ServiceAccountCommand::List { project } => output::list(
-            ctx.output,
-            &store.list_service_accounts(&org.id, project.as_deref())?,
-        ),
-        ServiceAccountCommand::Show { sa, project } => output::object(
-            ctx.output,
-            &store.show_service_account(&org.id, project.as_deref(), &sa)?,
-        ),
+        ServiceAccountCommand::List { project } => {
+            output::list(ctx.output, &store.list_service_accounts(&org.id, project.as_deref())?)
+        }
+        ServiceAccountCommand::Show { sa, project } => {
+            output::object(ctx.output, &store.show_service_account(&org.id, project.as_deref(), &sa)?)
+        }
         ServiceAccountCommand::Delete { sa, project } => {
             let target = store.show_service_account(&org.id, project.as_deref(), &sa)?;
-            ctx.confirm(
-                &format!(
-                    "delete service account {:?} and revoke its keys",
-                    target.name
-                ),
-                &target.name,
-            )?;
-            let (sa, revoked) =
-                store.delete_service_account(&org.id, Some(&target.project_id), &target.id)?;
+            ctx.confirm(&format!("delete service account {:?} and revoke its keys", target.name), &target.name)?;
+            let (sa, revoked) = store.delete_service_account(&org.id, Some(&target.project_id), &target.id)?;
             if ctx.output == OutputFormat::Json {
                 return output::object(ctx.output, &sa);
             }
             output::note(
                 ctx.quiet,
-                &format!(
-                    "Deleted service account {} ({}); {revoked} keys revoked.",
-                    sa.name, sa.id
-                ),
+                &format!("Deleted service account {} ({}); {revoked} keys revoked.", sa.name, sa.id),
             );
             Ok(())
         }

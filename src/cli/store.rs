@@ -62,14 +62,8 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
         _ if ctx.quiet => output::line(&store.path().display().to_string()),
         _ => {
             output::line(&format!("Created store {}", store.path().display()))?;
-            output::line(&format!(
-                "Organization {} ({}), default project {}",
-                org.name, org.id, project.id
-            ))?;
-            output::note(
-                false,
-                "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.",
-            );
+            output::line(&format!("Organization {} ({}), default project {}", org.name, org.id, project.id))?;
+            output::note(false, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
             Ok(())
         }
     }
@@ -91,14 +85,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                     ("organizations".into(), info.orgs.to_string()),
                     ("projects".into(), info.projects.to_string()),
                     ("keys".into(), info.keys.to_string()),
-                    (
-                        "unlock slots".into(),
-                        info.slots
-                            .iter()
-                            .map(|s| s.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
+                    ("unlock slots".into(), info.slots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
                     ("file size".into(), format!("{} bytes", info.file_bytes)),
                 ]),
             }
@@ -110,10 +97,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                     &json!({ "ok": report.is_ok(), "rows_checked": report.rows_checked, "problems": report.problems }),
                 )?;
             } else if report.is_ok() {
-                output::line(&format!(
-                    "ok: {} rows authenticated, audit chain intact",
-                    report.rows_checked
-                ))?;
+                output::line(&format!("ok: {} rows authenticated, audit chain intact", report.rows_checked))?;
             } else {
                 for p in &report.problems {
                     output::line(&format!("FAILED: {p}"))?;
@@ -122,10 +106,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             match report.problems.first() {
                 None => Ok(()),
                 Some(first) if report.problems.len() == 1 => Err(Error::integrity(first.clone())),
-                Some(first) => Err(Error::integrity(format!(
-                    "{first} (and {} more)",
-                    report.problems.len() - 1
-                ))),
+                Some(first) => Err(Error::integrity(format!("{first} (and {} more)", report.problems.len() - 1))),
             }
         }
         StoreCommand::Passwd => {
@@ -137,9 +118,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         StoreCommand::AddKey { name } => {
             let (slot, key) = store.add_store_key(&name)?;
             match ctx.output {
-                OutputFormat::Json => {
-                    output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() }))
-                }
+                OutputFormat::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
                 _ if ctx.quiet => output::line(key.expose_secret()),
                 _ => {
                     output::line(key.expose_secret())?;
@@ -155,10 +134,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         StoreCommand::RemoveKey { name } => {
             ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;
             store.remove_slot(&name)?;
-            output::note(
-                ctx.quiet,
-                &format!("Unlock slot {name:?} removed; its secret no longer opens the store."),
-            );
+            output::note(ctx.quiet, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));
             Ok(())
         }
     }

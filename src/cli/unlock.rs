@@ -9,10 +9,7 @@ use std::process::{Command, Stdio};
 use keyctl::{Error, Result, SecretString, Unlock};
 
 fn env(name: &str) -> Option<SecretString> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .map(SecretString::new)
+    std::env::var(name).ok().filter(|v| !v.is_empty()).map(SecretString::new)
 }
 
 fn from_file(path: &str) -> Result<SecretString> {
@@ -33,10 +30,7 @@ fn from_command(cmd: &str) -> Result<SecretString> {
         .map_err(|_| Error::Locked("KEYCTL_PASSPHRASE_COMMAND printed non-UTF-8 output".into()))?;
     let secret = SecretString::new(text).trim_newline();
     if !out.status.success() {
-        return Err(Error::Locked(format!(
-            "KEYCTL_PASSPHRASE_COMMAND failed ({})",
-            out.status
-        )));
+        return Err(Error::Locked(format!("KEYCTL_PASSPHRASE_COMMAND failed ({})", out.status)));
     }
     Ok(secret)
 }
@@ -53,13 +47,10 @@ fn passphrase_from_env() -> Result<Option<SecretString>> {
 }
 
 fn prompt(text: &str) -> Result<SecretString> {
-    rpassword::prompt_password(text)
-        .map(SecretString::new)
-        .map_err(|e| Error::io("cannot read the passphrase", e))
+    rpassword::prompt_password(text).map(SecretString::new).map_err(|e| Error::io("cannot read the passphrase", e))
 }
 
-const NO_SECRET: &str =
-    "no store secret: set KEYCTL_STORE_KEY, KEYCTL_PASSPHRASE_FILE, KEYCTL_PASSPHRASE_COMMAND or \
+const NO_SECRET: &str = "no store secret: set KEYCTL_STORE_KEY, KEYCTL_PASSPHRASE_FILE, KEYCTL_PASSPHRASE_COMMAND or \
                          KEYCTL_PASSPHRASE, or run in a terminal to be asked";
 
 /// The secret that unlocks an existing store.
@@ -83,9 +74,7 @@ fn prompt_twice(what: &str) -> Result<SecretString> {
     }
     let second = prompt(&format!("{what} (again): "))?;
     if first.expose_secret().as_bytes() != second.expose_secret().as_bytes() {
-        return Err(Error::invalid(
-            "the passphrases do not match; nothing was changed",
-        ));
+        return Err(Error::invalid("the passphrases do not match; nothing was changed"));
     }
     Ok(first)
 }
@@ -113,19 +102,14 @@ pub fn changed_passphrase() -> Result<SecretString> {
     if std::io::stdin().is_terminal() {
         return prompt_twice("New passphrase");
     }
-    Err(Error::Usage(
-        "no new passphrase: set KEYCTL_NEW_PASSPHRASE or run in a terminal to be asked".into(),
-    ))
+    Err(Error::Usage("no new passphrase: set KEYCTL_NEW_PASSPHRASE or run in a terminal to be asked".into()))
 }
 
 /// PBKDF2 iterations for new passphrase slots. Debug builds (the test suite) may lower
 /// it with `KEYCTL_TEST_KDF_ITERATIONS`; release builds ignore that variable.
 pub fn kdf_iterations() -> u32 {
     #[cfg(debug_assertions)]
-    if let Some(n) = std::env::var("KEYCTL_TEST_KDF_ITERATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
+    if let Some(n) = std::env::var("KEYCTL_TEST_KDF_ITERATIONS").ok().and_then(|v| v.parse().ok()) {
         return n;
     }
     keyctl::crypto::DEFAULT_PBKDF2_ITERATIONS

@@ -85,10 +85,7 @@ pub struct ApiKey {
 
 impl ApiKey {
     pub fn generate(prefix: KeyPrefix) -> ApiKey {
-        ApiKey {
-            prefix,
-            secret: generate(prefix.as_str()),
-        }
+        ApiKey { prefix, secret: generate(prefix.as_str()) }
     }
 
     /// Accepts exactly a key's characters (no surrounding whitespace); `None` when the
@@ -97,10 +94,7 @@ impl ApiKey {
         KeyPrefix::ALL
             .into_iter()
             .find(|p| well_formed(s, p.as_str()))
-            .map(|prefix| ApiKey {
-                prefix,
-                secret: SecretString::from(s),
-            })
+            .map(|prefix| ApiKey { prefix, secret: SecretString::from(s) })
     }
 
     pub fn prefix(&self) -> KeyPrefix {

@@ -21,16 +21,11 @@ pub enum KdfParams {
 
 impl KdfParams {
     pub fn new_pbkdf2(iterations: u32) -> KdfParams {
-        KdfParams::Pbkdf2Sha256 {
-            iterations,
-            salt: random_bytes::<16>().to_vec(),
-        }
+        KdfParams::Pbkdf2Sha256 { iterations, salt: random_bytes::<16>().to_vec() }
     }
 
     pub fn new_hkdf() -> KdfParams {
-        KdfParams::HkdfSha256 {
-            salt: random_bytes::<16>().to_vec(),
-        }
+        KdfParams::HkdfSha256 { salt: random_bytes::<16>().to_vec() }
     }
 
     pub fn name(&self) -> &'static str {
@@ -73,9 +68,7 @@ fn hkdf_expand(salt: &[u8], ikm: &[u8], info: &[u8]) -> SecretBytes<32> {
     let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(ikm);
     let mut out = [0u8; 32];
     // Expanding 32 bytes from SHA-256 is always within HKDF's limit.
-    prk.expand(&[info], Len32)
-        .and_then(|okm| okm.fill(&mut out))
-        .expect("HKDF-SHA256 can expand 32 bytes");
+    prk.expand(&[info], Len32).and_then(|okm| okm.fill(&mut out)).expect("HKDF-SHA256 can expand 32 bytes");
     SecretBytes::new(out)
 }
 
@@ -90,11 +83,7 @@ fn seal(key: &LessSafeKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&nonce_bytes);
     out.extend_from_slice(plaintext);
     let tag = key
-        .seal_in_place_separate_tag(
-            Nonce::assume_unique_for_key(nonce_bytes),
-            Aad::from(aad),
-            &mut out[NONCE_LEN..],
-        )
+        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce_bytes), Aad::from(aad), &mut out[NONCE_LEN..])
         .expect("AES-GCM sealing of an in-memory buffer cannot fail");
     out.extend_from_slice(tag.as_ref());
     out
@@ -107,10 +96,7 @@ fn open(key: &LessSafeKey, aad: &[u8], sealed: &[u8]) -> Option<zeroize::Zeroizi
     let (nonce, body) = sealed.split_at(NONCE_LEN);
     let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
     let mut buf = zeroize::Zeroizing::new(body.to_vec());
-    let len = key
-        .open_in_place(nonce, Aad::from(aad), &mut buf)
-        .ok()?
-        .len();
+    let len = key.open_in_place(nonce, Aad::from(aad), &mut buf).ok()?.len();
     buf.truncate(len);
     Some(buf)
 }
@@ -144,18 +130,10 @@ impl SlotKey {
             KdfParams::Pbkdf2Sha256 { iterations, salt } => {
                 let mut out = [0u8; 32];
                 let iterations = NonZeroU32::new(*iterations).unwrap_or(NonZeroU32::MIN);
-                pbkdf2::derive(
-                    pbkdf2::PBKDF2_HMAC_SHA256,
-                    iterations,
-                    salt,
-                    secret,
-                    &mut out,
-                );
+                pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, iterations, salt, secret, &mut out);
                 SecretBytes::new(out)
             }
-            KdfParams::HkdfSha256 { salt } => {
-                hkdf_expand(salt, secret, b"keyctl/v1/store-key slot")
-            }
+            KdfParams::HkdfSha256 { salt } => hkdf_expand(salt, secret, b"keyctl/v1/store-key slot"),
         };
         SlotKey(aead_key(bytes.expose_secret()))
     }
@@ -235,25 +213,16 @@ mod tests {
         let dk = DataKey::generate();
         let params = KdfParams::new_pbkdf2(1000);
         let wrapped = SlotKey::derive(b"correct horse", &params).wrap(&dk, b"slot:passphrase");
-        assert!(SlotKey::derive(b"correct horse", &params)
-            .unwrap(&wrapped, b"slot:passphrase")
-            .is_some());
-        assert!(SlotKey::derive(b"wrong horse", &params)
-            .unwrap(&wrapped, b"slot:passphrase")
-            .is_none());
-        assert!(SlotKey::derive(b"correct horse", &params)
-            .unwrap(&wrapped, b"slot:other")
-            .is_none());
+        assert!(SlotKey::derive(b"correct horse", &params).unwrap(&wrapped, b"slot:passphrase").is_some());
+        assert!(SlotKey::derive(b"wrong horse", &params).unwrap(&wrapped, b"slot:passphrase").is_none());
+        assert!(SlotKey::derive(b"correct horse", &params).unwrap(&wrapped, b"slot:other").is_none());
     }
 
     #[test]
     fn sealed_rows_fail_to_open_when_any_byte_or_the_aad_changes() {
         let keys = DataKey::generate().row_keys();
         let sealed = keys.seal(b"projects/proj_1", b"secret name");
-        assert_eq!(
-            keys.open(b"projects/proj_1", &sealed).unwrap().as_slice(),
-            b"secret name"
-        );
+        assert_eq!(keys.open(b"projects/proj_1", &sealed).unwrap().as_slice(), b"secret name");
         assert!(keys.open(b"projects/proj_2", &sealed).is_none());
         for i in 0..sealed.len() {
             let mut bad = sealed.clone();

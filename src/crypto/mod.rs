@@ -17,9 +17,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
     // SystemRandom only fails when the OS has no entropy source at all; nothing safe
     // can be done without one.
-    SystemRandom::new()
-        .fill(&mut out)
-        .expect("the operating system's random generator failed");
+    SystemRandom::new().fill(&mut out).expect("the operating system's random generator failed");
     out
 }
 

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 
 /// Numbered migrations, applied in order in one transaction; `PRAGMA user_version`
 /// records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_usage_and_limits.sql")];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -29,12 +30,7 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [
-        Table::Orgs,
-        Table::Projects,
-        Table::Members,
-        Table::ServiceAccounts,
-    ];
+    pub const ALL: [Table; 4] = [Table::Orgs, Table::Projects, Table::Members, Table::ServiceAccounts];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -68,6 +64,18 @@ pub struct KeyRow {
     pub revoked_at: Option<i64>,
     pub payload: Vec<u8>,
     pub last_used_at: Option<i64>,
+    /// Recorded uses: a plain counter, not authenticated.
+    pub uses: i64,
+}
+
+/// One key's usage on one UTC day.
+#[derive(Debug, Clone)]
+pub struct UsageRow {
+    pub key_id: String,
+    pub project_id: String,
+    pub day: i64,
+    pub requests: i64,
+    pub cost: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -106,18 +114,13 @@ impl Db {
         if !path.exists() {
             return Err(Error::NoStore(path.to_path_buf()));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         let db = Db { conn };
         db.configure()?;
         let version = db.user_version()?;
         if version == 0 || !db.has_marker()? {
-            return Err(Error::Unreadable(format!(
-                "{} is not a keyctl store",
-                path.display()
-            )));
+            return Err(Error::Unreadable(format!("{} is not a keyctl store", path.display())));
         }
         if version > SCHEMA_VERSION {
             return Err(Error::Unreadable(format!(
@@ -136,9 +139,7 @@ impl Db {
     pub fn create(path: &Path) -> Result<Db> {
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         let db = Db { conn };
         db.configure()?;
@@ -152,20 +153,15 @@ impl Db {
     fn configure(&self) -> Result<()> {
         self.conn.busy_timeout(StdDuration::from_secs(30))?;
         // journal_mode answers with a row, so it is queried rather than executed.
-        let _mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        self.conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON;",
-        )?;
+        let _mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        self.conn
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON;")?;
         self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())
     }
 
     fn user_version(&self) -> Result<u32> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     fn has_marker(&self) -> Result<bool> {
@@ -177,12 +173,8 @@ impl Db {
         if !exists {
             return Ok(false);
         }
-        let marker: Option<Vec<u8>> = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE name = 'format'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let marker: Option<Vec<u8>> =
+            self.conn.query_row("SELECT value FROM meta WHERE name = 'format'", [], |r| r.get(0)).optional()?;
         Ok(marker.as_deref() == Some(FORMAT_MARKER))
     }
 
@@ -196,10 +188,7 @@ impl Db {
                 tx.execute_batch(sql)?;
                 tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
             }
-            tx.execute(
-                "INSERT OR IGNORE INTO meta (name, value) VALUES ('format', ?1)",
-                [FORMAT_MARKER],
-            )?;
+            tx.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('format', ?1)", [FORMAT_MARKER])?;
         }
         tx.commit()?;
         Ok(())
@@ -227,9 +216,7 @@ impl Db {
     /// SQLite's own consistency check of the file; `Ok(())` when it reports "ok".
     pub fn quick_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows.into_iter().filter(|r| r != "ok").collect())
     }
 
@@ -244,16 +231,11 @@ pub struct Tx<'a> {
 }
 
 fn record_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
-    Ok(RecordRow {
-        id: r.get(0)?,
-        parent: r.get(1)?,
-        lookup: r.get(2)?,
-        payload: r.get(3)?,
-    })
+    Ok(RecordRow { id: r.get(0)?, parent: r.get(1)?, lookup: r.get(2)?, payload: r.get(3)? })
 }
 
 const KEY_COLUMNS: &str =
-    "id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload, last_used_at";
+    "id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload, last_used_at, uses";
 
 fn key_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
     Ok(KeyRow {
@@ -267,6 +249,7 @@ fn key_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
         revoked_at: r.get(7)?,
         payload: r.get(8)?,
         last_used_at: r.get(9)?,
+        uses: r.get(10)?,
     })
 }
 
@@ -291,17 +274,10 @@ impl Tx<'_> {
     // ---- slots ------------------------------------------------------------------------
 
     pub fn slots(&self) -> Result<Vec<SlotRow>> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT name, kdf, iterations, salt, wrapped FROM slots ORDER BY name",
-        )?;
+        let mut stmt =
+            self.tx.prepare_cached("SELECT name, kdf, iterations, salt, wrapped FROM slots ORDER BY name")?;
         let rows = stmt.query_map([], |r| {
-            Ok(SlotRow {
-                name: r.get(0)?,
-                kdf: r.get(1)?,
-                iterations: r.get(2)?,
-                salt: r.get(3)?,
-                wrapped: r.get(4)?,
-            })
+            Ok(SlotRow { name: r.get(0)?, kdf: r.get(1)?, iterations: r.get(2)?, salt: r.get(3)?, wrapped: r.get(4)? })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -318,89 +294,48 @@ impl Tx<'_> {
     }
 
     pub fn slot_delete(&self, name: &str) -> Result<bool> {
-        Ok(self
-            .tx
-            .prepare_cached("DELETE FROM slots WHERE name = ?1")?
-            .execute([name])?
-            > 0)
+        Ok(self.tx.prepare_cached("DELETE FROM slots WHERE name = ?1")?.execute([name])? > 0)
     }
 
     // ---- sealed records (orgs, projects, members, service accounts) ----------------------
 
     pub fn record_get(&self, table: Table, id: &str) -> Result<Option<RecordRow>> {
-        let sql = format!(
-            "SELECT id, parent, lookup, payload FROM {} WHERE id = ?1",
-            table.name()
-        );
-        Ok(self
-            .tx
-            .prepare_cached(&sql)?
-            .query_row([id], record_from)
-            .optional()?)
+        let sql = format!("SELECT id, parent, lookup, payload FROM {} WHERE id = ?1", table.name());
+        Ok(self.tx.prepare_cached(&sql)?.query_row([id], record_from).optional()?)
     }
 
     pub fn record_by_lookup(&self, table: Table, lookup: &[u8]) -> Result<Option<RecordRow>> {
-        let sql = format!(
-            "SELECT id, parent, lookup, payload FROM {} WHERE lookup = ?1",
-            table.name()
-        );
-        Ok(self
-            .tx
-            .prepare_cached(&sql)?
-            .query_row([lookup], record_from)
-            .optional()?)
+        let sql = format!("SELECT id, parent, lookup, payload FROM {} WHERE lookup = ?1", table.name());
+        Ok(self.tx.prepare_cached(&sql)?.query_row([lookup], record_from).optional()?)
     }
 
     /// All rows of `table`, or those under one parent, in id order.
     pub fn records(&self, table: Table, parent: Option<&str>) -> Result<Vec<RecordRow>> {
         let sql = match parent {
-            Some(_) => format!(
-                "SELECT id, parent, lookup, payload FROM {} WHERE parent = ?1 ORDER BY id",
-                table.name()
-            ),
-            None => format!(
-                "SELECT id, parent, lookup, payload FROM {} ORDER BY id",
-                table.name()
-            ),
+            Some(_) => {
+                format!("SELECT id, parent, lookup, payload FROM {} WHERE parent = ?1 ORDER BY id", table.name())
+            }
+            None => format!("SELECT id, parent, lookup, payload FROM {} ORDER BY id", table.name()),
         };
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = match parent {
-            Some(p) => stmt
-                .query_map([p], record_from)?
-                .collect::<rusqlite::Result<Vec<_>>>()?,
-            None => stmt
-                .query_map([], record_from)?
-                .collect::<rusqlite::Result<Vec<_>>>()?,
+            Some(p) => stmt.query_map([p], record_from)?.collect::<rusqlite::Result<Vec<_>>>()?,
+            None => stmt.query_map([], record_from)?.collect::<rusqlite::Result<Vec<_>>>()?,
         };
         Ok(rows)
     }
 
     /// Inserts a record; `Ok(false)` when its lookup value (its name) is taken.
     pub fn record_insert(&self, table: Table, row: &RecordRow) -> Result<bool> {
-        let sql = format!(
-            "INSERT OR IGNORE INTO {} (id, parent, lookup, payload) VALUES (?1, ?2, ?3, ?4)",
-            table.name()
-        );
-        Ok(self.tx.prepare_cached(&sql)?.execute(params![
-            row.id,
-            row.parent,
-            row.lookup,
-            row.payload
-        ])? > 0)
+        let sql =
+            format!("INSERT OR IGNORE INTO {} (id, parent, lookup, payload) VALUES (?1, ?2, ?3, ?4)", table.name());
+        Ok(self.tx.prepare_cached(&sql)?.execute(params![row.id, row.parent, row.lookup, row.payload])? > 0)
     }
 
     /// Replaces a record's lookup and payload; `Ok(false)` when the new lookup is taken.
     pub fn record_update(&self, table: Table, row: &RecordRow) -> Result<bool> {
-        let sql = format!(
-            "UPDATE OR IGNORE {} SET parent = ?2, lookup = ?3, payload = ?4 WHERE id = ?1",
-            table.name()
-        );
-        Ok(self.tx.prepare_cached(&sql)?.execute(params![
-            row.id,
-            row.parent,
-            row.lookup,
-            row.payload
-        ])? > 0)
+        let sql = format!("UPDATE OR IGNORE {} SET parent = ?2, lookup = ?3, payload = ?4 WHERE id = ?1", table.name());
+        Ok(self.tx.prepare_cached(&sql)?.execute(params![row.id, row.parent, row.lookup, row.payload])? > 0)
     }
 
     pub fn record_delete(&self, table: Table, id: &str) -> Result<()> {
@@ -431,26 +366,27 @@ impl Tx<'_> {
                 "UPDATE api_keys SET org_id = ?2, project_id = ?3, owner_id = ?4, created_at = ?5, expires_at = ?6,
                  revoked_at = ?7, payload = ?8 WHERE id = ?1",
             )?
-            .execute(params![k.id, k.org_id, k.project_id, k.owner_id, k.created_at, k.expires_at, k.revoked_at, k.payload])?;
+            .execute(params![
+                k.id,
+                k.org_id,
+                k.project_id,
+                k.owner_id,
+                k.created_at,
+                k.expires_at,
+                k.revoked_at,
+                k.payload
+            ])?;
         Ok(())
     }
 
     pub fn key_get(&self, id: &str) -> Result<Option<KeyRow>> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1");
-        Ok(self
-            .tx
-            .prepare_cached(&sql)?
-            .query_row([id], key_from)
-            .optional()?)
+        Ok(self.tx.prepare_cached(&sql)?.query_row([id], key_from).optional()?)
     }
 
     pub fn key_by_hash(&self, hash: &[u8]) -> Result<Option<KeyRow>> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ?1");
-        Ok(self
-            .tx
-            .prepare_cached(&sql)?
-            .query_row([hash], key_from)
-            .optional()?)
+        Ok(self.tx.prepare_cached(&sql)?.query_row([hash], key_from).optional()?)
     }
 
     pub fn keys(&self, scope: KeyScope<'_>) -> Result<Vec<KeyRow>> {
@@ -459,36 +395,131 @@ impl Tx<'_> {
             KeyScope::Project(v) => ("project_id", v),
             KeyScope::Owner(v) => ("owner_id", v),
         };
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE {column} = ?1 ORDER BY created_at, id"
-        );
+        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE {column} = ?1 ORDER BY created_at, id");
         let mut stmt = self.tx.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map([value], key_from)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt.query_map([value], key_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     pub fn all_keys(&self) -> Result<Vec<KeyRow>> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id");
         let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], key_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn key_delete(&self, id: &str) -> Result<()> {
+        self.tx.prepare_cached("DELETE FROM api_keys WHERE id = ?1")?.execute([id])?;
+        Ok(())
+    }
+
+    // ---- usage and counters ---------------------------------------------------------------
+
+    /// The key's total recorded uses.
+    pub fn key_uses(&self, id: &str) -> Result<i64> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT uses FROM api_keys WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Records `requests` uses and `cost` for a key on `day`, and its last use.
+    pub fn record_use(
+        &self,
+        key_id: &str,
+        project_id: &str,
+        day: i64,
+        requests: i64,
+        cost: i64,
+        at: i64,
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO usage (key_id, project_id, day, requests, cost) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (key_id, day) DO UPDATE SET requests = requests + excluded.requests, cost = cost + excluded.cost",
+            )?
+            .execute(params![key_id, project_id, day, requests, cost])?;
+        self.tx
+            .prepare_cached(
+                "UPDATE api_keys SET uses = uses + ?2, last_used_at = max(coalesce(last_used_at, 0), ?3) WHERE id = ?1",
+            )?
+            .execute(params![key_id, requests, at])?;
+        Ok(())
+    }
+
+    /// The counter's value in the window starting at `window_start` (0 for an older window).
+    pub fn counter(&self, scope_id: &str, kind: &str, window_start: i64) -> Result<i64> {
+        let row: Option<(i64, i64)> = self
+            .tx
+            .prepare_cached("SELECT window_start, value FROM counters WHERE scope_id = ?1 AND kind = ?2")?
+            .query_row(params![scope_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.filter(|(start, _)| *start == window_start).map_or(0, |(_, v)| v))
+    }
+
+    /// Adds `delta` to the counter for the window starting at `window_start`, resetting it
+    /// when the stored window is older.
+    pub fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO counters (scope_id, kind, window_start, value) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (scope_id, kind) DO UPDATE SET
+                   value = CASE WHEN window_start = excluded.window_start THEN value + excluded.value ELSE excluded.value END,
+                   window_start = excluded.window_start",
+            )?
+            .execute(params![scope_id, kind, window_start, delta])?;
+        Ok(())
+    }
+
+    /// Usage rows between two days (inclusive), optionally for one project or key.
+    pub fn usage(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        project_id: Option<&str>,
+        key_id: Option<&str>,
+    ) -> Result<Vec<UsageRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT key_id, project_id, day, requests, cost FROM usage
+             WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR project_id = ?3) AND (?4 IS NULL OR key_id = ?4)
+             ORDER BY day, key_id",
+        )?;
         let rows = stmt
-            .query_map([], key_from)?
+            .query_map(params![from_day, to_day, project_id, key_id], |r| {
+                Ok(UsageRow {
+                    key_id: r.get(0)?,
+                    project_id: r.get(1)?,
+                    day: r.get(2)?,
+                    requests: r.get(3)?,
+                    cost: r.get(4)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
-    pub fn key_touch(&self, id: &str, at: i64) -> Result<()> {
-        self.tx
-            .prepare_cached("UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1")?
-            .execute(params![id, at])?;
-        Ok(())
+    /// Totals (requests, cost) between two days for a project or a key.
+    pub fn usage_total(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        project_id: Option<&str>,
+        key_id: Option<&str>,
+    ) -> Result<(i64, i64)> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage
+                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR project_id = ?3) AND (?4 IS NULL OR key_id = ?4)",
+            )?
+            .query_row(params![from_day, to_day, project_id, key_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
-    pub fn key_delete(&self, id: &str) -> Result<()> {
-        self.tx
-            .prepare_cached("DELETE FROM api_keys WHERE id = ?1")?
-            .execute([id])?;
+    /// Drops the rate-limit counters of a key or project that no longer exists.
+    pub fn delete_counters(&self, scope_id: &str) -> Result<()> {
+        self.tx.prepare_cached("DELETE FROM counters WHERE scope_id = ?1")?.execute([scope_id])?;
         Ok(())
     }
 
@@ -502,17 +533,10 @@ impl Tx<'_> {
     }
 
     pub fn audit_since(&self, since: Option<i64>) -> Result<Vec<AuditRow>> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT seq, at, payload, mac FROM audit WHERE at >= ?1 ORDER BY seq",
-        )?;
+        let mut stmt = self.tx.prepare_cached("SELECT seq, at, payload, mac FROM audit WHERE at >= ?1 ORDER BY seq")?;
         let rows = stmt
             .query_map([since.unwrap_or(i64::MIN)], |r| {
-                Ok(AuditRow {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    payload: r.get(2)?,
-                    mac: r.get(3)?,
-                })
+                Ok(AuditRow { seq: r.get(0)?, at: r.get(1)?, payload: r.get(2)?, mac: r.get(3)? })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -532,10 +556,7 @@ mod tests {
         db.write(|tx| tx.meta_set("x", b"1")).unwrap();
         drop(db);
         let db = Db::open(&path).unwrap();
-        assert_eq!(
-            db.read(|tx| tx.meta_get("x")).unwrap().as_deref(),
-            Some(&b"1"[..])
-        );
+        assert_eq!(db.read(|tx| tx.meta_get("x")).unwrap().as_deref(), Some(&b"1"[..]));
     }
 
     #[test]
@@ -544,8 +565,7 @@ mod tests {
         let path = dir.path().join("s.db");
         drop(Db::create(&path).unwrap());
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
-            .unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1)).unwrap();
         drop(conn);
         let err = Db::open(&path).err().unwrap();
         assert_eq!(err.exit_code(), 3);
@@ -556,21 +576,12 @@ mod tests {
     fn other_sqlite_files_and_garbage_are_not_stores() {
         let dir = tempfile::tempdir().unwrap();
         let other = dir.path().join("other.db");
-        Connection::open(&other)
-            .unwrap()
-            .execute_batch("CREATE TABLE t (x); PRAGMA user_version = 1;")
-            .unwrap();
+        Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x); PRAGMA user_version = 1;").unwrap();
         assert_eq!(Db::open(&other).err().unwrap().exit_code(), 3);
         let junk = dir.path().join("junk.db");
         std::fs::write(&junk, vec![0x5a; 8192]).unwrap();
         assert!(matches!(Db::open(&junk).err().unwrap().exit_code(), 3 | 4));
-        assert_eq!(
-            Db::open(&dir.path().join("missing.db"))
-                .err()
-                .unwrap()
-                .exit_code(),
-            3
-        );
+        assert_eq!(Db::open(&dir.path().join("missing.db")).err().unwrap().exit_code(), 3);
     }
 
     #[test]

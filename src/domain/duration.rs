@@ -29,13 +29,7 @@ impl Duration {
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let units = [
-            ("w", 604_800),
-            ("d", 86_400),
-            ("h", 3_600),
-            ("m", 60),
-            ("s", 1),
-        ];
+        let units = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)];
         if self.seconds == 0 {
             return f.write_str("0s");
         }
@@ -50,13 +44,24 @@ impl fmt::Display for Duration {
     }
 }
 
+impl serde::Serialize for Duration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Duration {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         let bad = || {
-            Error::invalid(format!(
-                "invalid duration {s:?}: expected a number and a unit, e.g. 30s, 15m, 1h, 7d or 2w"
-            ))
+            Error::invalid(format!("invalid duration {s:?}: expected a number and a unit, e.g. 30s, 15m, 1h, 7d or 2w"))
         };
         if s.is_empty() {
             return Err(bad());
@@ -80,14 +85,9 @@ impl FromStr for Duration {
                 return Err(bad());
             }
             let n: i64 = digits.parse().map_err(|_| bad())?;
-            total = n
-                .checked_mul(unit)
-                .and_then(|v| total.checked_add(v))
-                .ok_or_else(bad)?;
+            total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
             if total > MAX_SECONDS {
-                return Err(Error::invalid(format!(
-                    "duration {s:?} is longer than 100 years"
-                )));
+                return Err(Error::invalid(format!("duration {s:?} is longer than 100 years")));
             }
             digits.clear();
         }
@@ -104,32 +104,16 @@ mod tests {
 
     #[test]
     fn parses_the_documented_units() {
-        for (text, secs) in [
-            ("30s", 30),
-            ("15m", 900),
-            ("1h", 3600),
-            ("7d", 604_800),
-            ("2w", 1_209_600),
-            ("1h30m", 5400),
-            ("0s", 0),
-        ] {
+        for (text, secs) in
+            [("30s", 30), ("15m", 900), ("1h", 3600), ("7d", 604_800), ("2w", 1_209_600), ("1h30m", 5400), ("0s", 0)]
+        {
             assert_eq!(text.parse::<Duration>().unwrap().seconds(), secs, "{text}");
         }
     }
 
     #[test]
     fn rejects_malformed_durations() {
-        for bad in [
-            "",
-            "15",
-            "m",
-            "1.5h",
-            "-1h",
-            "1y",
-            "1 h",
-            "99999999999999999999s",
-            "200000w",
-        ] {
+        for bad in ["", "15", "m", "1.5h", "-1h", "1y", "1 h", "99999999999999999999s", "200000w"] {
             assert!(bad.parse::<Duration>().is_err(), "{bad}");
         }
     }

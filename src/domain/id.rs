@@ -15,13 +15,7 @@ pub enum IdKind {
 }
 
 impl IdKind {
-    pub const ALL: [IdKind; 5] = [
-        IdKind::Org,
-        IdKind::Project,
-        IdKind::User,
-        IdKind::ServiceAccount,
-        IdKind::Key,
-    ];
+    pub const ALL: [IdKind; 5] = [IdKind::Org, IdKind::Project, IdKind::User, IdKind::ServiceAccount, IdKind::Key];
 
     pub fn prefix(self) -> &'static str {
         match self {
@@ -44,18 +38,13 @@ const ID_BODY_LEN: usize = 16;
 impl Id {
     pub fn generate(kind: IdKind) -> Id {
         let bytes = random_bytes::<12>();
-        Id(format!(
-            "{}{}",
-            kind.prefix(),
-            base62_fixed(&bytes, ID_BODY_LEN)
-        ))
+        Id(format!("{}{}", kind.prefix(), base62_fixed(&bytes, ID_BODY_LEN)))
     }
 
     /// True when `s` has the shape of an id of `kind`.
     pub fn is_of_kind(s: &str, kind: IdKind) -> bool {
-        s.strip_prefix(kind.prefix()).is_some_and(|body| {
-            body.len() == ID_BODY_LEN && body.bytes().all(|b| b.is_ascii_alphanumeric())
-        })
+        s.strip_prefix(kind.prefix())
+            .is_some_and(|body| body.len() == ID_BODY_LEN && body.bytes().all(|b| b.is_ascii_alphanumeric()))
     }
 
     /// True when `s` starts with any id prefix; such strings are refused as names.

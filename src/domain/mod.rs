@@ -1,12 +1,16 @@
 //! Pure domain types: ids, permissions, scopes, durations and the clock interface.
 //! Nothing here does I/O; everything parses and validates what a user typed.
 
+mod amount;
+mod cidr;
 mod duration;
 mod id;
 mod permission;
 mod scope;
 mod time;
 
+pub use amount::Amount;
+pub use cidr::Cidr;
 pub use duration::Duration;
 pub use id::{Id, IdKind};
 pub use permission::Permission;
@@ -101,19 +105,13 @@ pub fn validate_name(what: &str, name: &str) -> Result<()> {
         return Err(Error::invalid(format!("{what} name must not be empty")));
     }
     if name.chars().count() > 128 {
-        return Err(Error::invalid(format!(
-            "{what} name is longer than 128 characters"
-        )));
+        return Err(Error::invalid(format!("{what} name is longer than 128 characters")));
     }
     if name.chars().any(char::is_control) {
-        return Err(Error::invalid(format!(
-            "{what} name must not contain control characters"
-        )));
+        return Err(Error::invalid(format!("{what} name must not contain control characters")));
     }
     if name.trim() != name {
-        return Err(Error::invalid(format!(
-            "{what} name must not start or end with spaces"
-        )));
+        return Err(Error::invalid(format!("{what} name must not start or end with spaces")));
     }
     if Id::looks_like_id(name) {
         return Err(Error::invalid(format!(
@@ -129,13 +127,8 @@ pub fn validate_description(text: &str) -> Result<()> {
     if text.chars().count() > 1000 {
         return Err(Error::invalid("description is longer than 1000 characters"));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(Error::invalid(
-            "description must not contain control characters",
-        ));
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid("description must not contain control characters"));
     }
     Ok(())
 }
@@ -144,11 +137,7 @@ pub fn validate_description(text: &str) -> Result<()> {
 /// no spaces or control characters. Comparison is case-insensitive.
 pub fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim();
-    let bad = || {
-        Error::invalid(format!(
-            "{email:?} is not a valid email address (expected name@example.com)"
-        ))
-    };
+    let bad = || Error::invalid(format!("{email:?} is not a valid email address (expected name@example.com)"));
     if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
@@ -182,20 +171,8 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_checked() {
-        assert_eq!(
-            normalize_email(" Ada@Example.COM ").unwrap(),
-            "ada@example.com"
-        );
-        for bad in [
-            "",
-            "ada",
-            "ada@",
-            "@example.com",
-            "a b@example.com",
-            "a@b@c.com",
-            "a@.com",
-            "a@b..com",
-        ] {
+        assert_eq!(normalize_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@example.com", "a b@example.com", "a@b@c.com", "a@.com", "a@b..com"] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
     }

@@ -38,9 +38,9 @@ impl FromStr for Permission {
             "all" => Ok(Permission::All),
             "restricted" => Ok(Permission::Restricted),
             "readonly" | "read-only" | "read_only" => Ok(Permission::Readonly),
-            _ => Err(Error::invalid(format!(
-                "{s:?} is not a permission or role (expected all, restricted or readonly)"
-            ))),
+            _ => {
+                Err(Error::invalid(format!("{s:?} is not a permission or role (expected all, restricted or readonly)")))
+            }
         }
     }
 }
@@ -53,14 +53,8 @@ mod tests {
     fn order_is_all_over_restricted_over_readonly() {
         assert!(Permission::All > Permission::Restricted);
         assert!(Permission::Restricted > Permission::Readonly);
-        assert_eq!(
-            Permission::All.min(Permission::Readonly),
-            Permission::Readonly
-        );
-        assert_eq!(
-            "readonly".parse::<Permission>().unwrap(),
-            Permission::Readonly
-        );
+        assert_eq!(Permission::All.min(Permission::Readonly), Permission::Readonly);
+        assert_eq!("readonly".parse::<Permission>().unwrap(), Permission::Readonly);
         assert!("admin".parse::<Permission>().is_err());
     }
 }

@@ -58,17 +58,9 @@ impl Scope {
             Permission::All => true,
             Permission::Readonly => required.level <= ScopeLevel::Read,
             Permission::Restricted => {
-                let grant = |resource: &str| {
-                    scopes
-                        .iter()
-                        .find(|s| s.resource == resource)
-                        .map(|s| s.level)
-                };
-                let granted = if required.is_wildcard() {
-                    grant("*")
-                } else {
-                    grant(&required.resource).or_else(|| grant("*"))
-                };
+                let grant = |resource: &str| scopes.iter().find(|s| s.resource == resource).map(|s| s.level);
+                let granted =
+                    if required.is_wildcard() { grant("*") } else { grant(&required.resource).or_else(|| grant("*")) };
                 required.level <= granted.unwrap_or(ScopeLevel::None)
             }
         }
@@ -109,20 +101,14 @@ impl FromStr for Scope {
         };
         let valid_resource = resource == "*"
             || (resource.len() <= 128
+                && resource.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
                 && resource
                     .bytes()
-                    .next()
-                    .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                && resource.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
-                }));
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')));
         if !valid_resource {
             return Err(bad());
         }
-        Ok(Scope {
-            resource: resource.to_owned(),
-            level,
-        })
+        Ok(Scope { resource: resource.to_owned(), level })
     }
 }
 
@@ -152,16 +138,7 @@ mod tests {
         assert_eq!(s("models:read").to_string(), "models:read");
         assert_eq!(s("chat.completions:write").resource(), "chat.completions");
         assert_eq!(s("*:none").level(), ScopeLevel::None);
-        for bad in [
-            "models",
-            "models:admin",
-            "Models:read",
-            ":read",
-            "-x:read",
-            "a b:read",
-            "models:READ",
-            "",
-        ] {
+        for bad in ["models", "models:admin", "Models:read", ":read", "-x:read", "a b:read", "models:READ", ""] {
             assert!(bad.parse::<Scope>().is_err(), "{bad}");
         }
     }
@@ -183,16 +160,8 @@ mod tests {
     #[test]
     fn all_and_readonly_ignore_scopes() {
         assert!(Scope::permits(Permission::All, &[], &s("anything:write")));
-        assert!(Scope::permits(
-            Permission::Readonly,
-            &[],
-            &s("anything:read")
-        ));
-        assert!(!Scope::permits(
-            Permission::Readonly,
-            &[],
-            &s("anything:write")
-        ));
+        assert!(Scope::permits(Permission::Readonly, &[], &s("anything:read")));
+        assert!(!Scope::permits(Permission::Readonly, &[], &s("anything:write")));
     }
 
     #[test]

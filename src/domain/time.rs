@@ -21,11 +21,7 @@ impl Clock for SystemClock {
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>, Error> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            Error::invalid(format!(
-                "invalid time {s:?}: expected RFC 3339, e.g. 2026-12-01T09:30:00Z"
-            ))
-        })
+        .map_err(|_| Error::invalid(format!("invalid time {s:?}: expected RFC 3339, e.g. 2026-12-01T09:30:00Z")))
 }
 
 /// RFC 3339 in UTC with whole seconds, the one form keyctl prints.

@@ -54,34 +54,16 @@ impl Store {
         };
         let plain = serde_json::to_vec(&record).map_err(|e| Error::Db(e.to_string()))?;
         let payload = self.keys.seal(&entry_aad(seq), &plain);
-        let mac = self
-            .keys
-            .audit_mac(&mac_input(&head.last_mac, seq, at, &payload))
-            .to_vec();
-        tx.audit_append(&AuditRow {
-            seq,
-            at,
-            payload,
-            mac: mac.clone(),
-        })?;
-        self.put_meta(
-            tx,
-            HEAD,
-            &AuditHead {
-                count: head.count + 1,
-                last_seq: seq,
-                last_mac: mac,
-            },
-        )
+        let mac = self.keys.audit_mac(&mac_input(&head.last_mac, seq, at, &payload)).to_vec();
+        tx.audit_append(&AuditRow { seq, at, payload, mac: mac.clone() })?;
+        self.put_meta(tx, HEAD, &AuditHead { count: head.count + 1, last_seq: seq, last_mac: mac })
     }
 
     fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
         let plain = self
             .keys
             .open(&entry_aad(row.seq), &row.payload)
-            .ok_or_else(|| {
-                Error::integrity(format!("audit entry {} fails authentication", row.seq))
-            })?;
+            .ok_or_else(|| Error::integrity(format!("audit entry {} fails authentication", row.seq)))?;
         let r: AuditRecord = serde_json::from_slice(&plain)
             .map_err(|_| Error::integrity(format!("audit entry {} is unreadable", row.seq)))?;
         Ok(AuditEntry {
@@ -109,17 +91,14 @@ impl Store {
         let mut prev_mac: Vec<u8> = Vec::new();
         for (expected_seq, row) in (1..).zip(rows.iter()) {
             if row.seq != expected_seq {
-                problems.push(format!(
-                    "audit entry {expected_seq} is missing (the chain jumps to entry {})",
-                    row.seq
-                ));
+                problems.push(format!("audit entry {expected_seq} is missing (the chain jumps to entry {})", row.seq));
                 break;
             }
-            if !self.keys.audit_mac_matches(
-                &mac_input(&prev_mac, row.seq, row.at, &row.payload),
-                &row.mac,
-            ) {
-                problems.push(format!("audit entry {} was edited, reordered or re-inserted (its chain MAC does not match)", row.seq));
+            if !self.keys.audit_mac_matches(&mac_input(&prev_mac, row.seq, row.at, &row.payload), &row.mac) {
+                problems.push(format!(
+                    "audit entry {} was edited, reordered or re-inserted (its chain MAC does not match)",
+                    row.seq
+                ));
                 break;
             }
             if let Err(e) = self.open_audit(row) {
@@ -154,16 +133,14 @@ impl Store {
             let mut out = Vec::new();
             for row in tx.audit_since(filter.since.map(|t| t.timestamp()))? {
                 let entry = self.open_audit(&row)?;
-                if filter.action.as_deref().is_some_and(|a| {
-                    !(entry.action == a || entry.action.starts_with(&format!("{a}.")))
-                }) {
+                if filter
+                    .action
+                    .as_deref()
+                    .is_some_and(|a| !(entry.action == a || entry.action.starts_with(&format!("{a}."))))
+                {
                     continue;
                 }
-                if filter
-                    .project_id
-                    .as_deref()
-                    .is_some_and(|p| entry.project_id.as_deref() != Some(p))
-                {
+                if filter.project_id.as_deref().is_some_and(|p| entry.project_id.as_deref() != Some(p)) {
                     continue;
                 }
                 out.push(entry);

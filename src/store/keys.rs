@@ -5,12 +5,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{KeyInfo, KeyRecord, NewKey, OwnerView, Store};
+use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
 use crate::crypto::{ApiKey, KeyPrefix};
 use crate::db::{KeyRow, KeyScope, Tx};
 use crate::domain::{
-    from_unix, validate_name, Duration, Id, IdKind, KeyStatus, OwnerRef, Permission, ProjectStatus,
-    Scope,
+    from_unix, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef, Permission, ProjectStatus, Scope,
 };
 use crate::error::{Error, Result};
 
@@ -32,6 +31,7 @@ pub struct KeyCreate {
     pub permission: Option<Permission>,
     pub scopes: Vec<Scope>,
     pub expiry: Expiry,
+    pub limits: KeyLimits,
     pub count: u32,
 }
 
@@ -45,6 +45,7 @@ impl Default for KeyCreate {
             permission: None,
             scopes: Vec::new(),
             expiry: Expiry::Never,
+            limits: KeyLimits::default(),
             count: 1,
         }
     }
@@ -57,6 +58,10 @@ pub struct KeyUpdate {
     pub permission: Option<Permission>,
     pub scopes: Option<Vec<Scope>>,
     pub expiry: Option<Expiry>,
+    pub rpm: Option<u64>,
+    pub max_uses: Option<u64>,
+    /// Replaces the allowlist when `Some` (an empty list clears it).
+    pub allow_ip: Option<Vec<Cidr>>,
 }
 
 /// Which keys `key list` shows.
@@ -108,6 +113,21 @@ fn key_aad(row: &KeyRow) -> Vec<u8> {
     aad
 }
 
+/// The expiry time of a new lifetime, within the project's `max_ttl`: a longer one is
+/// refused, and no lifetime at all gets the maximum.
+fn cap_expiry(limits: &ProjectLimits, expiry: Expiry, now: DateTime<Utc>) -> Result<Option<i64>> {
+    let expires_at = resolve_expiry(expiry, now)?;
+    let Some(max) = limits.max_ttl else { return Ok(expires_at) };
+    let latest = now.timestamp() + max.seconds();
+    match expires_at {
+        None => Ok(Some(latest)),
+        Some(t) if t > latest => Err(Error::refused(format!(
+            "this project's max TTL is {max}; pass a --ttl of at most {max} (or raise it with `keyctl project limits --max-ttl`)"
+        ))),
+        Some(t) => Ok(Some(t)),
+    }
+}
+
 fn resolve_expiry(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<i64>> {
     match expiry {
         Expiry::Never => Ok(None),
@@ -121,9 +141,7 @@ fn resolve_expiry(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<i64>> {
 impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(record).map_err(|e| Error::Db(e.to_string()))?,
-        );
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(record).map_err(|e| Error::Db(e.to_string()))?);
         row.payload = self.keys.seal(&key_aad(&row), &plain);
         Ok(row)
     }
@@ -131,18 +149,12 @@ impl Store {
     /// Authenticates a key row; any edited column or payload fails here.
     pub(crate) fn open_key(&self, row: &KeyRow) -> Result<OpenedKey> {
         let fail = || Error::integrity(format!("api_keys row {} fails authentication", row.id));
-        let plain = self
-            .keys
-            .open(&key_aad(row), &row.payload)
-            .ok_or_else(fail)?;
+        let plain = self.keys.open(&key_aad(row), &row.payload).ok_or_else(fail)?;
         let record: KeyRecord = serde_json::from_slice(&plain).map_err(|_| fail())?;
         if record.owner.id() != row.owner_id {
             return Err(fail());
         }
-        Ok(OpenedKey {
-            row: row.clone(),
-            record,
-        })
+        Ok(OpenedKey { row: row.clone(), record })
     }
 
     pub(crate) fn key_view(
@@ -165,11 +177,7 @@ impl Store {
             name: key.record.name.clone(),
             org_id: key.row.org_id.clone(),
             project_id: key.row.project_id.clone(),
-            owner: OwnerView {
-                kind: key.record.owner.type_str(),
-                id: owner_id,
-                name,
-            },
+            owner: OwnerView { kind: key.record.owner.type_str(), id: owner_id, name },
             permission: key.record.permission,
             scopes: key.record.scopes.clone(),
             redacted: key.record.redacted.clone(),
@@ -179,16 +187,16 @@ impl Store {
             revoked_at: key.row.revoked_at.map(from_unix),
             last_used_at: key.row.last_used_at.map(from_unix),
             revoke_reason: key.record.revoke_reason.clone(),
+            rpm: key.record.limits.rpm,
+            max_uses: key.record.limits.max_uses,
+            uses: key.row.uses,
+            allow_ip: key.record.limits.allow_ip.clone(),
+            this_month: None,
         })
     }
 
     /// Finds a key in `org_id` by id, or by name when exactly one key has it.
-    pub(crate) fn find_key(
-        &self,
-        tx: &Tx<'_>,
-        org_id: &str,
-        id_or_name: &str,
-    ) -> Result<OpenedKey> {
+    pub(crate) fn find_key(&self, tx: &Tx<'_>, org_id: &str, id_or_name: &str) -> Result<OpenedKey> {
         if Id::is_of_kind(id_or_name, IdKind::Key) {
             let row = tx
                 .key_get(id_or_name)?
@@ -206,11 +214,7 @@ impl Store {
         // Prefer the one live key of that name over revoked or expired namesakes.
         let now = self.now().timestamp();
         if matches.len() > 1 {
-            let live: Vec<_> = matches
-                .iter()
-                .filter(|k| k.status(now) == KeyStatus::Active)
-                .cloned()
-                .collect();
+            let live: Vec<_> = matches.iter().filter(|k| k.status(now) == KeyStatus::Active).cloned().collect();
             if live.len() == 1 {
                 matches = live;
             }
@@ -221,11 +225,7 @@ impl Store {
             _ => Err(Error::Usage(format!(
                 "{} keys are named {id_or_name:?} ({}); pass a key id",
                 matches.len(),
-                matches
-                    .iter()
-                    .map(|k| k.row.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                matches.iter().map(|k| k.row.id.as_str()).collect::<Vec<_>>().join(", ")
             ))),
         }
     }
@@ -235,12 +235,7 @@ impl Store {
         self.db.write(|tx| self.create_keys_in(tx, org_id, spec))
     }
 
-    pub(crate) fn create_keys_in(
-        &self,
-        tx: &Tx<'_>,
-        org_id: &str,
-        spec: &KeyCreate,
-    ) -> Result<Vec<NewKey>> {
+    pub(crate) fn create_keys_in(&self, tx: &Tx<'_>, org_id: &str, spec: &KeyCreate) -> Result<Vec<NewKey>> {
         if let Some(name) = &spec.name {
             validate_name("key", name)?;
         }
@@ -251,17 +246,15 @@ impl Store {
             (None, true) => Permission::All,
             (None, false) | (Some(Permission::Restricted), _) => Permission::Restricted,
             (Some(p), false) => {
-                return Err(Error::invalid(format!(
-                    "--scope applies only to restricted keys, not to permission {p}"
-                )))
+                return Err(Error::invalid(format!("--scope applies only to restricted keys, not to permission {p}")))
             }
             (Some(p), true) => p,
         };
         let scopes = Scope::normalize(spec.scopes.clone())?;
         let now = self.now();
-        let expires_at = resolve_expiry(spec.expiry, now)?;
         {
             let project = self.target_project(tx, org_id, spec.project.as_deref())?;
+            let expires_at = cap_expiry(&project.limits, spec.expiry, now)?;
             if project.status == ProjectStatus::Archived {
                 return Err(Error::refused(format!(
                     "project {:?} is archived; unarchive it before issuing keys",
@@ -280,6 +273,7 @@ impl Store {
                     scopes: scopes.clone(),
                     redacted: secret.redacted(),
                     revoke_reason: None,
+                    limits: spec.limits.clone(),
                 };
                 let row = self.seal_key(
                     KeyRow {
@@ -293,6 +287,7 @@ impl Store {
                         revoked_at: None,
                         payload: Vec::new(),
                         last_used_at: None,
+                        uses: 0,
                     },
                     &record,
                 )?;
@@ -321,23 +316,13 @@ impl Store {
         spec: &KeyCreate,
     ) -> Result<(OwnerRef, KeyPrefix)> {
         let (owner, prefix) = match (&spec.owner_email, &spec.service_account) {
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid(
-                    "--owner and --service-account cannot be used together",
-                ))
-            }
-            (Some(email), None) => (
-                OwnerRef::User(self.find_member_record(tx, org_id, email)?.0),
-                KeyPrefix::Project,
-            ),
+            (Some(_), Some(_)) => return Err(Error::invalid("--owner and --service-account cannot be used together")),
+            (Some(email), None) => (OwnerRef::User(self.find_member_record(tx, org_id, email)?.0), KeyPrefix::Project),
             (None, Some(sa)) => (
                 OwnerRef::ServiceAccount(self.find_service_account_id(tx, org_id, project_id, sa)?),
                 KeyPrefix::ServiceAccount,
             ),
-            (None, None) => (
-                OwnerRef::User(self.owner_member(tx, org_id)?.0),
-                KeyPrefix::Project,
-            ),
+            (None, None) => (OwnerRef::User(self.owner_member(tx, org_id)?.0), KeyPrefix::Project),
         };
         if self.principal_role(tx, &owner, project_id)?.is_none() {
             return Err(Error::refused(format!(
@@ -374,7 +359,9 @@ impl Store {
     pub fn show_key(&self, org_id: &str, key: &str) -> Result<KeyInfo> {
         self.db.read(|tx| {
             let key = self.find_key(tx, org_id, key)?;
-            self.key_view(tx, &key, &mut HashMap::new())
+            let mut view = self.key_view(tx, &key, &mut HashMap::new())?;
+            view.this_month = Some(self.month_usage(tx, None, Some(&view.id), None)?);
+            Ok(view)
         })
     }
 
@@ -389,13 +376,7 @@ impl Store {
         let row = self.seal_key(key.row.clone(), &key.record)?;
         tx.key_update(&row)?;
         key.row = row;
-        self.audit(
-            tx,
-            action,
-            Some(&key.row.id),
-            Some(&key.row.project_id),
-            details,
-        )?;
+        self.audit(tx, action, Some(&key.row.id), Some(&key.row.project_id), details)?;
         self.key_view(tx, &key, &mut HashMap::new())
     }
 
@@ -404,14 +385,10 @@ impl Store {
             validate_name("key", name)?;
         }
         let now = self.now();
-        let expires_at = update.expiry.map(|e| resolve_expiry(e, now)).transpose()?;
         self.db.write(|tx| {
             let mut key = self.find_key(tx, org_id, key)?;
             if key.status(now.timestamp()) == KeyStatus::Revoked {
-                return Err(Error::refused(format!(
-                    "key {} is revoked and cannot be changed",
-                    key.row.id
-                )));
+                return Err(Error::refused(format!("key {} is revoked and cannot be changed", key.row.id)));
             }
             let mut changed = serde_json::Map::new();
             if let Some(name) = &update.name {
@@ -436,14 +413,27 @@ impl Store {
                 changed.insert("scopes".into(), json!(scopes));
                 key.record.scopes = scopes;
             }
-            if let Some(expires_at) = expires_at {
+            if let Some(e) = update.expiry {
+                let project = self.find_project(tx, org_id, &key.row.project_id)?;
+                let expires_at = cap_expiry(&project.limits, e, now)?;
                 key.row.expires_at = expires_at;
                 changed.insert("expires_at".into(), json!(expires_at.map(from_unix)));
             }
+            if let Some(rpm) = update.rpm {
+                key.record.limits.rpm = Some(rpm).filter(|n| *n > 0);
+                changed.insert("rpm".into(), json!(rpm));
+            }
+            if let Some(max_uses) = update.max_uses {
+                key.record.limits.max_uses = Some(max_uses).filter(|n| *n > 0);
+                changed.insert("max_uses".into(), json!(max_uses));
+            }
+            if let Some(allow) = &update.allow_ip {
+                key.record.limits.allow_ip = allow.clone();
+                changed.insert("allow_ip".into(), json!(allow));
+            }
             if changed.is_empty() {
                 return Err(Error::Usage(
-                    "nothing to update: pass --name, --permission, --scope, --ttl or --expires-at"
-                        .into(),
+                    "nothing to update: pass --name, --permission, --scope, --ttl, --expires-at, --rpm, --max-uses or --allow-ip".into(),
                 ));
             }
             self.rewrite_key(tx, key, "key.updated", serde_json::Value::Object(changed))
@@ -458,10 +448,7 @@ impl Store {
         self.db.write(|tx| {
             let mut key = self.find_key(tx, org_id, key)?;
             if key.status(now) == KeyStatus::Revoked {
-                return Err(Error::refused(format!(
-                    "key {} is already revoked",
-                    key.row.id
-                )));
+                return Err(Error::refused(format!("key {} is already revoked", key.row.id)));
             }
             key.row.revoked_at = Some(now);
             key.record.revoke_reason = reason.map(str::to_owned);
@@ -471,12 +458,7 @@ impl Store {
 
     /// Revokes every live key in `scope` (used when a project, member or service account
     /// goes away); returns how many.
-    pub(crate) fn revoke_keys_where(
-        &self,
-        tx: &Tx<'_>,
-        scope: KeyScope<'_>,
-        reason: &str,
-    ) -> Result<usize> {
+    pub(crate) fn revoke_keys_where(&self, tx: &Tx<'_>, scope: KeyScope<'_>, reason: &str) -> Result<usize> {
         let now = self.now().timestamp();
         let mut n = 0;
         for row in tx.keys(scope)? {
@@ -494,26 +476,15 @@ impl Store {
 
     /// Issues a new key with the same name, owner, permission, scopes and lifetime, and
     /// lets the old one work for `grace` (revoked at once when zero).
-    pub fn rotate_key(
-        &self,
-        org_id: &str,
-        key: &str,
-        grace: Duration,
-    ) -> Result<(NewKey, KeyInfo)> {
+    pub fn rotate_key(&self, org_id: &str, key: &str, grace: Duration) -> Result<(NewKey, KeyInfo)> {
         let now = self.now().timestamp();
         self.db.write(|tx| {
             let mut old = self.find_key(tx, org_id, key)?;
             if old.status(now) == KeyStatus::Revoked {
-                return Err(Error::refused(format!(
-                    "key {} is revoked; create a new key instead",
-                    old.row.id
-                )));
+                return Err(Error::refused(format!("key {} is revoked; create a new key instead", old.row.id)));
             }
             if old.row.revoked_at.is_some() {
-                return Err(Error::refused(format!(
-                    "key {} was already rotated; rotate its successor",
-                    old.row.id
-                )));
+                return Err(Error::refused(format!("key {} was already rotated; rotate its successor", old.row.id)));
             }
             let project = self.find_project(tx, org_id, &old.row.project_id)?;
             if project.status == ProjectStatus::Archived {
@@ -526,20 +497,11 @@ impl Store {
                 OwnerRef::User(_) => KeyPrefix::Project,
                 OwnerRef::ServiceAccount(_) => KeyPrefix::ServiceAccount,
             };
-            if self
-                .principal_role(tx, &old.record.owner, &old.row.project_id)?
-                .is_none()
-            {
-                return Err(Error::refused(
-                    "the key's owner no longer has a role in its project",
-                ));
+            if self.principal_role(tx, &old.record.owner, &old.row.project_id)?.is_none() {
+                return Err(Error::refused("the key's owner no longer has a role in its project"));
             }
             let secret = ApiKey::generate(prefix);
-            let record = KeyRecord {
-                redacted: secret.redacted(),
-                revoke_reason: None,
-                ..old.record.clone()
-            };
+            let record = KeyRecord { redacted: secret.redacted(), revoke_reason: None, ..old.record.clone() };
             let lifetime = old.row.expires_at.map(|e| e - old.row.created_at);
             let row = self.seal_key(
                 KeyRow {
@@ -550,26 +512,14 @@ impl Store {
                     revoked_at: None,
                     payload: Vec::new(),
                     last_used_at: None,
+                    uses: 0,
                     ..old.row.clone()
                 },
                 &record,
             )?;
             tx.key_insert(&row)?;
-            self.audit(
-                tx,
-                "key.created",
-                Some(&row.id),
-                Some(&row.project_id),
-                json!({ "rotated_from": old.row.id }),
-            )?;
-            let new_info = self.key_view(
-                tx,
-                &OpenedKey {
-                    row: row.clone(),
-                    record,
-                },
-                &mut HashMap::new(),
-            )?;
+            self.audit(tx, "key.created", Some(&row.id), Some(&row.project_id), json!({ "rotated_from": old.row.id }))?;
+            let new_info = self.key_view(tx, &OpenedKey { row: row.clone(), record }, &mut HashMap::new())?;
             old.row.revoked_at = Some(now + grace.seconds());
             old.record.revoke_reason = Some(format!("rotated to {}", row.id));
             let old_info = self.rewrite_key(
@@ -578,13 +528,7 @@ impl Store {
                 "key.rotated",
                 json!({ "successor": row.id, "grace_seconds": grace.seconds() }),
             )?;
-            Ok((
-                NewKey {
-                    info: new_info,
-                    secret,
-                },
-                old_info,
-            ))
+            Ok((NewKey { info: new_info, secret }, old_info))
         })
     }
 
@@ -603,13 +547,8 @@ impl Store {
                 if ended.is_some_and(|t| t <= cutoff) {
                     let key = self.open_key(&row)?;
                     tx.key_delete(&row.id)?;
-                    self.audit(
-                        tx,
-                        "key.pruned",
-                        Some(&row.id),
-                        Some(&row.project_id),
-                        json!({}),
-                    )?;
+                    tx.delete_counters(&row.id)?;
+                    self.audit(tx, "key.pruned", Some(&row.id), Some(&row.project_id), json!({}))?;
                     pruned.push(self.key_view(tx, &key, &mut names)?);
                 }
             }

@@ -14,8 +14,7 @@ impl Store {
         id_or_email: &str,
     ) -> Result<(String, MemberRecord)> {
         let row = if Id::is_of_kind(id_or_email, IdKind::User) {
-            tx.record_get(Table::Members, id_or_email)?
-                .filter(|r| r.parent == org_id)
+            tx.record_get(Table::Members, id_or_email)?.filter(|r| r.parent == org_id)
         } else {
             let email = normalize_email(id_or_email)?;
             tx.record_by_lookup(Table::Members, &self.lookup(Table::Members, org_id, &email))?
@@ -28,8 +27,9 @@ impl Store {
     /// The owner identity's member record in `org_id`.
     pub(crate) fn owner_member(&self, tx: &Tx<'_>, org_id: &str) -> Result<(String, MemberRecord)> {
         let owner = self.owner_identity(tx)?;
-        self.find_member_record(tx, org_id, &owner.email)
-            .map_err(|_| Error::refused("the store owner is no longer a member of this organization; pass --owner EMAIL"))
+        self.find_member_record(tx, org_id, &owner.email).map_err(|_| {
+            Error::refused("the store owner is no longer a member of this organization; pass --owner EMAIL")
+        })
     }
 
     /// A principal's current role in a project, or `None` when it has none there (or no
@@ -46,11 +46,7 @@ impl Store {
                     return Ok(None);
                 };
                 let m: MemberRecord = self.open_record(Table::Members, &row)?;
-                let role = m
-                    .role
-                    .into_iter()
-                    .chain(m.project_roles.get(project_id).copied())
-                    .max();
+                let role = m.role.into_iter().chain(m.project_roles.get(project_id).copied()).max();
                 Ok(role.map(|r| (r, m.name.clone().unwrap_or(m.email))))
             }
             OwnerRef::ServiceAccount(id) => {
@@ -80,9 +76,7 @@ impl Store {
                 let m: MemberRecord = self.open_record(table, &row)?;
                 m.name.unwrap_or(m.email)
             }
-            OwnerRef::ServiceAccount(_) => {
-                self.open_record::<ServiceAccountRecord>(table, &row)?.name
-            }
+            OwnerRef::ServiceAccount(_) => self.open_record::<ServiceAccountRecord>(table, &row)?.name,
         })
     }
 }
@@ -99,10 +93,7 @@ impl Store {
         let row = if Id::is_of_kind(id_or_name, IdKind::ServiceAccount) {
             tx.record_get(Table::ServiceAccounts, id_or_name)?
         } else {
-            tx.record_by_lookup(
-                Table::ServiceAccounts,
-                &self.lookup(Table::ServiceAccounts, project_id, id_or_name),
-            )?
+            tx.record_by_lookup(Table::ServiceAccounts, &self.lookup(Table::ServiceAccounts, project_id, id_or_name))?
         };
         let row = row.ok_or_else(|| Error::not_found("service account", id_or_name))?;
         let project = tx.record_get(Table::Projects, &row.parent)?;
@@ -135,13 +126,7 @@ impl Store {
     }
 
     fn save_member(&self, tx: &Tx<'_>, org_id: &str, id: &str, m: &MemberRecord) -> Result<()> {
-        let row = self.seal_record(
-            Table::Members,
-            id,
-            org_id,
-            &self.lookup(Table::Members, org_id, &m.email),
-            m,
-        )?;
+        let row = self.seal_record(Table::Members, id, org_id, &self.lookup(Table::Members, org_id, &m.email), m)?;
         tx.record_update(Table::Members, &row)?;
         Ok(())
     }
@@ -158,14 +143,7 @@ impl Store {
         Ok(n)
     }
 
-    fn guard_last_admin(
-        &self,
-        tx: &Tx<'_>,
-        org_id: &str,
-        id: &str,
-        m: &MemberRecord,
-        what: &str,
-    ) -> Result<()> {
+    fn guard_last_admin(&self, tx: &Tx<'_>, org_id: &str, id: &str, m: &MemberRecord, what: &str) -> Result<()> {
         if m.role == Some(Permission::All) && self.other_org_admins(tx, org_id, id)? == 0 {
             return Err(Error::refused(format!(
                 "{} is the organization's last member with role all and cannot be {what}; give another member role all first",
@@ -190,9 +168,7 @@ impl Store {
             crate::domain::validate_description(n)?;
         }
         if project.is_some() && role.is_none() {
-            return Err(Error::Usage(
-                "--project needs --role: the member's role in that project".into(),
-            ));
+            return Err(Error::Usage("--project needs --role: the member's role in that project".into()));
         }
         self.db.write(|tx| {
             self.find_org(tx, org_id)?;
@@ -208,7 +184,9 @@ impl Store {
                                 "{email} already has a role in that project; use `keyctl member set-role`"
                             )))
                         }
-                        None => return Err(Error::conflict(format!("{email} is already a member of this organization"))),
+                        None => {
+                            return Err(Error::conflict(format!("{email} is already a member of this organization")))
+                        }
                     }
                 }
                 None => {
@@ -221,7 +199,13 @@ impl Store {
                         created_at: self.now().timestamp(),
                     };
                     let id = Id::generate(IdKind::User).to_string();
-                    let row = self.seal_record(Table::Members, &id, org_id, &self.lookup(Table::Members, org_id, &email), &record)?;
+                    let row = self.seal_record(
+                        Table::Members,
+                        &id,
+                        org_id,
+                        &self.lookup(Table::Members, org_id, &email),
+                        &record,
+                    )?;
                     tx.record_insert(Table::Members, &row)?;
                     (id, record)
                 }
@@ -248,10 +232,7 @@ impl Store {
     /// Members of the org, or those with a role in one project (org-wide or there).
     pub fn list_members(&self, org_id: &str, project: Option<&str>) -> Result<Vec<super::Member>> {
         self.db.read(|tx| {
-            let project_id = project
-                .map(|p| self.find_project(tx, org_id, p))
-                .transpose()?
-                .map(|p| p.id);
+            let project_id = project.map(|p| self.find_project(tx, org_id, p)).transpose()?.map(|p| p.id);
             let mut out = Vec::new();
             for row in tx.records(Table::Members, Some(org_id))? {
                 let m: MemberRecord = self.open_record(Table::Members, &row)?;
@@ -313,31 +294,17 @@ impl Store {
 
     /// Removes a member from one project (their keys there answer OWNER_REMOVED unless an
     /// org-wide role still covers them), or from the org (their keys are revoked).
-    pub fn remove_member(
-        &self,
-        org_id: &str,
-        member: &str,
-        project: Option<&str>,
-    ) -> Result<(super::Member, usize)> {
+    pub fn remove_member(&self, org_id: &str, member: &str, project: Option<&str>) -> Result<(super::Member, usize)> {
         self.db.write(|tx| {
             let (id, mut m) = self.find_member_record(tx, org_id, member)?;
             match project {
                 Some(p) => {
                     let p = self.find_project(tx, org_id, p)?.id;
                     if m.project_roles.remove(&p).is_none() {
-                        return Err(Error::refused(format!(
-                            "{} has no role of its own in that project",
-                            m.email
-                        )));
+                        return Err(Error::refused(format!("{} has no role of its own in that project", m.email)));
                     }
                     self.save_member(tx, org_id, &id, &m)?;
-                    self.audit(
-                        tx,
-                        "member.removed",
-                        Some(&id),
-                        Some(&p),
-                        serde_json::json!({ "scope": "project" }),
-                    )?;
+                    self.audit(tx, "member.removed", Some(&id), Some(&p), serde_json::json!({ "scope": "project" }))?;
                     Ok((self.member_view(&id, org_id, m), 0))
                 }
                 None => {

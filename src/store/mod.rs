@@ -11,6 +11,7 @@ mod records;
 mod service_accounts;
 mod slots;
 mod types;
+mod usage;
 mod verify;
 
 use std::fs::{self, OpenOptions};
@@ -22,9 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::crypto::{
-    DataKey, KdfParams, RowKeys, SecretString, SlotKey, StoreKey, DEFAULT_PBKDF2_ITERATIONS,
-};
+use crate::crypto::{DataKey, KdfParams, RowKeys, SecretString, SlotKey, StoreKey, DEFAULT_PBKDF2_ITERATIONS};
 use crate::db::{Db, RecordRow, SlotRow, Table, Tx};
 use crate::domain::{from_unix, Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -33,8 +32,10 @@ pub use audit::AuditFilter;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
 pub use members::RoleScope;
 pub(crate) use records::*;
+pub use records::{KeyLimits, ProjectLimits};
 pub use types::*;
-pub use verify::{VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest};
+pub use usage::{LimitsUpdate, UsageGroup, UsageQuery};
+pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest};
 
 /// The secret that opens a store.
 pub enum Unlock {
@@ -62,12 +63,7 @@ pub struct InitOptions {
 
 impl Default for InitOptions {
     fn default() -> Self {
-        InitOptions {
-            org_name: None,
-            personal: false,
-            owner_email: None,
-            kdf_iterations: DEFAULT_PBKDF2_ITERATIONS,
-        }
+        InitOptions { org_name: None, personal: false, owner_email: None, kdf_iterations: DEFAULT_PBKDF2_ITERATIONS }
     }
 }
 
@@ -86,12 +82,7 @@ pub struct Store {
 
 fn slot_aad(name: &str, params: &KdfParams) -> Vec<u8> {
     let mut aad = b"keyctl/v1/slot\0".to_vec();
-    for part in [
-        name.as_bytes(),
-        params.name().as_bytes(),
-        &params.iterations().to_be_bytes(),
-        params.salt(),
-    ] {
+    for part in [name.as_bytes(), params.name().as_bytes(), &params.iterations().to_be_bytes(), params.salt()] {
         aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
         aad.extend_from_slice(part);
     }
@@ -100,10 +91,7 @@ fn slot_aad(name: &str, params: &KdfParams) -> Vec<u8> {
 
 fn slot_params(row: &SlotRow) -> Result<KdfParams> {
     KdfParams::from_parts(&row.kdf, row.iterations, row.salt.clone()).ok_or_else(|| {
-        Error::integrity(format!(
-            "unlock slot {:?} has an unknown key derivation {:?}",
-            row.name, row.kdf
-        ))
+        Error::integrity(format!("unlock slot {:?} has an unknown key derivation {:?}", row.name, row.kdf))
     })
 }
 
@@ -112,25 +100,18 @@ fn slot_params(row: &SlotRow) -> Result<KdfParams> {
 fn create_store_file(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
-            fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
-                Error::io(format!("cannot set permissions on {}", dir.display()), e)
-            })?;
+            fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+                .map_err(|e| Error::io(format!("cannot set permissions on {}", dir.display()), e))?;
         }
     }
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::StoreExists(path.to_path_buf())
-            } else {
-                Error::io(format!("cannot create {}", path.display()), e)
-            }
-        })?;
+    OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::StoreExists(path.to_path_buf())
+        } else {
+            Error::io(format!("cannot create {}", path.display()), e)
+        }
+    })?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600))
         .map_err(|e| Error::io(format!("cannot set permissions on {}", path.display()), e))
 }
@@ -138,28 +119,18 @@ fn create_store_file(path: &Path) -> Result<()> {
 impl Store {
     /// Creates a new store at `path` protected by `passphrase`, with the first org and its
     /// default project. Refuses to overwrite an existing file.
-    pub fn init(
-        path: &Path,
-        passphrase: &SecretString,
-        opts: &InitOptions,
-    ) -> Result<(Store, Org)> {
+    pub fn init(path: &Path, passphrase: &SecretString, opts: &InitOptions) -> Result<(Store, Org)> {
         if passphrase.is_empty() {
             return Err(Error::invalid("the passphrase must not be empty"));
         }
         if path.exists() {
             return Err(Error::StoreExists(path.to_path_buf()));
         }
-        let owner_email = crate::domain::normalize_email(
-            opts.owner_email.as_deref().unwrap_or("owner@localhost"),
-        )?;
-        let org_name = opts.org_name.clone().unwrap_or_else(|| {
-            if opts.personal {
-                "Personal"
-            } else {
-                "Default organization"
-            }
-            .to_owned()
-        });
+        let owner_email = crate::domain::normalize_email(opts.owner_email.as_deref().unwrap_or("owner@localhost"))?;
+        let org_name = opts
+            .org_name
+            .clone()
+            .unwrap_or_else(|| if opts.personal { "Personal" } else { "Default organization" }.to_owned());
         crate::domain::validate_name("organization", &org_name)?;
         create_store_file(path)?;
         let result = (|| {
@@ -183,16 +154,9 @@ impl Store {
                     salt: params.salt().to_vec(),
                     wrapped: slot.wrap(&store.data_key, &slot_aad(PASSPHRASE_SLOT, &params)),
                 })?;
-                let store_id =
-                    crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
+                let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
                 tx.meta_set("store_id", store_id.as_bytes())?;
-                store.put_meta(
-                    tx,
-                    "owner",
-                    &OwnerIdentity {
-                        email: owner_email.clone(),
-                    },
-                )?;
+                store.put_meta(tx, "owner", &OwnerIdentity { email: owner_email.clone() })?;
                 store.audit(tx, "store.created", None, None, serde_json::json!({}))?;
                 store.create_org_in(tx, &org_name, opts.personal)
             })?;
@@ -223,9 +187,7 @@ impl Store {
                         break;
                     }
                 }
-                found.ok_or_else(|| {
-                    Error::Locked("wrong passphrase: it does not open this store".into())
-                })?
+                found.ok_or_else(|| Error::Locked("wrong passphrase: it does not open this store".into()))?
             }
             Unlock::StoreKey(k) => {
                 let key = StoreKey::parse(k.expose_secret().trim()).ok_or_else(|| {
@@ -244,7 +206,9 @@ impl Store {
                     }
                 }
                 found.ok_or_else(|| {
-                    Error::Locked("the store key does not open this store (wrong store, or its slot was removed)".into())
+                    Error::Locked(
+                        "the store key does not open this store (wrong store, or its slot was removed)".into(),
+                    )
                 })?
             }
         };
@@ -282,12 +246,7 @@ impl Store {
 
     fn record_aad(table: Table, id: &str, parent: &str, lookup: &[u8]) -> Vec<u8> {
         let mut aad = b"keyctl/v1/record\0".to_vec();
-        for part in [
-            table.name().as_bytes(),
-            id.as_bytes(),
-            parent.as_bytes(),
-            lookup,
-        ] {
+        for part in [table.name().as_bytes(), id.as_bytes(), parent.as_bytes(), lookup] {
             aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
             aad.extend_from_slice(part);
         }
@@ -302,53 +261,22 @@ impl Store {
         lookup: &[u8],
         value: &T,
     ) -> Result<RecordRow> {
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?,
-        );
-        let payload = self
-            .keys
-            .seal(&Self::record_aad(table, id, parent, lookup), &plain);
-        Ok(RecordRow {
-            id: id.to_owned(),
-            parent: parent.to_owned(),
-            lookup: lookup.to_vec(),
-            payload,
-        })
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?);
+        let payload = self.keys.seal(&Self::record_aad(table, id, parent, lookup), &plain);
+        Ok(RecordRow { id: id.to_owned(), parent: parent.to_owned(), lookup: lookup.to_vec(), payload })
     }
 
-    pub(crate) fn open_record<T: DeserializeOwned>(
-        &self,
-        table: Table,
-        row: &RecordRow,
-    ) -> Result<T> {
+    pub(crate) fn open_record<T: DeserializeOwned>(&self, table: Table, row: &RecordRow) -> Result<T> {
         let plain = self
             .keys
-            .open(
-                &Self::record_aad(table, &row.id, &row.parent, &row.lookup),
-                &row.payload,
-            )
-            .ok_or_else(|| {
-                Error::integrity(format!(
-                    "{} row {} fails authentication",
-                    table.name(),
-                    row.id
-                ))
-            })?;
-        serde_json::from_slice(&plain).map_err(|_| {
-            Error::integrity(format!(
-                "{} row {} has an unreadable payload",
-                table.name(),
-                row.id
-            ))
-        })
+            .open(&Self::record_aad(table, &row.id, &row.parent, &row.lookup), &row.payload)
+            .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.name(), row.id)))?;
+        serde_json::from_slice(&plain)
+            .map_err(|_| Error::integrity(format!("{} row {} has an unreadable payload", table.name(), row.id)))
     }
 
     pub(crate) fn lookup(&self, table: Table, parent: &str, name: &str) -> [u8; 32] {
-        self.keys.blind_index(&[
-            table.name().as_bytes(),
-            parent.as_bytes(),
-            name.to_lowercase().as_bytes(),
-        ])
+        self.keys.blind_index(&[table.name().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
     }
 
     fn meta_aad(name: &str) -> Vec<u8> {
@@ -356,34 +284,25 @@ impl Store {
     }
 
     pub(crate) fn put_meta<T: Serialize>(&self, tx: &Tx<'_>, name: &str, value: &T) -> Result<()> {
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?,
-        );
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?);
         tx.meta_set(name, &self.keys.seal(&Self::meta_aad(name), &plain))
     }
 
-    pub(crate) fn get_meta<T: DeserializeOwned>(
-        &self,
-        tx: &Tx<'_>,
-        name: &str,
-    ) -> Result<Option<T>> {
+    pub(crate) fn get_meta<T: DeserializeOwned>(&self, tx: &Tx<'_>, name: &str) -> Result<Option<T>> {
         let Some(sealed) = tx.meta_get(name)? else {
             return Ok(None);
         };
         let plain = self
             .keys
             .open(&Self::meta_aad(name), &sealed)
-            .ok_or_else(|| {
-                Error::integrity(format!("meta record {name:?} fails authentication"))
-            })?;
+            .ok_or_else(|| Error::integrity(format!("meta record {name:?} fails authentication")))?;
         serde_json::from_slice(&plain)
             .map(Some)
             .map_err(|_| Error::integrity(format!("meta record {name:?} is unreadable")))
     }
 
     pub(crate) fn owner_identity(&self, tx: &Tx<'_>) -> Result<OwnerIdentity> {
-        self.get_meta(tx, "owner")?
-            .ok_or_else(|| Error::integrity("the store has no owner identity"))
+        self.get_meta(tx, "owner")?.ok_or_else(|| Error::integrity("the store has no owner identity"))
     }
 
     // ---- whole-store views ------------------------------------------------------------------
@@ -391,10 +310,8 @@ impl Store {
     pub fn info(&self) -> Result<StoreInfo> {
         let file_bytes = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         self.db.read(|tx| {
-            let store_id = tx
-                .meta_get("store_id")?
-                .map(|v| String::from_utf8_lossy(&v).into_owned())
-                .unwrap_or_default();
+            let store_id =
+                tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             Ok(StoreInfo {
                 path: self.path.display().to_string(),
                 schema_version: self.db.schema_version()?,
@@ -421,16 +338,11 @@ impl Store {
             for row in tx.slots()? {
                 report.rows_checked += 1;
                 if slot_params(&row).is_err() {
-                    report.problems.push(format!(
-                        "slots row {:?} has an unknown key derivation",
-                        row.name
-                    ));
+                    report.problems.push(format!("slots row {:?} has an unknown key derivation", row.name));
                 }
             }
             if let Err(e) = self.owner_identity(tx) {
-                report
-                    .problems
-                    .push(e.to_string().replace("integrity check failed: ", ""));
+                report.problems.push(e.to_string().replace("integrity check failed: ", ""));
             }
             for table in Table::ALL {
                 for row in tx.records(table, None)? {
@@ -439,23 +351,17 @@ impl Store {
                         Table::Orgs => self.open_record::<OrgRecord>(table, &row).map(drop),
                         Table::Projects => self.open_record::<ProjectRecord>(table, &row).map(drop),
                         Table::Members => self.open_record::<MemberRecord>(table, &row).map(drop),
-                        Table::ServiceAccounts => self
-                            .open_record::<ServiceAccountRecord>(table, &row)
-                            .map(drop),
+                        Table::ServiceAccounts => self.open_record::<ServiceAccountRecord>(table, &row).map(drop),
                     };
                     if let Err(e) = opened {
-                        report
-                            .problems
-                            .push(e.to_string().replace("integrity check failed: ", ""));
+                        report.problems.push(e.to_string().replace("integrity check failed: ", ""));
                     }
                 }
             }
             for row in tx.all_keys()? {
                 report.rows_checked += 1;
                 if let Err(e) = self.open_key(&row) {
-                    report
-                        .problems
-                        .push(e.to_string().replace("integrity check failed: ", ""));
+                    report.problems.push(e.to_string().replace("integrity check failed: ", ""));
                 }
             }
             report.problems.extend(self.audit_problems(tx)?);
@@ -482,9 +388,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -498,10 +402,7 @@ mod tests {
     #[test]
     fn suggests_the_closest_name() {
         let names = vec!["billing-api".to_owned(), "search".to_owned()];
-        assert_eq!(
-            suggest("biling-api", &names).as_deref(),
-            Some("did you mean \"billing-api\"?")
-        );
+        assert_eq!(suggest("biling-api", &names).as_deref(), Some("did you mean \"billing-api\"?"));
         assert_eq!(suggest("zzzzzz", &names), None);
     }
 }

@@ -27,25 +27,13 @@ impl Store {
         let project_id = Id::generate(IdKind::Project);
         let record = OrgRecord {
             name: name.to_owned(),
-            kind: if personal {
-                OrgKind::Personal
-            } else {
-                OrgKind::Organization
-            },
+            kind: if personal { OrgKind::Personal } else { OrgKind::Organization },
             created_at: now,
             default_project_id: project_id.to_string(),
         };
-        let row = self.seal_record(
-            Table::Orgs,
-            org_id.as_str(),
-            "",
-            &self.lookup(Table::Orgs, "", name),
-            &record,
-        )?;
+        let row = self.seal_record(Table::Orgs, org_id.as_str(), "", &self.lookup(Table::Orgs, "", name), &record)?;
         if !tx.record_insert(Table::Orgs, &row)? {
-            return Err(Error::conflict(format!(
-                "an organization named {name:?} already exists"
-            )));
+            return Err(Error::conflict(format!("an organization named {name:?} already exists")));
         }
         let project = ProjectRecord {
             name: super::orgs::DEFAULT_PROJECT_NAME.to_owned(),
@@ -54,17 +42,12 @@ impl Store {
             is_default: true,
             created_at: now,
             archived_at: None,
+            limits: Default::default(),
         };
         let lookup = &self.lookup(Table::Projects, org_id.as_str(), &project.name);
         tx.record_insert(
             Table::Projects,
-            &self.seal_record(
-                Table::Projects,
-                project_id.as_str(),
-                org_id.as_str(),
-                lookup,
-                &project,
-            )?,
+            &self.seal_record(Table::Projects, project_id.as_str(), org_id.as_str(), lookup, &project)?,
         )?;
         let owner = self.owner_identity(tx)?;
         let member_id = Id::generate(IdKind::User);
@@ -79,21 +62,9 @@ impl Store {
         let lookup = &self.lookup(Table::Members, org_id.as_str(), &owner.email);
         tx.record_insert(
             Table::Members,
-            &self.seal_record(
-                Table::Members,
-                member_id.as_str(),
-                org_id.as_str(),
-                lookup,
-                &member,
-            )?,
+            &self.seal_record(Table::Members, member_id.as_str(), org_id.as_str(), lookup, &member)?,
         )?;
-        self.audit(
-            tx,
-            "org.created",
-            Some(org_id.as_str()),
-            None,
-            json!({ "kind": record.kind.as_str() }),
-        )?;
+        self.audit(tx, "org.created", Some(org_id.as_str()), None, json!({ "kind": record.kind.as_str() }))?;
         self.audit(
             tx,
             "project.created",
@@ -148,12 +119,7 @@ impl Store {
     /// The org a command works in: the explicit choice (`--org`, `KEYCTL_ORG`), else the
     /// configured default, else the only org. With several and no choice, it says which
     /// exist rather than guess.
-    pub(crate) fn select_org_in(
-        &self,
-        tx: &Tx<'_>,
-        explicit: Option<&str>,
-        default: Option<&str>,
-    ) -> Result<Org> {
+    pub(crate) fn select_org_in(&self, tx: &Tx<'_>, explicit: Option<&str>, default: Option<&str>) -> Result<Org> {
         if let Some(sel) = explicit {
             return self.find_org(tx, sel);
         }
@@ -167,15 +133,10 @@ impl Store {
         }
         let mut orgs = self.orgs_in(tx)?;
         match orgs.len() {
-            0 => Err(Error::refused(
-                "the store has no organization; create one with `keyctl org create NAME`",
-            )),
+            0 => Err(Error::refused("the store has no organization; create one with `keyctl org create NAME`")),
             1 => Ok(orgs.remove(0)),
             _ => {
-                let names: Vec<String> = orgs
-                    .iter()
-                    .map(|o| format!("{} ({})", o.name, o.id))
-                    .collect();
+                let names: Vec<String> = orgs.iter().map(|o| format!("{} ({})", o.name, o.id)).collect();
                 Err(Error::Usage(format!(
                     "several organizations exist ({}); choose one with --org, KEYCTL_ORG or `keyctl org use ORG`",
                     names.join(", ")
@@ -192,30 +153,15 @@ impl Store {
         validate_name("organization", new_name)?;
         self.db.write(|tx| {
             let current = self.find_org(tx, org)?;
-            let row = tx
-                .record_get(Table::Orgs, &current.id)?
-                .ok_or_else(|| Error::not_found("organization", org))?;
+            let row = tx.record_get(Table::Orgs, &current.id)?.ok_or_else(|| Error::not_found("organization", org))?;
             let mut record: OrgRecord = self.open_record(Table::Orgs, &row)?;
             let old = std::mem::replace(&mut record.name, new_name.to_owned());
-            let sealed = self.seal_record(
-                Table::Orgs,
-                &current.id,
-                "",
-                &self.lookup(Table::Orgs, "", new_name),
-                &record,
-            )?;
+            let sealed =
+                self.seal_record(Table::Orgs, &current.id, "", &self.lookup(Table::Orgs, "", new_name), &record)?;
             if !tx.record_update(Table::Orgs, &sealed)? {
-                return Err(Error::conflict(format!(
-                    "an organization named {new_name:?} already exists"
-                )));
+                return Err(Error::conflict(format!("an organization named {new_name:?} already exists")));
             }
-            self.audit(
-                tx,
-                "org.renamed",
-                Some(&current.id),
-                None,
-                json!({ "from": old, "to": new_name }),
-            )?;
+            self.audit(tx, "org.renamed", Some(&current.id), None, json!({ "from": old, "to": new_name }))?;
             Ok(self.org_view(&current.id, record))
         })
     }
@@ -225,27 +171,13 @@ impl Store {
         self.db.write(|tx| {
             let current = self.find_org(tx, org)?;
             if current.kind == OrgKind::Organization {
-                return Err(Error::refused(format!(
-                    "organization {:?} is already of kind organization",
-                    current.name
-                )));
+                return Err(Error::refused(format!("organization {:?} is already of kind organization", current.name)));
             }
-            let row = tx
-                .record_get(Table::Orgs, &current.id)?
-                .ok_or_else(|| Error::not_found("organization", org))?;
+            let row = tx.record_get(Table::Orgs, &current.id)?.ok_or_else(|| Error::not_found("organization", org))?;
             let mut record: OrgRecord = self.open_record(Table::Orgs, &row)?;
             record.kind = OrgKind::Organization;
-            tx.record_update(
-                Table::Orgs,
-                &self.seal_record(Table::Orgs, &current.id, "", &row.lookup, &record)?,
-            )?;
-            self.audit(
-                tx,
-                "org.upgraded",
-                Some(&current.id),
-                None,
-                json!({ "kind": "organization" }),
-            )?;
+            tx.record_update(Table::Orgs, &self.seal_record(Table::Orgs, &current.id, "", &row.lookup, &record)?)?;
+            self.audit(tx, "org.upgraded", Some(&current.id), None, json!({ "kind": "organization" }))?;
             Ok(self.org_view(&current.id, record))
         })
     }
@@ -273,13 +205,7 @@ impl Store {
                 tx.record_delete(Table::Members, &member.id)?;
             }
             tx.record_delete(Table::Orgs, &current.id)?;
-            self.audit(
-                tx,
-                "org.deleted",
-                Some(&current.id),
-                None,
-                json!({ "keys_removed": keys.len() }),
-            )?;
+            self.audit(tx, "org.deleted", Some(&current.id), None, json!({ "keys_removed": keys.len() }))?;
             Ok(current)
         })
     }

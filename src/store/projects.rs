@@ -19,6 +19,8 @@ impl Store {
             is_default: r.is_default,
             created_at: from_unix(r.created_at),
             archived_at: r.archived_at.map(from_unix),
+            limits: r.limits,
+            this_month: None,
         }
     }
 
@@ -30,13 +32,9 @@ impl Store {
         id_or_name: &str,
     ) -> Result<(crate::db::RecordRow, ProjectRecord)> {
         let row = if Id::is_of_kind(id_or_name, IdKind::Project) {
-            tx.record_get(Table::Projects, id_or_name)?
-                .filter(|r| r.parent == org_id)
+            tx.record_get(Table::Projects, id_or_name)?.filter(|r| r.parent == org_id)
         } else {
-            tx.record_by_lookup(
-                Table::Projects,
-                &self.lookup(Table::Projects, org_id, id_or_name),
-            )?
+            tx.record_by_lookup(Table::Projects, &self.lookup(Table::Projects, org_id, id_or_name))?
         };
         match row {
             Some(row) => {
@@ -44,11 +42,7 @@ impl Store {
                 Ok((row, record))
             }
             None => {
-                let names: Vec<String> = self
-                    .projects_in(tx, org_id)?
-                    .into_iter()
-                    .map(|p| p.name)
-                    .collect();
+                let names: Vec<String> = self.projects_in(tx, org_id)?.into_iter().map(|p| p.name).collect();
                 Err(Error::NotFound {
                     what: "project",
                     name: id_or_name.to_owned(),
@@ -58,23 +52,13 @@ impl Store {
         }
     }
 
-    pub(crate) fn find_project(
-        &self,
-        tx: &Tx<'_>,
-        org_id: &str,
-        id_or_name: &str,
-    ) -> Result<Project> {
+    pub(crate) fn find_project(&self, tx: &Tx<'_>, org_id: &str, id_or_name: &str) -> Result<Project> {
         let (row, record) = self.find_project_record(tx, org_id, id_or_name)?;
         Ok(self.project_view(&row.id, org_id, record))
     }
 
     /// The project a command targets: the one named, or the org's default project.
-    pub(crate) fn target_project(
-        &self,
-        tx: &Tx<'_>,
-        org_id: &str,
-        id_or_name: Option<&str>,
-    ) -> Result<Project> {
+    pub(crate) fn target_project(&self, tx: &Tx<'_>, org_id: &str, id_or_name: Option<&str>) -> Result<Project> {
         match id_or_name {
             Some(p) => self.find_project(tx, org_id, p),
             None => {
@@ -91,20 +75,12 @@ impl Store {
             projects.push(self.project_view(&row.id, org_id, record));
         }
         projects.sort_by(|a, b| {
-            b.is_default
-                .cmp(&a.is_default)
-                .then(a.created_at.cmp(&b.created_at))
-                .then(a.name.cmp(&b.name))
+            b.is_default.cmp(&a.is_default).then(a.created_at.cmp(&b.created_at)).then(a.name.cmp(&b.name))
         });
         Ok(projects)
     }
 
-    pub fn create_project(
-        &self,
-        org_id: &str,
-        name: &str,
-        description: Option<&str>,
-    ) -> Result<Project> {
+    pub fn create_project(&self, org_id: &str, name: &str, description: Option<&str>) -> Result<Project> {
         validate_name("project", name)?;
         if let Some(d) = description {
             validate_description(d)?;
@@ -119,6 +95,7 @@ impl Store {
                 is_default: false,
                 created_at: self.now().timestamp(),
                 archived_at: None,
+                limits: Default::default(),
             };
             let row = self.seal_record(
                 Table::Projects,
@@ -128,17 +105,9 @@ impl Store {
                 &record,
             )?;
             if !tx.record_insert(Table::Projects, &row)? {
-                return Err(Error::conflict(format!(
-                    "a project named {name:?} already exists in this organization"
-                )));
+                return Err(Error::conflict(format!("a project named {name:?} already exists in this organization")));
             }
-            self.audit(
-                tx,
-                "project.created",
-                Some(id.as_str()),
-                Some(id.as_str()),
-                json!({}),
-            )?;
+            self.audit(tx, "project.created", Some(id.as_str()), Some(id.as_str()), json!({}))?;
             Ok(self.project_view(id.as_str(), org_id, record))
         })
     }
@@ -153,7 +122,11 @@ impl Store {
     }
 
     pub fn show_project(&self, org_id: &str, project: &str) -> Result<Project> {
-        self.db.read(|tx| self.find_project(tx, org_id, project))
+        self.db.read(|tx| {
+            let mut view = self.find_project(tx, org_id, project)?;
+            view.this_month = Some(self.month_usage(tx, Some(&view.id), None, view.limits.monthly_budget)?);
+            Ok(view)
+        })
     }
 
     /// Applies `change` to a project's record and reseals it, in one transaction.
@@ -203,10 +176,7 @@ impl Store {
                 )));
             }
             if r.status == ProjectStatus::Archived {
-                return Err(Error::refused(format!(
-                    "project {:?} is already archived",
-                    r.name
-                )));
+                return Err(Error::refused(format!("project {:?} is already archived", r.name)));
             }
             r.status = ProjectStatus::Archived;
             r.archived_at = Some(now);
@@ -217,10 +187,7 @@ impl Store {
     pub fn unarchive_project(&self, org_id: &str, project: &str) -> Result<Project> {
         self.update_project(org_id, project, "project.unarchived", |_, _, r| {
             if r.status == ProjectStatus::Active {
-                return Err(Error::refused(format!(
-                    "project {:?} is not archived",
-                    r.name
-                )));
+                return Err(Error::refused(format!("project {:?} is not archived", r.name)));
             }
             r.status = ProjectStatus::Active;
             r.archived_at = None;
@@ -239,19 +206,12 @@ impl Store {
                     record.name
                 )));
             }
-            let revoked =
-                self.revoke_keys_where(tx, KeyScope::Project(&row.id), "project deleted")?;
+            let revoked = self.revoke_keys_where(tx, KeyScope::Project(&row.id), "project deleted")?;
             for sa in tx.records(Table::ServiceAccounts, Some(&row.id))? {
                 tx.record_delete(Table::ServiceAccounts, &sa.id)?;
             }
             tx.record_delete(Table::Projects, &row.id)?;
-            self.audit(
-                tx,
-                "project.deleted",
-                Some(&row.id),
-                Some(&row.id),
-                json!({ "keys_revoked": revoked }),
-            )?;
+            self.audit(tx, "project.deleted", Some(&row.id), Some(&row.id), json!({ "keys_revoked": revoked }))?;
             Ok(self.project_view(&row.id, org_id, record))
         })
     }

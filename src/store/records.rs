@@ -5,7 +5,47 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{OrgKind, OwnerRef, Permission, ProjectStatus, Scope};
+use crate::domain::{Amount, Cidr, Duration, OrgKind, OwnerRef, Permission, ProjectStatus, Scope};
+
+/// A project's limits; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectLimits {
+    /// Valid verifies per minute, over all the project's keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpm: Option<u64>,
+    /// Valid verifies per UTC day, over all the project's keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpd: Option<u64>,
+    /// Cost allowed per calendar month (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_budget: Option<Amount>,
+    /// Longest lifetime of a new key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ttl: Option<Duration>,
+}
+
+impl ProjectLimits {
+    pub fn is_empty(&self) -> bool {
+        *self == ProjectLimits::default()
+    }
+}
+
+/// A key's own limits; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLimits {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpm: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_ip: Vec<Cidr>,
+}
+
+impl KeyLimits {
+    pub fn is_empty(&self) -> bool {
+        *self == KeyLimits::default()
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct OrgRecord {
@@ -25,6 +65,8 @@ pub(crate) struct ProjectRecord {
     pub created_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "ProjectLimits::is_empty")]
+    pub limits: ProjectLimits,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,6 +104,8 @@ pub(crate) struct KeyRecord {
     pub redacted: String,
     #[serde(rename = "rr", default, skip_serializing_if = "Option::is_none")]
     pub revoke_reason: Option<String>,
+    #[serde(rename = "l", default, skip_serializing_if = "KeyLimits::is_empty")]
+    pub limits: KeyLimits,
 }
 
 /// The store owner ("you"), kept sealed in `meta`.

@@ -31,11 +31,7 @@ impl Store {
     ) -> Result<ServiceAccount> {
         let project_ids: Vec<String> = match project {
             Some(p) => vec![self.find_project(tx, org_id, p)?.id],
-            None => self
-                .projects_in(tx, org_id)?
-                .into_iter()
-                .map(|p| p.id)
-                .collect(),
+            None => self.projects_in(tx, org_id)?.into_iter().map(|p| p.id).collect(),
         };
         let mut found = Vec::new();
         for p in &project_ids {
@@ -48,7 +44,9 @@ impl Store {
         match found.len() {
             0 => Err(Error::not_found("service account", id_or_name)),
             1 => {
-                let row = tx.record_get(Table::ServiceAccounts, &found[0])?.ok_or_else(|| Error::not_found("service account", id_or_name))?;
+                let row = tx
+                    .record_get(Table::ServiceAccounts, &found[0])?
+                    .ok_or_else(|| Error::not_found("service account", id_or_name))?;
                 let r = self.open_record(Table::ServiceAccounts, &row)?;
                 Ok(self.sa_view(&row, org_id, r))
             }
@@ -91,7 +89,10 @@ impl Store {
                 &record,
             )?;
             if !tx.record_insert(Table::ServiceAccounts, &row)? {
-                return Err(Error::conflict(format!("project {:?} already has a service account named {name:?}", project.name)));
+                return Err(Error::conflict(format!(
+                    "project {:?} already has a service account named {name:?}",
+                    project.name
+                )));
             }
             self.audit(tx, "service_account.created", Some(id.as_str()), Some(&project.id), json!({ "role": role }))?;
             let sa = self.sa_view(&row, org_id, record);
@@ -108,19 +109,11 @@ impl Store {
         })
     }
 
-    pub fn list_service_accounts(
-        &self,
-        org_id: &str,
-        project: Option<&str>,
-    ) -> Result<Vec<ServiceAccount>> {
+    pub fn list_service_accounts(&self, org_id: &str, project: Option<&str>) -> Result<Vec<ServiceAccount>> {
         self.db.read(|tx| {
             let projects: Vec<String> = match project {
                 Some(p) => vec![self.find_project(tx, org_id, p)?.id],
-                None => self
-                    .projects_in(tx, org_id)?
-                    .into_iter()
-                    .map(|p| p.id)
-                    .collect(),
+                None => self.projects_in(tx, org_id)?.into_iter().map(|p| p.id).collect(),
             };
             let mut out = Vec::new();
             for p in projects {
@@ -134,14 +127,8 @@ impl Store {
         })
     }
 
-    pub fn show_service_account(
-        &self,
-        org_id: &str,
-        project: Option<&str>,
-        sa: &str,
-    ) -> Result<ServiceAccount> {
-        self.db
-            .read(|tx| self.find_service_account(tx, org_id, project, sa))
+    pub fn show_service_account(&self, org_id: &str, project: Option<&str>, sa: &str) -> Result<ServiceAccount> {
+        self.db.read(|tx| self.find_service_account(tx, org_id, project, sa))
     }
 
     /// Deletes a service account and revokes its keys; returns how many were revoked.
@@ -153,8 +140,7 @@ impl Store {
     ) -> Result<(ServiceAccount, usize)> {
         self.db.write(|tx| {
             let sa = self.find_service_account(tx, org_id, project, sa)?;
-            let revoked =
-                self.revoke_keys_where(tx, KeyScope::Owner(&sa.id), "service account deleted")?;
+            let revoked = self.revoke_keys_where(tx, KeyScope::Owner(&sa.id), "service account deleted")?;
             tx.record_delete(Table::ServiceAccounts, &sa.id)?;
             self.audit(
                 tx,

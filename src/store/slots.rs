@@ -12,11 +12,7 @@ pub(crate) fn slot_infos(rows: &[SlotRow]) -> Vec<SlotInfo> {
     rows.iter()
         .map(|r| SlotInfo {
             name: r.name.clone(),
-            kind: if r.kdf == "pbkdf2-sha256" {
-                "passphrase"
-            } else {
-                "store_key"
-            },
+            kind: if r.kdf == "pbkdf2-sha256" { "passphrase" } else { "store_key" },
             kdf: r.kdf.clone(),
             iterations: (r.iterations > 0).then_some(r.iterations),
         })
@@ -26,13 +22,8 @@ pub(crate) fn slot_infos(rows: &[SlotRow]) -> Vec<SlotInfo> {
 fn validate_slot_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        && name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
     if ok {
         Ok(())
     } else {
@@ -44,8 +35,7 @@ fn validate_slot_name(name: &str) -> Result<()> {
 
 impl Store {
     fn wrap_slot(&self, name: &str, secret: &[u8], params: KdfParams) -> SlotRow {
-        let wrapped =
-            SlotKey::derive(secret, &params).wrap(&self.data_key, &slot_aad(name, &params));
+        let wrapped = SlotKey::derive(secret, &params).wrap(&self.data_key, &slot_aad(name, &params));
         SlotRow {
             name: name.to_owned(),
             kdf: params.name().to_owned(),
@@ -66,9 +56,7 @@ impl Store {
         let row = self.wrap_slot(name, key.expose_secret().as_bytes(), KdfParams::new_hkdf());
         self.db.write(|tx| {
             if tx.slots()?.iter().any(|s| s.name == name) {
-                return Err(Error::conflict(format!(
-                    "an unlock slot named {name:?} already exists"
-                )));
+                return Err(Error::conflict(format!("an unlock slot named {name:?} already exists")));
             }
             tx.slot_put(&row)?;
             self.audit(tx, "store.key_added", None, None, json!({ "slot": name }))
@@ -105,20 +93,11 @@ impl Store {
         if new.is_empty() {
             return Err(Error::invalid("the new passphrase must not be empty"));
         }
-        let row = self.wrap_slot(
-            PASSPHRASE_SLOT,
-            new.expose_secret().as_bytes(),
-            KdfParams::new_pbkdf2(iterations.max(1)),
-        );
+        let row =
+            self.wrap_slot(PASSPHRASE_SLOT, new.expose_secret().as_bytes(), KdfParams::new_pbkdf2(iterations.max(1)));
         self.db.write(|tx| {
             tx.slot_put(&row)?;
-            self.audit(
-                tx,
-                "store.passphrase_changed",
-                None,
-                None,
-                json!({ "slot": PASSPHRASE_SLOT }),
-            )
+            self.audit(tx, "store.passphrase_changed", None, None, json!({ "slot": PASSPHRASE_SLOT }))
         })
     }
 }

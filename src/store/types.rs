@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::{KeyStatus, OrgKind, Permission, ProjectStatus, Scope};
+use super::ProjectLimits;
+use crate::domain::{Amount, Cidr, KeyStatus, OrgKind, Permission, ProjectStatus, Scope};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Org {
@@ -27,6 +28,32 @@ pub struct Project {
     pub is_default: bool,
     pub created_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
+    pub limits: ProjectLimits,
+    /// This calendar month's usage (UTC); filled by `show`, not by `list`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub this_month: Option<MonthUsage>,
+}
+
+/// Requests and cost in the current calendar month (UTC), and what is left of a budget.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthUsage {
+    pub requests: i64,
+    pub cost: Amount,
+    pub budget: Option<Amount>,
+    pub budget_left: Option<Amount>,
+}
+
+/// One line of a usage report.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsageLine {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    pub requests: i64,
+    pub cost: Amount,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +104,13 @@ pub struct KeyInfo {
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoke_reason: Option<String>,
+    pub rpm: Option<u64>,
+    pub max_uses: Option<u64>,
+    pub uses: i64,
+    pub allow_ip: Vec<Cidr>,
+    /// This calendar month's usage (UTC); filled by `show`, not by `list`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub this_month: Option<MonthUsage>,
 }
 
 /// A freshly issued key: its listing plus the secret, shown this once.

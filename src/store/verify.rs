@@ -2,15 +2,17 @@
 //! lookup by HMAC, authentication of the row, and the checks of spec section 5 in order.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Serialize;
 
+use super::keys::OpenedKey;
 use super::{OwnerView, ProjectRecord, Store};
 use crate::crypto::{ApiKey, SecretString};
-use crate::db::Table;
-use crate::domain::{from_unix, Permission, ProjectStatus, Scope};
+use crate::db::{Table, Tx};
+use crate::domain::{from_unix, Amount, Permission, ProjectStatus, Scope};
 use crate::error::{Error, Result};
 
 /// Why a key was accepted or refused (spec section 5).
@@ -55,15 +57,13 @@ pub struct VerifyRequest {
     key: SecretString,
     require: Vec<Scope>,
     record: bool,
+    client_ip: Option<IpAddr>,
+    cost: Amount,
 }
 
 impl VerifyRequest {
     pub fn new(key: impl Into<SecretString>) -> VerifyRequest {
-        VerifyRequest {
-            key: key.into(),
-            require: Vec::new(),
-            record: true,
-        }
+        VerifyRequest { key: key.into(), require: Vec::new(), record: true, client_ip: None, cost: Amount::ZERO }
     }
 
     /// Adds a scope the key's effective permission must allow.
@@ -77,11 +77,31 @@ impl VerifyRequest {
         self
     }
 
-    /// Checks without counting the use (no `last_used_at` update).
+    /// The caller's address, checked against the key's IP allowlist.
+    pub fn client_ip(mut self, ip: Option<IpAddr>) -> VerifyRequest {
+        self.client_ip = ip;
+        self
+    }
+
+    /// What this request costs, counted toward the project's monthly budget.
+    pub fn cost(mut self, cost: Amount) -> VerifyRequest {
+        self.cost = cost;
+        self
+    }
+
+    /// Checks without counting the use (no usage, limits or `last_used_at` update).
     pub fn no_record(mut self) -> VerifyRequest {
         self.record = false;
         self
     }
+}
+
+/// The tightest rate limit that applied: its size, what is left, and when it resets.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RateLimit {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset: DateTime<Utc>,
 }
 
 /// What a verify found out about a key it could identify.
@@ -95,7 +115,7 @@ pub struct VerifiedKey {
     pub permission: Option<Permission>,
     pub scopes: Vec<Scope>,
     pub expires_at: Option<DateTime<Utc>>,
-    pub ratelimit: Option<serde_json::Value>,
+    pub ratelimit: Option<RateLimit>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,21 +132,106 @@ impl VerifyOutcome {
     }
 
     fn rejected(code: VerifyCode) -> VerifyOutcome {
-        VerifyOutcome {
-            valid: false,
-            code,
-            key: None,
-        }
+        VerifyOutcome { valid: false, code, key: None }
     }
 }
 
-/// Checks keys against one unlocked store. Recording (`last_used_at`) is written at once,
-/// or in batches with [`Store::batched_verifier`]; pending records are flushed by
-/// [`Verifier::flush`] and on drop.
+/// Windows of the fixed-window counters, all in UTC.
+#[derive(Debug, Clone, Copy)]
+struct Windows {
+    now: i64,
+    minute: i64,
+    day: i64,
+    month: i64,
+}
+
+impl Windows {
+    fn at(now: i64) -> Windows {
+        let t = from_unix(now);
+        let month_start = |y: i32, m: u32| Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single().map_or(0, |d| d.timestamp());
+        Windows {
+            now,
+            minute: now - now.rem_euclid(60),
+            day: now - now.rem_euclid(86_400),
+            month: month_start(t.year(), t.month()),
+        }
+    }
+
+    fn day_number(&self) -> i64 {
+        self.day.div_euclid(86_400)
+    }
+}
+
+const MINUTE: &str = "minute";
+const DAY: &str = "day";
+const MONTH_COST: &str = "month_cost";
+
+/// Uses waiting to be written by a batched verifier.
+#[derive(Debug, Default)]
+struct Pending {
+    /// (key id, day number) → (project id, requests, cost, last use)
+    uses: HashMap<(String, i64), (String, i64, i64, i64)>,
+    /// (scope id, kind, window start) → delta
+    counters: HashMap<(String, &'static str, i64), i64>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.uses.is_empty() && self.counters.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.uses.len() + self.counters.len()
+    }
+
+    fn add_use(&mut self, key: &OpenedKey, w: &Windows, cost: i64) {
+        let e = self
+            .uses
+            .entry((key.row.id.clone(), w.day_number()))
+            .or_insert_with(|| (key.row.project_id.clone(), 0, 0, 0));
+        e.1 += 1;
+        e.2 += cost;
+        e.3 = e.3.max(w.now);
+        for (scope, kind, start, delta) in use_counters(key, w, cost) {
+            *self.counters.entry((scope, kind, start)).or_insert(0) += delta;
+        }
+    }
+
+    fn apply(self, tx: &Tx<'_>) -> Result<()> {
+        for ((key_id, day), (project_id, requests, cost, at)) in self.uses {
+            tx.record_use(&key_id, &project_id, day, requests, cost, at)?;
+        }
+        for ((scope, kind, start), delta) in self.counters {
+            tx.counter_add(&scope, kind, start, delta)?;
+        }
+        Ok(())
+    }
+}
+
+/// The counters one valid, recorded verify adds to.
+fn use_counters(key: &OpenedKey, w: &Windows, cost: i64) -> Vec<(String, &'static str, i64, i64)> {
+    let p = &key.row.project_id;
+    let mut out = vec![(p.clone(), MINUTE, w.minute, 1), (p.clone(), DAY, w.day, 1)];
+    if cost > 0 {
+        out.push((p.clone(), MONTH_COST, w.month, cost));
+    }
+    if key.record.limits.rpm.is_some() {
+        out.push((key.row.id.clone(), MINUTE, w.minute, 1));
+    }
+    out
+}
+
+/// Checks keys against one unlocked store.
+///
+/// Keys without limits (and in projects without limits) are checked in a read
+/// transaction; with [`Store::batched_verifier`] their uses are written in batches, at
+/// most 200 ms late and all of them by [`Verifier::flush`] or drop. Keys with any limit are
+/// checked and counted in one write transaction each, so limits are exact across
+/// processes.
 pub struct Verifier<'a> {
     store: &'a Store,
     batch: bool,
-    pending: HashMap<String, i64>,
+    pending: Pending,
     last_flush: Instant,
 }
 
@@ -136,23 +241,38 @@ const FLUSH_AT: usize = 8192;
 impl Store {
     /// A verifier that records each use as it happens.
     pub fn verifier(&self) -> Verifier<'_> {
-        Verifier {
-            store: self,
-            batch: false,
-            pending: HashMap::new(),
-            last_flush: Instant::now(),
-        }
+        Verifier { store: self, batch: false, pending: Pending::default(), last_flush: Instant::now() }
     }
 
-    /// A verifier for long-running streams: uses are recorded in batches (at most 200 ms
-    /// late), all of them by the time it is flushed or dropped.
+    /// A verifier for long-running streams: uses of unlimited keys are recorded in batches.
     pub fn batched_verifier(&self) -> Verifier<'_> {
-        Verifier {
-            store: self,
-            batch: true,
-            pending: HashMap::new(),
-            last_flush: Instant::now(),
-        }
+        Verifier { store: self, batch: true, pending: Pending::default(), last_flush: Instant::now() }
+    }
+}
+
+/// Everything decided about a key before its limits are counted.
+struct Assessment {
+    key: OpenedKey,
+    project: ProjectRecord,
+    verdict: VerifiedKey,
+    /// A refusal found before limits (revoked, expired, archived, owner, IP).
+    early: Option<VerifyCode>,
+    effective: Option<Permission>,
+}
+
+impl Assessment {
+    fn limited(&self) -> bool {
+        let k = &self.key.record.limits;
+        let p = &self.project.limits;
+        k.rpm.is_some() || k.max_uses.is_some() || p.rpm.is_some() || p.rpd.is_some() || p.monthly_budget.is_some()
+    }
+
+    fn scopes_ok(&self, req: &VerifyRequest) -> bool {
+        self.effective.is_some_and(|e| req.require.iter().all(|r| Scope::permits(e, &self.verdict.scopes, r)))
+    }
+
+    fn outcome(self, code: VerifyCode) -> VerifyOutcome {
+        VerifyOutcome { valid: code == VerifyCode::Valid, code, key: Some(self.verdict) }
     }
 }
 
@@ -160,20 +280,100 @@ impl Verifier<'_> {
     /// Verifies one key. `Ok` carries the verdict, valid or not; `Err` means the store
     /// itself failed (an integrity error for a tampered row: never a valid verdict).
     pub fn verify(&mut self, req: &VerifyRequest) -> Result<VerifyOutcome> {
-        let outcome = self.check(req)?;
-        if outcome.valid && req.record {
-            if let Some(k) = &outcome.key {
-                let now = self.store.now().timestamp();
-                self.pending.insert(k.key_id.clone(), now);
-            }
-            if !self.batch
-                || self.pending.len() >= FLUSH_AT
-                || self.last_flush.elapsed() >= FLUSH_EVERY
-            {
+        let store = self.store;
+        let Some(key) = ApiKey::parse(req.key.expose_secret().trim()) else {
+            return Ok(VerifyOutcome::rejected(VerifyCode::Malformed));
+        };
+        let hash = store.keys.key_hash(key.expose_secret());
+        let w = Windows::at(store.now().timestamp());
+        let assessed = store.db.read(|tx| store.assess(tx, &key, &hash, req, &w))?;
+        let a = match assessed {
+            Err(code) => return Ok(VerifyOutcome::rejected(code)),
+            Ok(a) => a,
+        };
+        if let Some(code) = a.early {
+            return Ok(a.outcome(code));
+        }
+        if a.limited() {
+            return self.verify_limited(&key, &hash, req, &w);
+        }
+        if !a.scopes_ok(req) {
+            return Ok(a.outcome(VerifyCode::InsufficientPermissions));
+        }
+        if req.record {
+            self.pending.add_use(&a.key, &w, req.cost.micros());
+            if !self.batch || self.pending.len() >= FLUSH_AT || self.last_flush.elapsed() >= FLUSH_EVERY {
                 self.flush()?;
             }
         }
-        Ok(outcome)
+        Ok(a.outcome(VerifyCode::Valid))
+    }
+
+    /// Check and count in one write transaction (pending uses are written first, so the
+    /// counters it reads are complete).
+    fn verify_limited(&mut self, key: &ApiKey, hash: &[u8], req: &VerifyRequest, w: &Windows) -> Result<VerifyOutcome> {
+        let store = self.store;
+        let pending = std::mem::take(&mut self.pending);
+        self.last_flush = Instant::now();
+        store.db.write(|tx| {
+            pending.apply(tx)?;
+            let mut a = match store.assess(tx, key, hash, req, w)? {
+                Err(code) => return Ok(VerifyOutcome::rejected(code)),
+                Ok(a) => a,
+            };
+            if let Some(code) = a.early {
+                return Ok(a.outcome(code));
+            }
+            let limits = a.key.record.limits.clone();
+            if let Some(max) = limits.max_uses {
+                if tx.key_uses(&a.key.row.id)? as u64 >= max {
+                    return Ok(a.outcome(VerifyCode::UsageExceeded));
+                }
+            }
+            let p = a.key.row.project_id.clone();
+            let checks = [
+                (limits.rpm, a.key.row.id.clone(), MINUTE, w.minute, w.minute + 60),
+                (a.project.limits.rpm, p.clone(), MINUTE, w.minute, w.minute + 60),
+                (a.project.limits.rpd, p.clone(), DAY, w.day, w.day + 86_400),
+            ];
+            let mut tightest: Option<RateLimit> = None;
+            let mut limited = false;
+            for (limit, scope, kind, start, reset) in checks {
+                let Some(limit) = limit else { continue };
+                let used = tx.counter(&scope, kind, start)?.max(0) as u64;
+                if used >= limit {
+                    limited = true;
+                }
+                let after = if req.record { used + 1 } else { used };
+                let remaining = limit.saturating_sub(after);
+                if tightest.as_ref().is_none_or(|t| remaining < t.remaining) {
+                    tightest = Some(RateLimit { limit, remaining, reset: from_unix(reset) });
+                }
+            }
+            if limited {
+                if let Some(t) = tightest.as_mut() {
+                    t.remaining = 0;
+                }
+                a.verdict.ratelimit = tightest;
+                return Ok(a.outcome(VerifyCode::RateLimited));
+            }
+            a.verdict.ratelimit = tightest;
+            if let Some(budget) = a.project.limits.monthly_budget {
+                let spent = tx.counter(&p, MONTH_COST, w.month)?;
+                if spent.saturating_add(req.cost.micros()) > budget.micros() {
+                    return Ok(a.outcome(VerifyCode::BudgetExceeded));
+                }
+            }
+            if !a.scopes_ok(req) {
+                return Ok(a.outcome(VerifyCode::InsufficientPermissions));
+            }
+            if req.record {
+                let mut one = Pending::default();
+                one.add_use(&a.key, w, req.cost.micros());
+                one.apply(tx)?;
+            }
+            Ok(a.outcome(VerifyCode::Valid))
+        })
     }
 
     /// Writes every pending use in one transaction.
@@ -183,94 +383,76 @@ impl Verifier<'_> {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending);
-        self.store.db.write(|tx| {
-            for (id, at) in &pending {
-                tx.key_touch(id, *at)?;
-            }
-            Ok(())
-        })
+        self.store.db.write(|tx| pending.apply(tx))
     }
+}
 
-    fn check(&mut self, req: &VerifyRequest) -> Result<VerifyOutcome> {
-        let store = self.store;
-        let Some(key) = ApiKey::parse(req.key.expose_secret().trim()) else {
-            return Ok(VerifyOutcome::rejected(VerifyCode::Malformed));
+impl Store {
+    /// Looks a key up and runs every check that needs no counter. `Ok(Err(code))` is a
+    /// refusal before the key is known (not found).
+    fn assess(
+        &self,
+        tx: &Tx<'_>,
+        key: &ApiKey,
+        hash: &[u8],
+        req: &VerifyRequest,
+        w: &Windows,
+    ) -> Result<std::result::Result<Assessment, VerifyCode>> {
+        let Some(row) = tx.key_by_hash(hash)? else { return Ok(Err(VerifyCode::NotFound)) };
+        // The index found the row by equality; confirm in constant time all the same.
+        if !self.keys.key_hash_matches(key.expose_secret(), &row.hash) {
+            return Ok(Err(VerifyCode::NotFound));
+        }
+        let opened = self.open_key(&row)?;
+        let project_row = tx
+            .record_get(Table::Projects, &row.project_id)?
+            .filter(|p| p.parent == row.org_id)
+            .ok_or_else(|| Error::integrity(format!("api_keys row {} names a project that does not exist", row.id)))?;
+        let project: ProjectRecord = self.open_record(Table::Projects, &project_row)?;
+        let role = self.principal_role(tx, &opened.record.owner, &row.project_id)?;
+        let owner_name = match &role {
+            Some((_, name)) => name.clone(),
+            None => self.principal_name(tx, &opened.record.owner)?,
         };
-        let hash = store.keys.key_hash(key.expose_secret());
-        let now = store.now().timestamp();
-        store.db.read(|tx| {
-            let Some(row) = tx.key_by_hash(&hash)? else {
-                return Ok(VerifyOutcome::rejected(VerifyCode::NotFound));
-            };
-            // The index found the row by equality; confirm in constant time all the same.
-            if !store.keys.key_hash_matches(key.expose_secret(), &row.hash) {
-                return Ok(VerifyOutcome::rejected(VerifyCode::NotFound));
-            }
-            let opened = store.open_key(&row)?;
-            let role = store.principal_role(tx, &opened.record.owner, &row.project_id)?;
-            let owner_name = match &role {
-                Some((_, name)) => name.clone(),
-                None => store.principal_name(tx, &opened.record.owner)?,
-            };
-            let effective = role.as_ref().map(|(r, _)| opened.record.permission.min(*r));
-            let scopes = match effective {
-                Some(Permission::Restricted) if opened.record.permission == Permission::All => {
-                    // A restricted principal may use the API but manage nothing: its
-                    // unrestricted keys keep every resource.
-                    vec!["*:write".parse()?]
-                }
-                Some(Permission::Restricted) => opened.record.scopes.clone(),
-                _ => Vec::new(),
-            };
-            let verdict = |code: VerifyCode| VerifyOutcome {
-                valid: code == VerifyCode::Valid,
-                code,
-                key: Some(VerifiedKey {
-                    key_id: row.id.clone(),
-                    org_id: row.org_id.clone(),
-                    project_id: row.project_id.clone(),
-                    owner: OwnerView {
-                        kind: opened.record.owner.type_str(),
-                        id: opened.record.owner.id().to_owned(),
-                        name: owner_name.clone(),
-                    },
-                    permission: effective,
-                    scopes: scopes.clone(),
-                    expires_at: row.expires_at.map(from_unix),
-                    ratelimit: None,
-                }),
-            };
-            if row.revoked_at.is_some_and(|t| t <= now) {
-                return Ok(verdict(VerifyCode::Revoked));
-            }
-            if row.expires_at.is_some_and(|t| t <= now) {
-                return Ok(verdict(VerifyCode::Expired));
-            }
-            let project_row = tx
-                .record_get(Table::Projects, &row.project_id)?
-                .filter(|p| p.parent == row.org_id)
-                .ok_or_else(|| {
-                    Error::integrity(format!(
-                        "api_keys row {} names a project that does not exist",
-                        row.id
-                    ))
-                })?;
-            let project: ProjectRecord = store.open_record(Table::Projects, &project_row)?;
-            if project.status == ProjectStatus::Archived {
-                return Ok(verdict(VerifyCode::ProjectArchived));
-            }
-            let Some(effective) = effective else {
-                return Ok(verdict(VerifyCode::OwnerRemoved));
-            };
-            if !req
-                .require
-                .iter()
-                .all(|r| Scope::permits(effective, &scopes, r))
-            {
-                return Ok(verdict(VerifyCode::InsufficientPermissions));
-            }
-            Ok(verdict(VerifyCode::Valid))
-        })
+        let effective = role.as_ref().map(|(r, _)| opened.record.permission.min(*r));
+        let scopes = match effective {
+            // A restricted principal may use the API but manage nothing: its unrestricted
+            // keys keep every resource.
+            Some(Permission::Restricted) if opened.record.permission == Permission::All => vec!["*:write".parse()?],
+            Some(Permission::Restricted) => opened.record.scopes.clone(),
+            _ => Vec::new(),
+        };
+        let now = w.now;
+        let early = if row.revoked_at.is_some_and(|t| t <= now) {
+            Some(VerifyCode::Revoked)
+        } else if row.expires_at.is_some_and(|t| t <= now) {
+            Some(VerifyCode::Expired)
+        } else if project.status == ProjectStatus::Archived {
+            Some(VerifyCode::ProjectArchived)
+        } else if effective.is_none() {
+            Some(VerifyCode::OwnerRemoved)
+        } else if !opened.record.limits.allow_ip.is_empty()
+            && !req.client_ip.is_some_and(|ip| opened.record.limits.allow_ip.iter().any(|c| c.contains(ip)))
+        {
+            Some(VerifyCode::IpNotAllowed)
+        } else {
+            None
+        };
+        let verdict = VerifiedKey {
+            key_id: row.id.clone(),
+            org_id: row.org_id.clone(),
+            project_id: row.project_id.clone(),
+            owner: OwnerView {
+                kind: opened.record.owner.type_str(),
+                id: opened.record.owner.id().to_owned(),
+                name: owner_name,
+            },
+            permission: effective,
+            scopes,
+            expires_at: row.expires_at.map(from_unix),
+            ratelimit: None,
+        };
+        Ok(Ok(Assessment { key: opened, project, verdict, early, effective }))
     }
 }
 

@@ -39,32 +39,12 @@ impl TestStore {
 
     pub fn with_init(args: &[&str]) -> TestStore {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut s = TestStore {
-            dir,
-            store_key: String::new(),
-        };
-        let out = s
-            .bare()
-            .env("KEYCTL_PASSPHRASE", PASSPHRASE)
-            .args(args)
-            .output()
-            .expect("run init");
-        assert!(
-            out.status.success(),
-            "init failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = s
-            .bare()
-            .env("KEYCTL_PASSPHRASE", PASSPHRASE)
-            .args(["store", "add-key", "test", "-q"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "add-key failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut s = TestStore { dir, store_key: String::new() };
+        let out = s.bare().env("KEYCTL_PASSPHRASE", PASSPHRASE).args(args).output().expect("run init");
+        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out =
+            s.bare().env("KEYCTL_PASSPHRASE", PASSPHRASE).args(["store", "add-key", "test", "-q"]).output().unwrap();
+        assert!(out.status.success(), "add-key failed: {}", String::from_utf8_lossy(&out.stderr));
         s.store_key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
         s
     }
@@ -80,8 +60,7 @@ impl TestStore {
     /// A command with the store and config paths set but no secret.
     pub fn bare(&self) -> Command {
         let mut cmd = keyctl();
-        cmd.env("KEYCTL_STORE", self.path())
-            .env("KEYCTL_CONFIG", self.config_path());
+        cmd.env("KEYCTL_STORE", self.path()).env("KEYCTL_CONFIG", self.config_path());
         cmd
     }
 
@@ -97,11 +76,7 @@ impl TestStore {
     }
 
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Output {
-        self.cmd()
-            .args(args)
-            .write_stdin(stdin)
-            .output()
-            .expect("run keyctl")
+        self.cmd().args(args).write_stdin(stdin).output().expect("run keyctl")
     }
 
     /// Runs, asserts success, returns stdout.
@@ -121,17 +96,13 @@ impl TestStore {
         let mut all = args.to_vec();
         all.extend(["-o", "json"]);
         let text = self.ok(&all);
-        serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("keyctl {args:?}: bad JSON ({e}): {text}"))
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("keyctl {args:?}: bad JSON ({e}): {text}"))
     }
 
     /// Runs and returns (exit code, stderr).
     pub fn fails(&self, args: &[&str]) -> (i32, String) {
         let out = self.run(args);
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
     }
 
     /// Creates a key and returns (key id, secret).
@@ -139,10 +110,7 @@ impl TestStore {
         let mut all = vec!["key", "create"];
         all.extend_from_slice(args);
         let v = self.json(&all);
-        (
-            v["id"].as_str().unwrap().to_owned(),
-            v["key"].as_str().unwrap().to_owned(),
-        )
+        (v["id"].as_str().unwrap().to_owned(), v["key"].as_str().unwrap().to_owned())
     }
 
     /// Verifies `key` via stdin with extra args; returns (exit code, JSON result).

@@ -1,0 +1,67 @@
+//! `keyctl usage`: requests and cost per day, key or project.
+
+use chrono::{DateTime, Utc};
+use clap::{Args, ValueEnum};
+use keyctl::{Result, UsageGroup, UsageLine, UsageQuery};
+
+use super::output::{self, Tabular};
+use super::Ctx;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum By {
+    Day,
+    Key,
+    Project,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyctl usage --project billing-api --by day\n  keyctl usage --since 2026-11-01T00:00:00Z --by key -o csv > usage.csv"
+)]
+pub struct UsageArgs {
+    #[arg(long)]
+    pub project: Option<String>,
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Start (RFC 3339) [default: the start of this month, UTC]
+    #[arg(long, value_name = "TIME", value_parser = keyctl::domain::parse_time)]
+    pub since: Option<DateTime<Utc>>,
+    /// End (RFC 3339) [default: now]
+    #[arg(long, value_name = "TIME", value_parser = keyctl::domain::parse_time)]
+    pub until: Option<DateTime<Utc>>,
+    #[arg(long, value_enum, default_value_t = By::Day)]
+    pub by: By,
+}
+
+impl Tabular for UsageLine {
+    fn headers() -> &'static [&'static str] {
+        &["GROUP", "REQUESTS", "COST"]
+    }
+    fn cells(&self) -> Vec<String> {
+        let group =
+            self.day.clone().or_else(|| self.key_id.clone()).or_else(|| self.project_id.clone()).unwrap_or_default();
+        vec![group, self.requests.to_string(), self.cost.to_string()]
+    }
+}
+
+pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
+    let store = ctx.open()?;
+    let org = ctx.org(&store)?;
+    let by = match args.by {
+        By::Day => UsageGroup::Day,
+        By::Key => UsageGroup::Key,
+        By::Project => UsageGroup::Project,
+    };
+    let query = UsageQuery { project: args.project, key: args.key, since: args.since, until: args.until, by };
+    let lines = store.usage_report(&org.id, &query)?;
+    if ctx.output == super::OutputFormat::Table {
+        let header = match by {
+            UsageGroup::Day => "DAY",
+            UsageGroup::Key => "KEY",
+            UsageGroup::Project => "PROJECT",
+        };
+        let rows: Vec<Vec<String>> = lines.iter().map(Tabular::cells).collect();
+        return output::table(&[header, "REQUESTS", "COST"], &rows);
+    }
+    output::list(ctx.output, &lines)
+}
