@@ -149,3 +149,44 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+impl TestStore {
+    /// Runs with raw bytes on stdin (for input that is not UTF-8).
+    pub fn run_stdin_bytes(&self, args: &[&str], stdin: &[u8]) -> Output {
+        self.cmd()
+            .args(args)
+            .write_stdin(stdin.to_vec())
+            .output()
+            .expect("run keyctl")
+    }
+
+    /// `key verify --stream` over `input` plus extra args; returns (exit code, one JSON
+    /// value per output line). Panics on an output line that is not JSON.
+    pub fn verify_stream(&self, input: &[u8], args: &[&str]) -> (i32, Vec<Value>) {
+        let mut all = vec!["key", "verify", "--stream"];
+        all.extend_from_slice(args);
+        let out = self.run_stdin_bytes(&all, input);
+        let text = String::from_utf8(out.stdout).expect("stream output is UTF-8");
+        let lines = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("stream line is not JSON ({e}): {l:?}"))
+            })
+            .collect();
+        (out.status.code().unwrap_or(-1), lines)
+    }
+
+    /// Runs `store check`; returns (exit code, stdout and stderr together).
+    pub fn check(&self) -> (i32, String) {
+        let out = self.run(&["store", "check"]);
+        (
+            out.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+}
