@@ -292,7 +292,6 @@ fn invalid_durations_exit_2_showing_the_valid_form() {
 }
 
 #[test]
-#[ignore = "BUG: `--ttl -1h` (separate argument) is taken for a flag: clap says \"unexpected argument '-1' found\" and never shows the valid duration form"]
 fn negative_duration_as_a_separate_argument_shows_the_valid_form() {
     let s = TestStore::new();
     let (exit, err) = s.fails(&["key", "create", "--ttl", "-1h"]);
