@@ -17,6 +17,17 @@ pub struct TestStore {
     pub store_key: String,
 }
 
+/// Removes the user's own `KEYCTL_*` (and `NO_COLOR`) from a plain `std` command, and
+/// keeps the passphrase KDF fast, as [`keyctl`] does.
+pub fn clean_env(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("KEYCTL_") || k == "NO_COLOR" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("KEYCTL_TEST_KDF_ITERATIONS", "1000")
+}
+
 /// A `keyctl` command with a clean environment (no user `KEYCTL_*`).
 pub fn keyctl() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyctl"));
@@ -35,6 +46,14 @@ impl TestStore {
     /// store key named "test" used by every later command.
     pub fn new() -> TestStore {
         Self::with_init(&["init", "--org", "acme", "--owner", "ada@example.com"])
+    }
+
+    /// A temp dir with no store yet (for testing `init` itself); `store_key` is empty.
+    pub fn empty() -> TestStore {
+        TestStore {
+            dir: tempfile::tempdir().expect("tempdir"),
+            store_key: String::new(),
+        }
     }
 
     pub fn with_init(args: &[&str]) -> TestStore {
@@ -188,5 +207,127 @@ impl TestStore {
                 String::from_utf8_lossy(&out.stderr)
             ),
         )
+    }
+}
+
+/// The exit code of a finished run (-1 when a signal ended it).
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+pub fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that a failed run wrote exactly one `keyctl: ` line to stderr and did not panic.
+pub fn assert_one_line_error(out: &Output) {
+    let err = stderr_of(out);
+    assert!(!err.contains("panicked"), "keyctl panicked: {err}");
+    let lines: Vec<&str> = err.trim_end().lines().collect();
+    assert_eq!(lines.len(), 1, "expected one error line, got: {err:?}");
+    assert!(lines[0].starts_with("keyctl: "), "bad error line: {err:?}");
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+impl TestStore {
+    /// Runs with the store and config paths, no secret but the given variables.
+    pub fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
+        let mut cmd = self.bare();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args(args).output().expect("run keyctl")
+    }
+
+    /// Runs keyctl on a pseudo-terminal (util-linux `script`), typing `lines` one by one,
+    /// with the test store key in the environment when `with_store_key`. Returns the exit
+    /// code and everything the terminal showed, or `None` when `script` is not installed.
+    pub fn run_tty(
+        &self,
+        with_store_key: bool,
+        env: &[(&str, &str)],
+        args: &[&str],
+        lines: &[&str],
+    ) -> Option<(i32, String)> {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let have_script = Command::new("script")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !have_script {
+            eprintln!("skipping terminal test: util-linux `script` is not installed");
+            return None;
+        }
+        let mut shell = format!("exec timeout 20 {}", sh_quote(env!("CARGO_BIN_EXE_keyctl")));
+        for a in args {
+            shell.push(' ');
+            shell.push_str(&sh_quote(a));
+        }
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &shell, "/dev/null"]);
+        clean_env(&mut cmd)
+            .env("KEYCTL_STORE", self.path())
+            .env("KEYCTL_CONFIG", self.config_path());
+        if with_store_key {
+            cmd.env("KEYCTL_STORE_KEY", &self.store_key);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run script");
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let reader = {
+            let shown = shown.clone();
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut buf = [0u8; 1024];
+                while let Ok(n) = stdout.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    shown.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            })
+        };
+        // Type each line only once its prompt (ending in ": ") is on screen, so nothing is
+        // echoed before keyctl turns echo off.
+        for (i, line) in lines.iter().enumerate() {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                let prompts = shown
+                    .lock()
+                    .unwrap()
+                    .windows(2)
+                    .filter(|w| w == b": ")
+                    .count();
+                if prompts > i {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            // keyctl may have exited already (e.g. on an error); that is for the caller to see.
+            let _ = stdin.write_all(format!("{line}\n").as_bytes());
+        }
+        let status = child.wait().expect("wait for script");
+        drop(stdin);
+        reader.join().unwrap();
+        let shown = String::from_utf8_lossy(&shown.lock().unwrap()).replace('\r', "");
+        Some((status.code().unwrap_or(-1), shown))
     }
 }
