@@ -17,12 +17,7 @@ const PAST_ONE_SECOND_TTL: Duration = Duration::from_millis(1500);
 fn assert_key_format(key: &str) {
     assert!(key.starts_with(PREFIX), "prefix: {key}");
     assert_eq!(key.len(), KEY_LEN, "length: {key}");
-    assert!(
-        key[PREFIX.len()..]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric()),
-        "body and checksum are base62: {key}"
-    );
+    assert!(key[PREFIX.len()..].bytes().all(|b| b.is_ascii_alphanumeric()), "body and checksum are base62: {key}");
 }
 
 fn redacted_of(key: &str) -> String {
@@ -31,20 +26,12 @@ fn redacted_of(key: &str) -> String {
 
 fn default_project_id(s: &TestStore) -> String {
     let projects = s.json(&["project", "list"]);
-    let default = projects
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["is_default"] == true)
-        .expect("a default project");
+    let default = projects.as_array().unwrap().iter().find(|p| p["is_default"] == true).expect("a default project");
     default["id"].as_str().unwrap().to_owned()
 }
 
 fn project_id(s: &TestStore, name: &str) -> String {
-    s.json(&["project", "create", name])["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    s.json(&["project", "create", name])["id"].as_str().unwrap().to_owned()
 }
 
 fn status_ids(s: &TestStore, status: &str) -> Vec<String> {
@@ -92,15 +79,7 @@ fn create_prints_a_well_formed_key_in_the_default_project() {
 fn create_json_has_every_key_object_field_and_the_secret() {
     let s = TestStore::new();
     let pid = project_id(&s, "billing-api");
-    let v = s.json(&[
-        "key",
-        "create",
-        "ci-deploy",
-        "--project",
-        "billing-api",
-        "--ttl",
-        "1h",
-    ]);
+    let v = s.json(&["key", "create", "ci-deploy", "--project", "billing-api", "--ttl", "1h"]);
     for field in [
         "id",
         "name",
@@ -143,11 +122,7 @@ fn create_quiet_prints_only_the_key() {
     let key = stdout.strip_suffix('\n').expect("one line");
     assert!(!key.contains('\n'), "only one line: {stdout:?}");
     assert_key_format(key);
-    assert!(
-        out.stderr.is_empty(),
-        "-q is quiet: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.stderr.is_empty(), "-q is quiet: {}", String::from_utf8_lossy(&out.stderr));
     valid(code(&s, key, &[]));
 }
 
@@ -169,12 +144,7 @@ fn create_quiet_works_in_shell_command_substitution() {
         .env_remove("KEYCTL_ORG")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["code"], "VALID");
 }
@@ -187,10 +157,7 @@ fn create_table_output_shows_the_key_on_stdout_only() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let key = stdout.lines().next().unwrap();
     assert_key_format(key);
-    assert!(
-        !contains(&out.stderr, key.as_bytes()),
-        "the secret is printed once, on stdout"
-    );
+    assert!(!contains(&out.stderr, key.as_bytes()), "the secret is printed once, on stdout");
 }
 
 #[test]
@@ -199,10 +166,8 @@ fn create_count_writes_one_json_line_per_distinct_key() {
     let text = s.ok(&["key", "create", "--count", "5", "-o", "json"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 5, "{text}");
-    let values: Vec<Value> = lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let values: Vec<Value> =
+        lines.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
     let mut keys: Vec<&str> = values.iter().map(|v| v["key"].as_str().unwrap()).collect();
     let mut ids: Vec<&str> = values.iter().map(|v| v["id"].as_str().unwrap()).collect();
     keys.iter().for_each(|k| assert_key_format(k));
@@ -221,32 +186,15 @@ fn create_count_writes_one_json_line_per_distinct_key() {
 #[test]
 fn scope_implies_restricted() {
     let s = TestStore::new();
-    let v = s.json(&[
-        "key",
-        "create",
-        "--scope",
-        "models:read",
-        "--scope",
-        "files:write",
-    ]);
+    let v = s.json(&["key", "create", "--scope", "models:read", "--scope", "files:write"]);
     assert_eq!(v["permission"], "restricted");
-    assert_eq!(
-        v["scopes"],
-        serde_json::json!(["files:write", "models:read"])
-    );
+    assert_eq!(v["scopes"], serde_json::json!(["files:write", "models:read"]));
 }
 
 #[test]
 fn scope_with_permission_all_is_refused() {
     let s = TestStore::new();
-    let (exit, err) = s.fails(&[
-        "key",
-        "create",
-        "--permission",
-        "all",
-        "--scope",
-        "models:read",
-    ]);
+    let (exit, err) = s.fails(&["key", "create", "--permission", "all", "--scope", "models:read"]);
     assert!(exit == 1 || exit == 2, "exit {exit}: {err}");
     assert!(err.contains("--scope"), "{err}");
     let list = s.json(&["key", "list", "--status", "all"]);
@@ -260,15 +208,9 @@ fn invalid_scopes_exit_2_showing_the_valid_form() {
         let (exit, err) = s.fails(&["key", "create", "--scope", bad]);
         assert_eq!(exit, 2, "--scope {bad}: {err}");
         assert!(err.contains(bad), "names the bad value: {err}");
-        assert!(
-            err.contains("RESOURCE:LEVEL") && err.contains("models:read"),
-            "shows the valid form: {err}"
-        );
+        assert!(err.contains("RESOURCE:LEVEL") && err.contains("models:read"), "shows the valid form: {err}");
     }
-    assert_eq!(
-        s.json(&["key", "list", "--status", "all"]),
-        serde_json::json!([])
-    );
+    assert_eq!(s.json(&["key", "list", "--status", "all"]), serde_json::json!([]));
 }
 
 #[test]
@@ -277,18 +219,12 @@ fn invalid_durations_exit_2_showing_the_valid_form() {
     for arg in ["--ttl=15x", "--ttl=-1h", "--ttl=h", "--ttl=1.5h"] {
         let (exit, err) = s.fails(&["key", "create", arg]);
         assert_eq!(exit, 2, "{arg}: {err}");
-        assert!(
-            err.contains("30s") && err.contains("15m") && err.contains("1h"),
-            "{arg}: shows the valid form: {err}"
-        );
+        assert!(err.contains("30s") && err.contains("15m") && err.contains("1h"), "{arg}: shows the valid form: {err}");
     }
     let (exit, err) = s.fails(&["key", "rotate", "whatever", "--grace", "2x"]);
     assert_eq!(exit, 2, "{err}");
     assert!(err.contains("15m"), "{err}");
-    assert_eq!(
-        s.json(&["key", "list", "--status", "all"]),
-        serde_json::json!([])
-    );
+    assert_eq!(s.json(&["key", "list", "--status", "all"]), serde_json::json!([]));
 }
 
 #[test]
@@ -296,10 +232,7 @@ fn negative_duration_as_a_separate_argument_shows_the_valid_form() {
     let s = TestStore::new();
     let (exit, err) = s.fails(&["key", "create", "--ttl", "-1h"]);
     assert_eq!(exit, 2, "{err}");
-    assert!(
-        err.contains("30s") && err.contains("15m"),
-        "shows the valid form: {err}"
-    );
+    assert!(err.contains("30s") && err.contains("15m"), "shows the valid form: {err}");
 }
 
 #[test]
@@ -307,10 +240,7 @@ fn zero_ttl_is_refused() {
     let s = TestStore::new();
     let (exit, err) = s.fails(&["key", "create", "--ttl", "0s"]);
     assert_eq!(exit, 2, "{err}");
-    assert_eq!(
-        s.json(&["key", "list", "--status", "all"]),
-        serde_json::json!([])
-    );
+    assert_eq!(s.json(&["key", "list", "--status", "all"]), serde_json::json!([]));
 }
 
 #[test]
@@ -324,10 +254,7 @@ fn create_in_an_archived_project_is_refused() {
     assert!(err.contains("archived"), "{err}");
     let (exit, err) = s.fails(&["key", "create", "--project", "old", "--count", "3"]);
     assert_eq!(exit, 1, "{err}");
-    assert_eq!(
-        s.json(&["key", "list", "--status", "all"]),
-        serde_json::json!([])
-    );
+    assert_eq!(s.json(&["key", "list", "--status", "all"]), serde_json::json!([]));
 }
 
 #[test]
@@ -344,15 +271,8 @@ fn secret_never_appears_in_list_show_json_or_store_file() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&["ci-deploy", "--scope", "models:read"]);
     let text = s.ok(&["key", "create", "--count", "3", "-o", "json"]);
-    let batch: Vec<String> = text
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["key"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let batch: Vec<String> =
+        text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["key"].as_str().unwrap().to_owned()).collect();
     valid(code(&s, &key, &[]));
     let mut secrets = batch;
     secrets.push(key.clone());
@@ -369,17 +289,11 @@ fn secret_never_appears_in_list_show_json_or_store_file() {
             assert!(!out.contains(body), "secret in output: {out}");
         }
         // Half of the random body is already far too much to leak.
-        assert!(
-            !contains(&s.file_bytes(), &body.as_bytes()[..20]),
-            "secret bytes found in the store file or WAL"
-        );
+        assert!(!contains(&s.file_bytes(), &body.as_bytes()[..20]), "secret bytes found in the store file or WAL");
     }
     let shown = s.json(&["key", "show", &id]);
     assert_eq!(shown["redacted"], redacted_of(&key).as_str());
-    assert!(
-        shown.get("key").is_none(),
-        "show has no secret field: {shown}"
-    );
+    assert!(shown.get("key").is_none(), "show has no secret field: {shown}");
     assert!(outputs[0].contains(&redacted_of(&key)), "{}", outputs[0]);
 }
 
@@ -416,10 +330,7 @@ fn list_filters_by_status_and_project() {
     assert_eq!(status_ids(&s, "active"), sorted(vec![&active, &elsewhere]));
     assert_eq!(status_ids(&s, "revoked"), sorted(vec![&revoked]));
     assert_eq!(status_ids(&s, "expired"), sorted(vec![&expiring]));
-    assert_eq!(
-        status_ids(&s, "all"),
-        sorted(vec![&active, &elsewhere, &revoked, &expiring])
-    );
+    assert_eq!(status_ids(&s, "all"), sorted(vec![&active, &elsewhere, &revoked, &expiring]));
     // Without --status: active keys only.
     let default_list = s.json(&["key", "list"]);
     assert_eq!(default_list.as_array().unwrap().len(), 2, "{default_list}");
@@ -455,10 +366,7 @@ fn show_finds_a_key_by_id_and_by_name() {
     assert_eq!(by_id["status"], "active");
     assert!(by_id["expires_at"].is_string());
     let table = s.ok(&["key", "show", "ci-deploy"]);
-    assert!(
-        table.contains(&id) && table.contains(&redacted_of(&key)),
-        "{table}"
-    );
+    assert!(table.contains(&id) && table.contains(&redacted_of(&key)), "{table}");
 
     for missing in ["no-such-key", "key_AAAAAAAAAAAAAAAA"] {
         let (exit, err) = s.fails(&["key", "show", missing]);
@@ -502,10 +410,7 @@ fn update_to_readonly_narrows_what_the_key_allows() {
     valid(code(&s, &key, &["--require", "models:write"]));
     let v = s.json(&["key", "update", &id, "--permission", "readonly"]);
     assert_eq!(v["permission"], "readonly");
-    assert_eq!(
-        code(&s, &key, &["--require", "models:write"]),
-        (10, "INSUFFICIENT_PERMISSIONS".to_owned())
-    );
+    assert_eq!(code(&s, &key, &["--require", "models:write"]), (10, "INSUFFICIENT_PERMISSIONS".to_owned()));
     valid(code(&s, &key, &["--require", "models:read"]));
     assert_eq!(s.json(&["key", "show", &id])["permission"], "readonly");
 }
@@ -526,19 +431,14 @@ fn update_scope_replaces_the_scopes() {
             "{gone} was replaced"
         );
     }
-    assert_eq!(
-        s.json(&["key", "show", &id])["scopes"],
-        serde_json::json!(["files:write"])
-    );
+    assert_eq!(s.json(&["key", "show", &id])["scopes"], serde_json::json!(["files:write"]));
 }
 
 #[test]
 fn update_name_and_expiry() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&["old-name"]);
-    let v = s.json(&[
-        "key", "update", "old-name", "--name", "new-name", "--ttl", "2h",
-    ]);
+    let v = s.json(&["key", "update", "old-name", "--name", "new-name", "--ttl", "2h"]);
     assert_eq!(v["name"], "new-name");
     assert!(v["expires_at"].is_string());
     assert_eq!(s.json(&["key", "show", "new-name"])["id"], id.as_str());
@@ -575,16 +475,10 @@ fn rotate_without_grace_revokes_the_old_key_at_once() {
     assert!(new["expires_at"].is_string(), "keeps a lifetime: {new}");
     assert_eq!(code(&s, &old_key, &[]), (10, "REVOKED".to_owned()));
     valid(code(&s, new_key, &["--require", "models:read"]));
-    assert_eq!(
-        code(&s, new_key, &["--require", "models:write"]),
-        (10, "INSUFFICIENT_PERMISSIONS".to_owned())
-    );
+    assert_eq!(code(&s, new_key, &["--require", "models:write"]), (10, "INSUFFICIENT_PERMISSIONS".to_owned()));
     assert_eq!(s.json(&["key", "show", &old_id])["status"], "revoked");
     // By name, the one live key is the successor.
-    assert_eq!(
-        s.json(&["key", "show", "ci-deploy"])["id"],
-        new["id"].as_str().unwrap()
-    );
+    assert_eq!(s.json(&["key", "show", "ci-deploy"])["id"], new["id"].as_str().unwrap());
 }
 
 #[test]
@@ -646,12 +540,7 @@ fn expired_key_is_rejected_and_pruned_with_revoked_ones() {
     s.ok(&["key", "show", &revoked_id]);
 
     let pruned = s.json(&["key", "prune"]);
-    let mut ids: Vec<&str> = pruned
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["id"].as_str().unwrap())
-        .collect();
+    let mut ids: Vec<&str> = pruned.as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
     ids.sort();
     assert_eq!(ids, sorted(vec![&expiring_id, &revoked_id]));
     for gone in [&expiring_id, &revoked_id] {
@@ -694,10 +583,7 @@ fn count_zero_is_a_usage_error() {
     let s = TestStore::new();
     let (exit, err) = s.fails(&["key", "create", "--count", "0"]);
     assert_eq!(exit, 2, "{err}");
-    assert_eq!(
-        s.json(&["key", "list", "--status", "all"]),
-        serde_json::json!([])
-    );
+    assert_eq!(s.json(&["key", "list", "--status", "all"]), serde_json::json!([]));
 }
 
 #[test]
@@ -707,19 +593,8 @@ fn update_scope_on_an_all_key_makes_it_restricted() {
     let v = s.json(&["key", "update", &id, "--scope", "models:read"]);
     assert_eq!(v["permission"], "restricted");
     assert_eq!(v["scopes"], serde_json::json!(["models:read"]));
-    assert_eq!(
-        code(&s, &key, &["--require", "models:write"]),
-        (10, "INSUFFICIENT_PERMISSIONS".to_owned())
-    );
-    let (exit, err) = s.fails(&[
-        "key",
-        "update",
-        &id,
-        "--permission",
-        "all",
-        "--scope",
-        "a:read",
-    ]);
+    assert_eq!(code(&s, &key, &["--require", "models:write"]), (10, "INSUFFICIENT_PERMISSIONS".to_owned()));
+    let (exit, err) = s.fails(&["key", "update", &id, "--permission", "all", "--scope", "a:read"]);
     assert!(exit == 1 || exit == 2, "{exit}: {err}");
 }
 
@@ -731,8 +606,5 @@ fn last_used_appears_in_list_and_show_after_a_verify() {
     valid(code(&s, &key, &[]));
     let shown = s.json(&["key", "show", &id]);
     assert!(shown["last_used_at"].is_string(), "{shown}");
-    assert_eq!(
-        s.json(&["key", "list"])[0]["last_used_at"],
-        shown["last_used_at"]
-    );
+    assert_eq!(s.json(&["key", "list"])[0]["last_used_at"], shown["last_used_at"]);
 }

@@ -9,16 +9,8 @@ use std::process::Output;
 use common::{assert_one_line_error, code, stderr_of, stdout_of, TestStore};
 use serde_json::Value;
 
-const PROJECT_FIELDS: [&str; 8] = [
-    "id",
-    "org_id",
-    "name",
-    "description",
-    "status",
-    "is_default",
-    "created_at",
-    "archived_at",
-];
+const PROJECT_FIELDS: [&str; 8] =
+    ["id", "org_id", "name", "description", "status", "is_default", "created_at", "archived_at"];
 
 /// Asserts `v` is an RFC 3339 UTC time ending in `Z`.
 fn assert_utc_time(v: &Value) {
@@ -36,19 +28,14 @@ fn assert_org_shape(v: &Value) {
 }
 
 fn assert_project_shape(v: &Value) {
-    let obj = v
-        .as_object()
-        .unwrap_or_else(|| panic!("not an object: {v}"));
+    let obj = v.as_object().unwrap_or_else(|| panic!("not an object: {v}"));
     for field in PROJECT_FIELDS {
         assert!(obj.contains_key(field), "project has no {field:?}: {v}");
     }
     assert!(v["id"].as_str().unwrap().starts_with("proj_"), "{v}");
     assert!(v["org_id"].as_str().unwrap().starts_with("org_"), "{v}");
     assert!(v["is_default"].is_boolean(), "{v}");
-    assert!(
-        v["description"].is_string() || v["description"].is_null(),
-        "{v}"
-    );
+    assert!(v["description"].is_string() || v["description"].is_null(), "{v}");
     assert_utc_time(&v["created_at"]);
     match v["status"].as_str().unwrap() {
         "active" => assert!(v["archived_at"].is_null(), "{v}"),
@@ -88,20 +75,11 @@ fn json_env(s: &TestStore, env: &[(&str, &str)], args: &[&str]) -> Value {
 /// Asserts a failure with `rc`, one error line, and that stderr mentions every needle.
 fn assert_fails(s: &TestStore, args: &[&str], rc: i32, needles: &[&str]) -> String {
     let out = s.run(args);
-    assert_eq!(
-        code(&out),
-        rc,
-        "{args:?}: {}{}",
-        stdout_of(&out),
-        stderr_of(&out)
-    );
+    assert_eq!(code(&out), rc, "{args:?}: {}{}", stdout_of(&out), stderr_of(&out));
     assert_one_line_error(&out);
     let err = stderr_of(&out);
     for n in needles {
-        assert!(
-            err.to_lowercase().contains(&n.to_lowercase()),
-            "{args:?}: {err} lacks {n:?}"
-        );
+        assert!(err.to_lowercase().contains(&n.to_lowercase()), "{args:?}: {err} lacks {n:?}");
     }
     err
 }
@@ -133,10 +111,7 @@ fn init_makes_one_org_with_one_default_project_in_the_spec_shapes() {
     assert_eq!(p["name"], "Default project");
     assert_eq!(p["status"], "active");
     assert_eq!(p["org_id"], org["id"]);
-    assert!(
-        p["description"].is_null() && p["archived_at"].is_null(),
-        "{p}"
-    );
+    assert!(p["description"].is_null() && p["archived_at"].is_null(), "{p}");
 }
 
 #[test]
@@ -173,10 +148,7 @@ fn org_create_makes_an_org_with_exactly_one_default_project() {
     assert_eq!(orgs.as_array().unwrap().len(), 3);
     orgs.as_array().unwrap().iter().for_each(assert_org_shape);
     let q = s.ok(&["org", "create", "gamma", "-q"]);
-    assert!(
-        q.trim().starts_with("org_") && q.lines().count() == 1,
-        "{q:?}"
-    );
+    assert!(q.trim().starts_with("org_") && q.lines().count() == 1, "{q:?}");
 }
 
 #[test]
@@ -185,12 +157,7 @@ fn org_names_are_unique_case_insensitively() {
     s.ok(&["org", "create", "beta"]);
     assert_fails(&s, &["org", "create", "acme"], 1, &["acme"]);
     assert_fails(&s, &["org", "create", "ACME"], 1, &["already exists"]);
-    assert_fails(
-        &s,
-        &["org", "rename", "beta", "Acme"],
-        1,
-        &["already exists"],
-    );
+    assert_fails(&s, &["org", "rename", "beta", "Acme"], 1, &["already exists"]);
     assert_eq!(names(&s.json(&["org", "list"])), ["acme", "beta"]);
 }
 
@@ -206,10 +173,7 @@ fn org_show_accepts_id_or_name_and_rename_keeps_the_id() {
     assert_eq!(s.json(&["org", "show", "acme-corp"])["id"], org["id"]);
     assert_fails(&s, &["org", "show", "acme"], 1, &["acme"]);
     let table = s.ok(&["org", "show"]);
-    assert!(
-        table.contains("acme-corp") && table.contains(&id(&org)),
-        "{table}"
-    );
+    assert!(table.contains("acme-corp") && table.contains(&id(&org)), "{table}");
 }
 
 #[test]
@@ -222,10 +186,7 @@ fn unknown_orgs_exit_1() {
     assert_fails(&s, &["org", "delete", "nope", "--yes"], 1, &["nope"]);
     assert_fails(&s, &["project", "list", "--org", "nope"], 1, &["nope"]);
     assert_fails(&s, &["org", "show", "org_0000000000000000"], 1, &[]);
-    assert!(
-        !s.config_path().exists(),
-        "org use of an unknown org wrote the config"
-    );
+    assert!(!s.config_path().exists(), "org use of an unknown org wrote the config");
 }
 
 #[test]
@@ -235,10 +196,7 @@ fn org_list_prints_a_table_by_default() {
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 3, "{table}");
     assert!(lines[0].contains("NAME"), "{table}");
-    assert!(
-        table.contains(&acme) && table.contains(&beta) && table.contains("beta"),
-        "{table}"
-    );
+    assert!(table.contains(&acme) && table.contains(&beta) && table.contains("beta"), "{table}");
     assert!(serde_json::from_str::<Value>(&table).is_err());
 }
 
@@ -263,13 +221,7 @@ fn with_several_orgs_and_no_choice_commands_name_the_orgs() {
     }
     // Commands that need no org still work.
     assert_eq!(s.json(&["org", "list"]).as_array().unwrap().len(), 2);
-    assert_eq!(
-        s.json(&["project", "list", "--org", "acme"])
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.json(&["project", "list", "--org", "acme"]).as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -280,19 +232,10 @@ fn org_flag_selects_by_name_or_id() {
     let q = s.json(&["project", "create", "in-acme", "--org", &acme]);
     assert_eq!(q["org_id"], acme.as_str());
     let in_beta = names(&s.json(&["project", "list", "--org", &beta]));
-    assert!(
-        in_beta.contains(&"in-beta".to_owned()) && !in_beta.contains(&"in-acme".to_owned()),
-        "{in_beta:?}"
-    );
+    assert!(in_beta.contains(&"in-beta".to_owned()) && !in_beta.contains(&"in-acme".to_owned()), "{in_beta:?}");
     let in_acme = names(&s.json(&["project", "list", "--org", "acme"]));
-    assert!(
-        in_acme.contains(&"in-acme".to_owned()) && !in_acme.contains(&"in-beta".to_owned()),
-        "{in_acme:?}"
-    );
-    assert_eq!(
-        s.json(&["--org", "beta", "org", "show"])["id"],
-        beta.as_str()
-    );
+    assert!(in_acme.contains(&"in-acme".to_owned()) && !in_acme.contains(&"in-beta".to_owned()), "{in_acme:?}");
+    assert_eq!(s.json(&["--org", "beta", "org", "show"])["id"], beta.as_str());
 }
 
 #[test]
@@ -301,10 +244,7 @@ fn org_subcommands_accept_the_global_org_flag_anywhere() {
     let (s, _acme, beta) = two_orgs();
     // Spec section 4: `--org` is a global flag; clap accepts it after `project list`, so
     // it must work after `org show` too.
-    assert_eq!(
-        s.json(&["org", "show", "--org", "beta"])["id"],
-        beta.as_str()
-    );
+    assert_eq!(s.json(&["org", "show", "--org", "beta"])["id"], beta.as_str());
     s.ok(&["org", "upgrade", "beta", "--org", "acme"]);
 }
 
@@ -336,21 +276,14 @@ fn org_use_saves_default_org_in_the_config_file() {
     assert_eq!(p["org_id"], beta.as_str());
     assert_eq!(s.json(&["org", "show"])["id"], beta.as_str());
     // --org and KEYCTL_ORG still win over the config.
-    assert_eq!(
-        s.json(&["--org", "acme", "org", "show"])["id"],
-        acme.as_str()
-    );
-    assert_eq!(
-        json_env(&s, &[("KEYCTL_ORG", "acme")], &["org", "show"])["id"],
-        acme.as_str()
-    );
+    assert_eq!(s.json(&["--org", "acme", "org", "show"])["id"], acme.as_str());
+    assert_eq!(json_env(&s, &[("KEYCTL_ORG", "acme")], &["org", "show"])["id"], acme.as_str());
     // Switching again replaces the value and keeps the rest of the file.
     let mut text = std::fs::read_to_string(s.config_path()).unwrap();
     text.push_str("output = \"table\"\n");
     std::fs::write(s.config_path(), text).unwrap();
     s.ok(&["org", "use", &acme]);
-    let config: toml::Table =
-        toml::from_str(&std::fs::read_to_string(s.config_path()).unwrap()).unwrap();
+    let config: toml::Table = toml::from_str(&std::fs::read_to_string(s.config_path()).unwrap()).unwrap();
     assert_eq!(config["output"].as_str(), Some("table"));
     assert_eq!(s.json(&["org", "show"])["id"], acme.as_str());
 }
@@ -377,12 +310,7 @@ fn a_default_org_that_no_longer_exists_is_reported() {
 #[test]
 fn org_delete_needs_yes_when_not_interactive() {
     let (s, _acme, beta) = two_orgs();
-    let out = s
-        .cmd()
-        .args(["org", "delete", "beta"])
-        .write_stdin("beta\n")
-        .output()
-        .unwrap();
+    let out = s.cmd().args(["org", "delete", "beta"]).write_stdin("beta\n").output().unwrap();
     assert_eq!(code(&out), 2, "{}", stderr_of(&out));
     assert_one_line_error(&out);
     assert!(stderr_of(&out).contains("--yes"), "{}", stderr_of(&out));
@@ -392,15 +320,7 @@ fn org_delete_needs_yes_when_not_interactive() {
 #[test]
 fn org_delete_removes_everything_in_the_org() {
     let (s, acme, beta) = two_orgs();
-    s.ok(&[
-        "project",
-        "create",
-        "doomed",
-        "--org",
-        "beta",
-        "--description",
-        "bye",
-    ]);
+    s.ok(&["project", "create", "doomed", "--org", "beta", "--description", "bye"]);
     s.ok(&["project", "create", "shelved", "--org", "beta"]);
     s.ok(&["project", "archive", "shelved", "--org", "beta"]);
     let (_, beta_key) = s.create_key(&["--project", "doomed", "--org", "beta"]);
@@ -413,24 +333,11 @@ fn org_delete_removes_everything_in_the_org() {
     assert_fails(&s, &["org", "show", "beta"], 1, &["beta"]);
     let (rc, result) = s.verify(&beta_key, &[]);
     assert_eq!(rc, 10, "a key of the deleted org still verifies: {result}");
-    assert_eq!(
-        s.verify(&acme_key, &[]).0,
-        0,
-        "the other org's key stopped working"
-    );
+    assert_eq!(s.verify(&acme_key, &[]).0, 0, "the other org's key stopped working");
     let conn = s.sql();
-    for (table, column) in [
-        ("projects", "parent"),
-        ("members", "parent"),
-        ("api_keys", "org_id"),
-        ("orgs", "id"),
-    ] {
+    for (table, column) in [("projects", "parent"), ("members", "parent"), ("api_keys", "org_id"), ("orgs", "id")] {
         let n: i64 = conn
-            .query_row(
-                &format!("SELECT count(*) FROM {table} WHERE {column} = ?1"),
-                [&beta],
-                |r| r.get(0),
-            )
+            .query_row(&format!("SELECT count(*) FROM {table} WHERE {column} = ?1"), [&beta], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0, "{table} still has rows of the deleted org");
     }
@@ -439,13 +346,7 @@ fn org_delete_removes_everything_in_the_org() {
     // Its name is free again, with a fresh default project.
     let again = s.json(&["org", "create", "beta"]);
     assert_ne!(again["id"], beta.as_str());
-    assert_eq!(
-        s.json(&["project", "list", "--all", "--org", "beta"])
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.json(&["project", "list", "--all", "--org", "beta"]).as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -457,9 +358,7 @@ fn org_delete_on_a_terminal_asks_for_the_name() {
     assert_eq!(rc, 1, "{shown}");
     assert!(shown.contains("beta"), "{shown}");
     assert_eq!(s.json(&["org", "show", "beta"])["id"], beta.as_str());
-    let (rc, shown) = s
-        .run_tty(true, &[], &["org", "delete", "beta"], &["beta"])
-        .unwrap();
+    let (rc, shown) = s.run_tty(true, &[], &["org", "delete", "beta"], &["beta"]).unwrap();
     assert_eq!(rc, 0, "{shown}");
     assert_eq!(names(&s.json(&["org", "list"])), ["acme"]);
 }
@@ -470,13 +369,7 @@ fn org_delete_on_a_terminal_asks_for_the_name() {
 fn project_create_and_show_in_the_spec_shape() {
     let s = TestStore::new();
     let org = id(&s.json(&["org", "show"]));
-    let p = s.json(&[
-        "project",
-        "create",
-        "billing-api",
-        "--description",
-        "Bills & invoices",
-    ]);
+    let p = s.json(&["project", "create", "billing-api", "--description", "Bills & invoices"]);
     assert_project_shape(&p);
     assert_eq!(p["name"], "billing-api");
     assert_eq!(p["description"], "Bills & invoices");
@@ -490,10 +383,7 @@ fn project_create_and_show_in_the_spec_shape() {
     let bare = s.json(&["project", "create", "search"]);
     assert!(bare["description"].is_null(), "{bare}");
     let table = s.ok(&["project", "show", "billing-api"]);
-    assert!(
-        table.contains("Bills & invoices") && table.contains(&id(&p)),
-        "{table}"
-    );
+    assert!(table.contains("Bills & invoices") && table.contains(&id(&p)), "{table}");
 }
 
 #[test]
@@ -513,25 +403,13 @@ fn project_list_prints_a_table_or_a_json_array() {
     let table = s.ok(&["project", "list"]);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 3, "{table}");
-    assert!(
-        lines[0].contains("NAME") && lines[0].contains("STATUS"),
-        "{table}"
-    );
-    assert!(
-        table.contains("billing-api") && table.contains("Default project"),
-        "{table}"
-    );
+    assert!(lines[0].contains("NAME") && lines[0].contains("STATUS"), "{table}");
+    assert!(table.contains("billing-api") && table.contains("Default project"), "{table}");
     let list = s.json(&["project", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 2);
-    list.as_array()
-        .unwrap()
-        .iter()
-        .for_each(assert_project_shape);
+    list.as_array().unwrap().iter().for_each(assert_project_shape);
     let via_env = run_env(&s, &[("KEYCTL_OUTPUT", "json")], &["project", "list"]);
-    assert_eq!(
-        serde_json::from_slice::<Value>(&via_env.stdout).unwrap(),
-        list
-    );
+    assert_eq!(serde_json::from_slice::<Value>(&via_env.stdout).unwrap(), list);
 }
 
 #[test]
@@ -539,41 +417,15 @@ fn project_names_are_unique_per_org_case_insensitively() {
     let (s, _acme, beta) = two_orgs();
     s.ok(&["project", "create", "billing", "--org", "acme"]);
     s.ok(&["project", "create", "search", "--org", "acme"]);
-    assert_fails(
-        &s,
-        &["project", "create", "billing", "--org", "acme"],
-        1,
-        &["billing", "already exists"],
-    );
-    assert_fails(
-        &s,
-        &["project", "create", "BILLING", "--org", "acme"],
-        1,
-        &["already exists"],
-    );
-    assert_fails(
-        &s,
-        &["project", "rename", "search", "Billing", "--org", "acme"],
-        1,
-        &["already exists"],
-    );
-    assert_fails(
-        &s,
-        &["project", "create", "default PROJECT", "--org", "acme"],
-        1,
-        &["already exists"],
-    );
+    assert_fails(&s, &["project", "create", "billing", "--org", "acme"], 1, &["billing", "already exists"]);
+    assert_fails(&s, &["project", "create", "BILLING", "--org", "acme"], 1, &["already exists"]);
+    assert_fails(&s, &["project", "rename", "search", "Billing", "--org", "acme"], 1, &["already exists"]);
+    assert_fails(&s, &["project", "create", "default PROJECT", "--org", "acme"], 1, &["already exists"]);
     // Another org may use the same name.
     let p = s.json(&["project", "create", "billing", "--org", "beta"]);
     assert_eq!(p["org_id"], beta.as_str());
     let acme_names = names(&s.json(&["project", "list", "--org", "acme"]));
-    assert_eq!(
-        acme_names
-            .iter()
-            .filter(|n| n.eq_ignore_ascii_case("billing"))
-            .count(),
-        1
-    );
+    assert_eq!(acme_names.iter().filter(|n| n.eq_ignore_ascii_case("billing")).count(), 1);
     assert!(acme_names.contains(&"search".to_owned()), "{acme_names:?}");
 }
 
@@ -589,10 +441,7 @@ fn project_rename_keeps_the_id_and_frees_the_old_name() {
     assert_fails(&s, &["project", "show", "old-name"], 1, &["old-name"]);
     s.ok(&["project", "create", "old-name"]);
     // Renaming a project to its own name in another case is allowed.
-    assert_eq!(
-        s.json(&["project", "rename", "new-name", "NEW-name"])["name"],
-        "NEW-name"
-    );
+    assert_eq!(s.json(&["project", "rename", "new-name", "NEW-name"])["name"], "NEW-name");
 }
 
 #[test]
@@ -615,10 +464,7 @@ fn archived_projects_are_hidden_unless_all() {
     assert_project_shape(&u);
     assert_eq!(u["status"], "active");
     assert!(u["archived_at"].is_null(), "{u}");
-    assert_eq!(
-        names(&s.json(&["project", "list"])),
-        ["Default project", "legacy"]
-    );
+    assert_eq!(names(&s.json(&["project", "list"])), ["Default project", "legacy"]);
 }
 
 #[test]
@@ -640,11 +486,7 @@ fn archiving_disables_a_projects_keys_until_unarchived() {
     assert_eq!(s.verify(&key, &[]).0, 0);
     s.ok(&["project", "archive", "svc"]);
     let (rc, v) = s.verify(&key, &[]);
-    assert_eq!(
-        (rc, v["code"].as_str()),
-        (10, Some("PROJECT_ARCHIVED")),
-        "{v}"
-    );
+    assert_eq!((rc, v["code"].as_str()), (10, Some("PROJECT_ARCHIVED")), "{v}");
     s.ok(&["project", "unarchive", "svc"]);
     assert_eq!(s.verify(&key, &[]).0, 0);
 }
@@ -656,12 +498,7 @@ fn the_default_project_cannot_be_archived_or_deleted() {
     let did = id(&d);
     for key in ["Default project", did.as_str()] {
         assert_fails(&s, &["project", "archive", key], 1, &["default project"]);
-        assert_fails(
-            &s,
-            &["project", "delete", key, "--yes"],
-            1,
-            &["default project"],
-        );
+        assert_fails(&s, &["project", "delete", key, "--yes"], 1, &["default project"]);
     }
     let out = s.run(&["project", "delete", "Default project"]);
     assert_ne!(code(&out), 0);
@@ -680,24 +517,12 @@ fn the_default_project_can_be_renamed_and_stays_the_default() {
     assert_eq!(r["name"], "main");
     // The rule follows the project, not its name.
     assert_fails(&s, &["project", "archive", "main"], 1, &["default project"]);
-    assert_fails(
-        &s,
-        &["project", "delete", "main", "--yes"],
-        1,
-        &["default project"],
-    );
+    assert_fails(&s, &["project", "delete", "main", "--yes"], 1, &["default project"]);
     let other = s.json(&["project", "create", "Default project"]);
     assert_eq!(other["is_default"], false);
     s.ok(&["project", "delete", "Default project", "--yes"]);
     let list = s.json(&["project", "list"]);
-    assert_eq!(
-        list.as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["is_default"] == true)
-            .count(),
-        1
-    );
+    assert_eq!(list.as_array().unwrap().iter().filter(|p| p["is_default"] == true).count(), 1);
     assert_eq!(s.json(&["project", "show", "main"])["is_default"], true);
 }
 
@@ -705,12 +530,7 @@ fn the_default_project_can_be_renamed_and_stays_the_default() {
 fn project_delete_needs_yes_when_not_interactive() {
     let s = TestStore::new();
     let p = s.json(&["project", "create", "doomed"]);
-    let out = s
-        .cmd()
-        .args(["project", "delete", "doomed"])
-        .write_stdin("doomed\n")
-        .output()
-        .unwrap();
+    let out = s.cmd().args(["project", "delete", "doomed"]).write_stdin("doomed\n").output().unwrap();
     assert_eq!(code(&out), 2, "{}", stderr_of(&out));
     assert_one_line_error(&out);
     assert!(stderr_of(&out).contains("--yes"), "{}", stderr_of(&out));
@@ -726,18 +546,10 @@ fn project_delete_with_yes_removes_it_and_revokes_its_keys() {
     assert_eq!(code(&out), 0, "{}", stderr_of(&out));
     assert_fails(&s, &["project", "show", "doomed"], 1, &["doomed"]);
     assert_fails(&s, &["project", "show", &id(&p)], 1, &[]);
-    assert_eq!(
-        names(&s.json(&["project", "list", "--all"])),
-        ["Default project"]
-    );
+    assert_eq!(names(&s.json(&["project", "list", "--all"])), ["Default project"]);
     let (rc, v) = s.verify(&key, &[]);
     assert_eq!(rc, 10, "a key of a deleted project still verifies: {v}");
-    assert_fails(
-        &s,
-        &["project", "delete", "doomed", "--yes"],
-        1,
-        &["doomed"],
-    );
+    assert_fails(&s, &["project", "delete", "doomed", "--yes"], 1, &["doomed"]);
     s.ok(&["project", "create", "doomed"]);
 }
 
@@ -745,16 +557,13 @@ fn project_delete_with_yes_removes_it_and_revokes_its_keys() {
 fn project_delete_on_a_terminal_asks_for_the_name() {
     let s = TestStore::new();
     s.ok(&["project", "create", "doomed"]);
-    let Some((rc, shown)) = s.run_tty(true, &[], &["project", "delete", "doomed"], &["nope"])
-    else {
+    let Some((rc, shown)) = s.run_tty(true, &[], &["project", "delete", "doomed"], &["nope"]) else {
         return;
     };
     assert_eq!(rc, 1, "{shown}");
     assert!(shown.contains("doomed"), "{shown}");
     s.ok(&["project", "show", "doomed"]);
-    let (rc, shown) = s
-        .run_tty(true, &[], &["project", "delete", "doomed"], &["doomed"])
-        .unwrap();
+    let (rc, shown) = s.run_tty(true, &[], &["project", "delete", "doomed"], &["doomed"]).unwrap();
     assert_eq!(rc, 0, "{shown}");
     assert_fails(&s, &["project", "show", "doomed"], 1, &[]);
 }
@@ -764,28 +573,10 @@ fn projects_of_another_org_are_not_reachable() {
     let (s, _acme, _beta) = two_orgs();
     let p = s.json(&["project", "create", "private", "--org", "beta"]);
     assert_fails(&s, &["project", "show", &id(&p), "--org", "acme"], 1, &[]);
-    assert_fails(
-        &s,
-        &["project", "show", "private", "--org", "acme"],
-        1,
-        &["private"],
-    );
-    assert_fails(
-        &s,
-        &["project", "archive", &id(&p), "--org", "acme"],
-        1,
-        &[],
-    );
-    assert_fails(
-        &s,
-        &["project", "delete", &id(&p), "--org", "acme", "--yes"],
-        1,
-        &[],
-    );
-    assert_eq!(
-        s.json(&["project", "show", "private", "--org", "beta"])["status"],
-        "active"
-    );
+    assert_fails(&s, &["project", "show", "private", "--org", "acme"], 1, &["private"]);
+    assert_fails(&s, &["project", "archive", &id(&p), "--org", "acme"], 1, &[]);
+    assert_fails(&s, &["project", "delete", &id(&p), "--org", "acme", "--yes"], 1, &[]);
+    assert_eq!(s.json(&["project", "show", "private", "--org", "beta"])["status"], "active");
 }
 
 #[test]
@@ -802,51 +593,17 @@ fn unknown_projects_exit_1_naming_them() {
 #[test]
 fn names_with_control_characters_are_refused() {
     let (s, _acme, _beta) = two_orgs();
-    let bad = [
-        "evil\x1b[31mred",
-        "line\nbreak",
-        "bell\x07",
-        "cr\rreturn",
-        "\x1b]0;title\x07",
-    ];
+    let bad = ["evil\x1b[31mred", "line\nbreak", "bell\x07", "cr\rreturn", "\x1b]0;title\x07"];
     for name in bad {
         assert_fails(&s, &["project", "create", name, "--org", "acme"], 2, &[]);
-        assert_fails(
-            &s,
-            &[
-                "project",
-                "rename",
-                "Default project",
-                name,
-                "--org",
-                "acme",
-            ],
-            2,
-            &[],
-        );
+        assert_fails(&s, &["project", "rename", "Default project", name, "--org", "acme"], 2, &[]);
         assert_fails(&s, &["org", "create", name], 2, &[]);
         assert_fails(&s, &["org", "rename", "beta", name], 2, &[]);
     }
-    assert_fails(
-        &s,
-        &[
-            "project",
-            "create",
-            "ok-name",
-            "--description",
-            "bad\x1b[2J",
-            "--org",
-            "acme",
-        ],
-        2,
-        &[],
-    );
+    assert_fails(&s, &["project", "create", "ok-name", "--description", "bad\x1b[2J", "--org", "acme"], 2, &[]);
     assert_fails(&s, &["project", "create", "", "--org", "acme"], 2, &[]);
     assert_eq!(names(&s.json(&["org", "list"])), ["acme", "beta"]);
-    assert_eq!(
-        names(&s.json(&["project", "list", "--all", "--org", "acme"])),
-        ["Default project"]
-    );
+    assert_eq!(names(&s.json(&["project", "list", "--all", "--org", "acme"])), ["Default project"]);
 }
 
 // ---- exit codes -------------------------------------------------------------------------------
@@ -872,11 +629,7 @@ fn command_line_mistakes_exit_2() {
 fn org_and_project_commands_exit_3_when_the_store_cannot_be_opened() {
     let s = TestStore::new();
     let other = TestStore::new();
-    for args in [
-        &["org", "list"][..],
-        &["project", "list"],
-        &["project", "create", "x"],
-    ] {
+    for args in [&["org", "list"][..], &["project", "list"], &["project", "create", "x"]] {
         let out = s.run_env(&[("KEYCTL_STORE_KEY", &other.store_key)], args);
         assert_eq!(code(&out), 3, "{args:?}: {}", stderr_of(&out));
         assert_one_line_error(&out);
@@ -888,11 +641,7 @@ fn org_and_project_commands_exit_3_when_the_store_cannot_be_opened() {
             .output()
             .unwrap();
         assert_eq!(code(&out), 3, "{args:?}: {}", stderr_of(&out));
-        assert!(
-            stderr_of(&out).contains("keyctl init"),
-            "{}",
-            stderr_of(&out)
-        );
+        assert!(stderr_of(&out).contains("keyctl init"), "{}", stderr_of(&out));
     }
 }
 
@@ -900,17 +649,11 @@ fn org_and_project_commands_exit_3_when_the_store_cannot_be_opened() {
 fn org_and_project_commands_exit_4_on_tampered_rows() {
     let (s, acme, beta) = two_orgs();
     let conn = s.sql();
-    let get = |id: &str| -> Vec<u8> {
-        conn.query_row("SELECT payload FROM orgs WHERE id = ?1", [id], |r| r.get(0))
-            .unwrap()
-    };
+    let get =
+        |id: &str| -> Vec<u8> { conn.query_row("SELECT payload FROM orgs WHERE id = ?1", [id], |r| r.get(0)).unwrap() };
     let (pa, pb) = (get(&acme), get(&beta));
     for (id, payload) in [(&acme, pb), (&beta, pa)] {
-        conn.execute(
-            "UPDATE orgs SET payload = ?1 WHERE id = ?2",
-            rusqlite::params![payload, id],
-        )
-        .unwrap();
+        conn.execute("UPDATE orgs SET payload = ?1 WHERE id = ?2", rusqlite::params![payload, id]).unwrap();
     }
     for args in [
         &["org", "list"][..],
@@ -920,13 +663,7 @@ fn org_and_project_commands_exit_4_on_tampered_rows() {
         &["org", "rename", "acme", "x"],
     ] {
         let out = s.run(args);
-        assert_eq!(
-            code(&out),
-            4,
-            "{args:?}: {}{}",
-            stdout_of(&out),
-            stderr_of(&out)
-        );
+        assert_eq!(code(&out), 4, "{args:?}: {}{}", stdout_of(&out), stderr_of(&out));
         assert_one_line_error(&out);
     }
     let out = s.run(&["store", "check"]);

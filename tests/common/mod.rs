@@ -50,10 +50,7 @@ impl TestStore {
 
     /// A temp dir with no store yet (for testing `init` itself); `store_key` is empty.
     pub fn empty() -> TestStore {
-        TestStore {
-            dir: tempfile::tempdir().expect("tempdir"),
-            store_key: String::new(),
-        }
+        TestStore { dir: tempfile::tempdir().expect("tempdir"), store_key: String::new() }
     }
 
     pub fn with_init(args: &[&str]) -> TestStore {
@@ -172,11 +169,7 @@ pub fn mode(path: &Path) -> u32 {
 impl TestStore {
     /// Runs with raw bytes on stdin (for input that is not UTF-8).
     pub fn run_stdin_bytes(&self, args: &[&str], stdin: &[u8]) -> Output {
-        self.cmd()
-            .args(args)
-            .write_stdin(stdin.to_vec())
-            .output()
-            .expect("run keyctl")
+        self.cmd().args(args).write_stdin(stdin.to_vec()).output().expect("run keyctl")
     }
 
     /// `key verify --stream` over `input` plus extra args; returns (exit code, one JSON
@@ -188,10 +181,7 @@ impl TestStore {
         let text = String::from_utf8(out.stdout).expect("stream output is UTF-8");
         let lines = text
             .lines()
-            .map(|l| {
-                serde_json::from_str(l)
-                    .unwrap_or_else(|e| panic!("stream line is not JSON ({e}): {l:?}"))
-            })
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("stream line is not JSON ({e}): {l:?}")))
             .collect();
         (out.status.code().unwrap_or(-1), lines)
     }
@@ -201,11 +191,7 @@ impl TestStore {
         let out = self.run(&["store", "check"]);
         (
             out.status.code().unwrap_or(-1),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
         )
     }
 }
@@ -258,10 +244,7 @@ impl TestStore {
     ) -> Option<(i32, String)> {
         use std::io::Write;
         use std::process::{Command, Stdio};
-        let have_script = Command::new("script")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
+        let have_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
         if !have_script {
             eprintln!("skipping terminal test: util-linux `script` is not installed");
             return None;
@@ -273,21 +256,15 @@ impl TestStore {
         }
         let mut cmd = Command::new("script");
         cmd.args(["-qec", &shell, "/dev/null"]);
-        clean_env(&mut cmd)
-            .env("KEYCTL_STORE", self.path())
-            .env("KEYCTL_CONFIG", self.config_path());
+        clean_env(&mut cmd).env("KEYCTL_STORE", self.path()).env("KEYCTL_CONFIG", self.config_path());
         if with_store_key {
             cmd.env("KEYCTL_STORE_KEY", &self.store_key);
         }
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run script");
+        let mut child =
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("run script");
         let mut stdin = child.stdin.take().unwrap();
         let mut stdout = child.stdout.take().unwrap();
         let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
@@ -309,12 +286,7 @@ impl TestStore {
         for (i, line) in lines.iter().enumerate() {
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
             while std::time::Instant::now() < deadline {
-                let prompts = shown
-                    .lock()
-                    .unwrap()
-                    .windows(2)
-                    .filter(|w| w == b": ")
-                    .count();
+                let prompts = shown.lock().unwrap().windows(2).filter(|w| w == b": ").count();
                 if prompts > i {
                     break;
                 }
