@@ -239,7 +239,6 @@ fn org_flag_selects_by_name_or_id() {
 }
 
 #[test]
-#[ignore = "BUG: the global --org flag is refused after `org show|rename|upgrade|use|delete` (exit 2)"]
 fn org_subcommands_accept_the_global_org_flag_anywhere() {
     let (s, _acme, beta) = two_orgs();
     // Spec section 4: `--org` is a global flag; clap accepts it after `project list`, so

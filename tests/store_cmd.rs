@@ -860,7 +860,6 @@ fn another_sqlite_database_exits_3_or_4_without_panicking() {
 }
 
 #[test]
-#[ignore = "BUG: opening a non-keyctl SQLite file switches it to WAL mode (writes to it)"]
 fn another_sqlite_database_is_left_untouched() {
     let s = TestStore::empty();
     std::fs::create_dir_all(s.path().parent().unwrap()).unwrap();

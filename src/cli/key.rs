@@ -352,9 +352,7 @@ fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
     if !key.allow_ip.is_empty() {
         pairs.push(("allow ip".into(), key.allow_ip.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")));
     }
-    if let Some(m) = &key.this_month {
-        pairs.push(("this month".into(), format!("{} requests, cost {}", m.requests, m.cost)));
-    }
+    pairs.push(("this month".into(), format!("{} requests, cost {}", key.this_month.requests, key.this_month.cost)));
     output::fields(pairs)
 }
 

@@ -19,15 +19,31 @@ pub enum OrgCommand {
     /// List organizations
     List,
     /// Show an organization [default: the current one]
-    Show { org: Option<String> },
+    Show {
+        #[arg(value_name = "ORG")]
+        target: Option<String>,
+    },
     /// Rename an organization
-    Rename { org: String, new_name: String },
+    Rename {
+        #[arg(value_name = "ORG")]
+        target: String,
+        new_name: String,
+    },
     /// Turn a personal organization into a team organization
-    Upgrade { org: String },
+    Upgrade {
+        #[arg(value_name = "ORG")]
+        target: String,
+    },
     /// Make ORG the default for later commands (saved in the config file)
-    Use { org: String },
+    Use {
+        #[arg(value_name = "ORG")]
+        target: String,
+    },
     /// Delete an organization and everything in it (asks for confirmation)
-    Delete { org: String },
+    Delete {
+        #[arg(value_name = "ORG")]
+        target: String,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
@@ -41,17 +57,17 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
             output::object(ctx.output, &org)
         }
         OrgCommand::List => output::list(ctx.output, &store.list_orgs()?),
-        OrgCommand::Show { org } => {
-            let org = match org {
+        OrgCommand::Show { target } => {
+            let org = match target {
                 Some(o) => store.show_org(&o)?,
                 None => ctx.org(&store)?,
             };
             output::object(ctx.output, &org)
         }
-        OrgCommand::Rename { org, new_name } => output::object(ctx.output, &store.rename_org(&org, &new_name)?),
-        OrgCommand::Upgrade { org } => output::object(ctx.output, &store.upgrade_org(&org)?),
-        OrgCommand::Use { org } => {
-            let org = store.show_org(&org)?;
+        OrgCommand::Rename { target, new_name } => show(ctx, &store.rename_org(&target, &new_name)?),
+        OrgCommand::Upgrade { target } => show(ctx, &store.upgrade_org(&target)?),
+        OrgCommand::Use { target } => {
+            let org = store.show_org(&target)?;
             let path = Config::set("default_org", &org.id)?;
             output::note(
                 ctx.quiet,
@@ -59,8 +75,8 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
             );
             Ok(())
         }
-        OrgCommand::Delete { org } => {
-            let target = store.show_org(&org)?;
+        OrgCommand::Delete { target } => {
+            let target = store.show_org(&target)?;
             ctx.confirm(
                 &format!("delete organization {:?} with all its projects and keys", target.name),
                 &target.name,
@@ -70,4 +86,11 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn show(ctx: &Ctx, org: &keyctl::Org) -> Result<()> {
+    if ctx.quiet {
+        return output::line(&org.id);
+    }
+    output::object(ctx.output, org)
 }

@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, cmd: ProjectCommand) -> Result<()> {
     let project = match cmd {
         ProjectCommand::Create { name, description } => store.create_project(&org.id, &name, description.as_deref())?,
         ProjectCommand::List { all } => return output::list(ctx.output, &store.list_projects(&org.id, all)?),
-        ProjectCommand::Show { project } => store.show_project(&org.id, &project)?,
+        ProjectCommand::Show { project } => return show_limits(ctx, &store.show_project(&org.id, &project)?),
         ProjectCommand::Rename { project, new_name } => store.rename_project(&org.id, &project, &new_name)?,
         ProjectCommand::Archive { project } => store.archive_project(&org.id, &project)?,
         ProjectCommand::Unarchive { project } => store.unarchive_project(&org.id, &project)?,
@@ -92,9 +92,6 @@ pub fn run(ctx: &Ctx, cmd: ProjectCommand) -> Result<()> {
     if ctx.quiet {
         return output::line(&project.id);
     }
-    if ctx.output == OutputFormat::Table && project.this_month.is_some() {
-        return show_limits(ctx, &project);
-    }
     output::object(ctx.output, &project)
 }
 
@@ -116,11 +113,10 @@ fn show_limits(ctx: &Ctx, p: &Project) -> Result<()> {
         ("monthly budget".into(), opt(p.limits.monthly_budget.map(|a| a.to_string()))),
         ("max ttl".into(), opt(p.limits.max_ttl.map(|d| d.to_string()))),
     ];
-    if let Some(m) = &p.this_month {
-        pairs.push(("this month".into(), format!("{} requests, cost {}", m.requests, m.cost)));
-        if let Some(left) = m.budget_left {
-            pairs.push(("budget left".into(), left.to_string()));
-        }
+    let m = &p.this_month;
+    pairs.push(("this month".into(), format!("{} requests, cost {}", m.requests, m.cost)));
+    if let Some(left) = m.budget_left {
+        pairs.push(("budget left".into(), left.to_string()));
     }
     output::fields(pairs)
 }

@@ -117,11 +117,14 @@ impl Db {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         let db = Db { conn };
-        db.configure()?;
+        // Identify the file before changing anything about it (journal mode included), so
+        // a file that is not a keyctl store is left exactly as it was.
+        db.conn.busy_timeout(StdDuration::from_secs(30))?;
         let version = db.user_version()?;
         if version == 0 || !db.has_marker()? {
             return Err(Error::Unreadable(format!("{} is not a keyctl store", path.display())));
         }
+        db.configure()?;
         if version > SCHEMA_VERSION {
             return Err(Error::Unreadable(format!(
                 "the store at {} has schema version {version}, newer than this keyctl understands ({SCHEMA_VERSION}); upgrade keyctl",

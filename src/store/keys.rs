@@ -191,7 +191,7 @@ impl Store {
             max_uses: key.record.limits.max_uses,
             uses: key.row.uses,
             allow_ip: key.record.limits.allow_ip.clone(),
-            this_month: None,
+            this_month: self.month_usage(tx, None, Some(&key.row.id), None)?,
         })
     }
 
@@ -359,9 +359,7 @@ impl Store {
     pub fn show_key(&self, org_id: &str, key: &str) -> Result<KeyInfo> {
         self.db.read(|tx| {
             let key = self.find_key(tx, org_id, key)?;
-            let mut view = self.key_view(tx, &key, &mut HashMap::new())?;
-            view.this_month = Some(self.month_usage(tx, None, Some(&view.id), None)?);
-            Ok(view)
+            self.key_view(tx, &key, &mut HashMap::new())
         })
     }
 

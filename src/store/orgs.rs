@@ -171,7 +171,8 @@ impl Store {
         self.db.write(|tx| {
             let current = self.find_org(tx, org)?;
             if current.kind == OrgKind::Organization {
-                return Err(Error::refused(format!("organization {:?} is already of kind organization", current.name)));
+                // Already a team org: nothing to do, and not an error for scripts.
+                return Ok(current);
             }
             let row = tx.record_get(Table::Orgs, &current.id)?.ok_or_else(|| Error::not_found("organization", org))?;
             let mut record: OrgRecord = self.open_record(Table::Orgs, &row)?;

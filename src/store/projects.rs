@@ -9,8 +9,9 @@ use crate::domain::{from_unix, validate_description, validate_name, Id, IdKind, 
 use crate::error::{Error, Result};
 
 impl Store {
-    pub(crate) fn project_view(&self, id: &str, org_id: &str, r: ProjectRecord) -> Project {
-        Project {
+    pub(crate) fn project_view(&self, tx: &Tx<'_>, id: &str, org_id: &str, r: ProjectRecord) -> Result<Project> {
+        let this_month = self.month_usage(tx, Some(id), None, r.limits.monthly_budget)?;
+        Ok(Project {
             id: id.to_owned(),
             org_id: org_id.to_owned(),
             name: r.name,
@@ -20,8 +21,8 @@ impl Store {
             created_at: from_unix(r.created_at),
             archived_at: r.archived_at.map(from_unix),
             limits: r.limits,
-            this_month: None,
-        }
+            this_month,
+        })
     }
 
     /// Loads a project by id or name within `org_id`, with its sealed record.
@@ -54,7 +55,7 @@ impl Store {
 
     pub(crate) fn find_project(&self, tx: &Tx<'_>, org_id: &str, id_or_name: &str) -> Result<Project> {
         let (row, record) = self.find_project_record(tx, org_id, id_or_name)?;
-        Ok(self.project_view(&row.id, org_id, record))
+        self.project_view(tx, &row.id, org_id, record)
     }
 
     /// The project a command targets: the one named, or the org's default project.
@@ -72,7 +73,7 @@ impl Store {
         let mut projects = Vec::new();
         for row in tx.records(Table::Projects, Some(org_id))? {
             let record: ProjectRecord = self.open_record(Table::Projects, &row)?;
-            projects.push(self.project_view(&row.id, org_id, record));
+            projects.push(self.project_view(tx, &row.id, org_id, record)?);
         }
         projects.sort_by(|a, b| {
             b.is_default.cmp(&a.is_default).then(a.created_at.cmp(&b.created_at)).then(a.name.cmp(&b.name))
@@ -108,7 +109,7 @@ impl Store {
                 return Err(Error::conflict(format!("a project named {name:?} already exists in this organization")));
             }
             self.audit(tx, "project.created", Some(id.as_str()), Some(id.as_str()), json!({}))?;
-            Ok(self.project_view(id.as_str(), org_id, record))
+            self.project_view(tx, id.as_str(), org_id, record)
         })
     }
 
@@ -122,11 +123,7 @@ impl Store {
     }
 
     pub fn show_project(&self, org_id: &str, project: &str) -> Result<Project> {
-        self.db.read(|tx| {
-            let mut view = self.find_project(tx, org_id, project)?;
-            view.this_month = Some(self.month_usage(tx, Some(&view.id), None, view.limits.monthly_budget)?);
-            Ok(view)
-        })
+        self.db.read(|tx| self.find_project(tx, org_id, project))
     }
 
     /// Applies `change` to a project's record and reseals it, in one transaction.
@@ -154,7 +151,7 @@ impl Store {
                 )));
             }
             self.audit(tx, action, Some(&row.id), Some(&row.id), details)?;
-            Ok(self.project_view(&row.id, org_id, record))
+            self.project_view(tx, &row.id, org_id, record)
         })
     }
 
@@ -212,7 +209,7 @@ impl Store {
             }
             tx.record_delete(Table::Projects, &row.id)?;
             self.audit(tx, "project.deleted", Some(&row.id), Some(&row.id), json!({ "keys_revoked": revoked }))?;
-            Ok(self.project_view(&row.id, org_id, record))
+            self.project_view(tx, &row.id, org_id, record)
         })
     }
 }

@@ -29,9 +29,8 @@ pub struct Project {
     pub created_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
     pub limits: ProjectLimits,
-    /// This calendar month's usage (UTC); filled by `show`, not by `list`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub this_month: Option<MonthUsage>,
+    /// This calendar month's usage (UTC).
+    pub this_month: MonthUsage,
 }
 
 /// Requests and cost in the current calendar month (UTC), and what is left of a budget.
@@ -108,9 +107,8 @@ pub struct KeyInfo {
     pub max_uses: Option<u64>,
     pub uses: i64,
     pub allow_ip: Vec<Cidr>,
-    /// This calendar month's usage (UTC); filled by `show`, not by `list`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub this_month: Option<MonthUsage>,
+    /// This calendar month's usage (UTC).
+    pub this_month: MonthUsage,
 }
 
 /// A freshly issued key: its listing plus the secret, shown this once.

@@ -78,9 +78,7 @@ impl Store {
             let sealed = self.seal_record(crate::db::Table::Projects, &row.id, org_id, &row.lookup, &record)?;
             tx.record_update(crate::db::Table::Projects, &sealed)?;
             self.audit(tx, "project.limits_changed", Some(&row.id), Some(&row.id), json!(record.limits))?;
-            let mut view = self.project_view(&row.id, org_id, record);
-            view.this_month = Some(self.month_usage(tx, Some(&view.id), None, view.limits.monthly_budget)?);
-            Ok(view)
+            self.project_view(tx, &row.id, org_id, record)
         })
     }
 

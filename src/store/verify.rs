@@ -253,7 +253,8 @@ impl Store {
 /// Everything decided about a key before its limits are counted.
 struct Assessment {
     key: OpenedKey,
-    project: ProjectRecord,
+    /// `None` only for a revoked key whose project was deleted.
+    project: Option<ProjectRecord>,
     verdict: VerifiedKey,
     /// A refusal found before limits (revoked, expired, archived, owner, IP).
     early: Option<VerifyCode>,
@@ -263,8 +264,12 @@ struct Assessment {
 impl Assessment {
     fn limited(&self) -> bool {
         let k = &self.key.record.limits;
-        let p = &self.project.limits;
+        let p = self.project_limits();
         k.rpm.is_some() || k.max_uses.is_some() || p.rpm.is_some() || p.rpd.is_some() || p.monthly_budget.is_some()
+    }
+
+    fn project_limits(&self) -> super::ProjectLimits {
+        self.project.as_ref().map(|p| p.limits.clone()).unwrap_or_default()
     }
 
     fn scopes_ok(&self, req: &VerifyRequest) -> bool {
@@ -331,10 +336,11 @@ impl Verifier<'_> {
                 }
             }
             let p = a.key.row.project_id.clone();
+            let project_limits = a.project_limits();
             let checks = [
                 (limits.rpm, a.key.row.id.clone(), MINUTE, w.minute, w.minute + 60),
-                (a.project.limits.rpm, p.clone(), MINUTE, w.minute, w.minute + 60),
-                (a.project.limits.rpd, p.clone(), DAY, w.day, w.day + 86_400),
+                (project_limits.rpm, p.clone(), MINUTE, w.minute, w.minute + 60),
+                (project_limits.rpd, p.clone(), DAY, w.day, w.day + 86_400),
             ];
             let mut tightest: Option<RateLimit> = None;
             let mut limited = false;
@@ -358,7 +364,7 @@ impl Verifier<'_> {
                 return Ok(a.outcome(VerifyCode::RateLimited));
             }
             a.verdict.ratelimit = tightest;
-            if let Some(budget) = a.project.limits.monthly_budget {
+            if let Some(budget) = project_limits.monthly_budget {
                 let spent = tx.counter(&p, MONTH_COST, w.month)?;
                 if spent.saturating_add(req.cost.micros()) > budget.micros() {
                     return Ok(a.outcome(VerifyCode::BudgetExceeded));
@@ -404,11 +410,19 @@ impl Store {
             return Ok(Err(VerifyCode::NotFound));
         }
         let opened = self.open_key(&row)?;
-        let project_row = tx
+        let now = w.now;
+        let revoked = row.revoked_at.is_some_and(|t| t <= now);
+        let project: Option<ProjectRecord> = match tx
             .record_get(Table::Projects, &row.project_id)?
             .filter(|p| p.parent == row.org_id)
-            .ok_or_else(|| Error::integrity(format!("api_keys row {} names a project that does not exist", row.id)))?;
-        let project: ProjectRecord = self.open_record(Table::Projects, &project_row)?;
+        {
+            Some(p) => Some(self.open_record(Table::Projects, &p)?),
+            // Deleting a project revokes its keys, which stay behind until pruned.
+            None if revoked => None,
+            None => {
+                return Err(Error::integrity(format!("api_keys row {} names a project that does not exist", row.id)))
+            }
+        };
         let role = self.principal_role(tx, &opened.record.owner, &row.project_id)?;
         let owner_name = match &role {
             Some((_, name)) => name.clone(),
@@ -422,12 +436,11 @@ impl Store {
             Some(Permission::Restricted) => opened.record.scopes.clone(),
             _ => Vec::new(),
         };
-        let now = w.now;
-        let early = if row.revoked_at.is_some_and(|t| t <= now) {
+        let early = if revoked {
             Some(VerifyCode::Revoked)
         } else if row.expires_at.is_some_and(|t| t <= now) {
             Some(VerifyCode::Expired)
-        } else if project.status == ProjectStatus::Archived {
+        } else if project.as_ref().is_some_and(|p| p.status == ProjectStatus::Archived) {
             Some(VerifyCode::ProjectArchived)
         } else if effective.is_none() {
             Some(VerifyCode::OwnerRemoved)
