@@ -772,7 +772,6 @@ fn a_tampered_owner_record_fails_the_check() {
 }
 
 #[test]
-#[ignore = "BUG: restoring a project's own older row un-archives it; store check passes"]
 fn an_archived_project_rolled_back_to_its_older_row_is_detected() {
     let s = TestStore::new();
     let id = s.json(&["project", "create", "rollback"])["id"].as_str().unwrap().to_owned();

@@ -598,7 +598,6 @@ fn restore(s: &TestStore, table: &str, id: &str, row: &[(String, rusqlite::types
 }
 
 #[test]
-#[ignore = "BUG: restoring a key row's earlier columns+payload (plain SQL) un-revokes it: verify says VALID, store check exits 0"]
 fn tamper_rollback_of_a_revoked_key_row_is_detected() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&[]);
@@ -610,7 +609,6 @@ fn tamper_rollback_of_a_revoked_key_row_is_detected() {
 }
 
 #[test]
-#[ignore = "BUG: restoring a key row's earlier payload after `key update --permission readonly` widens it back to all: verify VALID for x:write"]
 fn tamper_rollback_of_a_narrowed_key_row_is_detected() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&["--ttl", "1h"]);
@@ -626,7 +624,6 @@ fn tamper_rollback_of_a_narrowed_key_row_is_detected() {
 }
 
 #[test]
-#[ignore = "BUG: restoring a project row's pre-archive payload (plain SQL) un-archives it: its keys verify VALID, store check exits 0"]
 fn tamper_rollback_of_an_archived_project_row_is_detected() {
     let s = TestStore::new();
     let pid = s.json(&["project", "create", "old"])["id"].as_str().unwrap().to_owned();

@@ -11,8 +11,11 @@ use crate::error::{Error, Result};
 
 /// Numbered migrations, applied in order in one transaction; `PRAGMA user_version`
 /// records how many have run.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_usage_and_limits.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_usage_and_limits.sql"),
+    include_str!("migrations/0003_ledger.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -203,7 +206,7 @@ impl Db {
         // `new_unchecked` takes `&Connection`; nesting cannot happen because `Tx` exposes
         // no way to begin another transaction.
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-        let out = f(&Tx { tx: &tx })?;
+        let out = f(&Tx { tx: &tx, changes: Default::default() })?;
         tx.commit()?;
         Ok(out)
     }
@@ -211,7 +214,7 @@ impl Db {
     /// Runs `f` against one consistent snapshot.
     pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
-        let out = f(&Tx { tx: &tx })?;
+        let out = f(&Tx { tx: &tx, changes: Default::default() })?;
         tx.finish()?;
         Ok(out)
     }
@@ -231,6 +234,16 @@ impl Db {
 /// One transaction's view of the store: the whole SQL surface of keyctl.
 pub struct Tx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
+    changes: std::cell::RefCell<Vec<RowChange>>,
+}
+
+/// A sealed row written or deleted in this transaction, for the freshness ledger.
+#[derive(Debug, Clone)]
+pub struct RowChange {
+    pub table: &'static str,
+    pub id: String,
+    /// The new sealed payload, or `None` for a deletion.
+    pub payload: Option<Vec<u8>>,
 }
 
 fn record_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
@@ -332,19 +345,87 @@ impl Tx<'_> {
     pub fn record_insert(&self, table: Table, row: &RecordRow) -> Result<bool> {
         let sql =
             format!("INSERT OR IGNORE INTO {} (id, parent, lookup, payload) VALUES (?1, ?2, ?3, ?4)", table.name());
-        Ok(self.tx.prepare_cached(&sql)?.execute(params![row.id, row.parent, row.lookup, row.payload])? > 0)
+        let done = self.tx.prepare_cached(&sql)?.execute(params![row.id, row.parent, row.lookup, row.payload])? > 0;
+        if done {
+            self.changed(table.name(), &row.id, Some(&row.payload));
+        }
+        Ok(done)
     }
 
     /// Replaces a record's lookup and payload; `Ok(false)` when the new lookup is taken.
     pub fn record_update(&self, table: Table, row: &RecordRow) -> Result<bool> {
         let sql = format!("UPDATE OR IGNORE {} SET parent = ?2, lookup = ?3, payload = ?4 WHERE id = ?1", table.name());
-        Ok(self.tx.prepare_cached(&sql)?.execute(params![row.id, row.parent, row.lookup, row.payload])? > 0)
+        let done = self.tx.prepare_cached(&sql)?.execute(params![row.id, row.parent, row.lookup, row.payload])? > 0;
+        if done {
+            self.changed(table.name(), &row.id, Some(&row.payload));
+        }
+        Ok(done)
     }
 
     pub fn record_delete(&self, table: Table, id: &str) -> Result<()> {
         let sql = format!("DELETE FROM {} WHERE id = ?1", table.name());
-        self.tx.prepare_cached(&sql)?.execute([id])?;
+        if self.tx.prepare_cached(&sql)?.execute([id])? > 0 {
+            self.changed(table.name(), id, None);
+        }
         Ok(())
+    }
+
+    /// Notes a sealed row as changed (used when building the ledger for existing rows).
+    pub fn record_change(&self, table: &'static str, id: &str, payload: Option<&[u8]>) {
+        self.changed(table, id, payload);
+    }
+
+    fn changed(&self, table: &'static str, id: &str, payload: Option<&[u8]>) {
+        self.changes.borrow_mut().push(RowChange { table, id: id.to_owned(), payload: payload.map(<[u8]>::to_vec) });
+    }
+
+    /// The sealed rows this transaction wrote or deleted so far, oldest first.
+    pub fn take_changes(&self) -> Vec<RowChange> {
+        std::mem::take(&mut self.changes.borrow_mut())
+    }
+
+    // ---- the freshness ledger ------------------------------------------------------------
+
+    pub fn ledger_get(&self, node: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT body FROM ledger WHERE node = ?1")?
+            .query_row([node], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn ledger_put(&self, node: i64, body: &[u8]) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO ledger (node, body) VALUES (?1, ?2) ON CONFLICT (node) DO UPDATE SET body = excluded.body",
+            )?
+            .execute(params![node, body])?;
+        Ok(())
+    }
+
+    pub fn ledger_delete(&self, node: i64) -> Result<()> {
+        self.tx.prepare_cached("DELETE FROM ledger WHERE node = ?1")?.execute([node])?;
+        Ok(())
+    }
+
+    /// Every sealed row's table, id and payload, for building or checking the ledger.
+    pub fn sealed_rows(&self) -> Result<Vec<(&'static str, String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for table in Table::ALL {
+            for row in self.records(table, None)? {
+                out.push((table.name(), row.id, row.payload));
+            }
+        }
+        let mut stmt = self.tx.prepare_cached("SELECT id, payload FROM api_keys")?;
+        let keys =
+            stmt.query_map([], |r| Ok(("api_keys", r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        out.extend(keys);
+        Ok(out)
+    }
+
+    /// The data version: changes when another connection commits (SQLite `data_version`).
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.tx.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?)
     }
 
     // ---- API keys -----------------------------------------------------------------------
@@ -359,6 +440,7 @@ impl Tx<'_> {
                 k.id, k.org_id, k.project_id, k.owner_id, k.hash, k.created_at, k.expires_at, k.revoked_at, k.payload,
                 k.last_used_at
             ])?;
+        self.changed("api_keys", &k.id, Some(&k.payload));
         Ok(())
     }
 
@@ -379,6 +461,7 @@ impl Tx<'_> {
                 k.revoked_at,
                 k.payload
             ])?;
+        self.changed("api_keys", &k.id, Some(&k.payload));
         Ok(())
     }
 
@@ -412,7 +495,9 @@ impl Tx<'_> {
     }
 
     pub fn key_delete(&self, id: &str) -> Result<()> {
-        self.tx.prepare_cached("DELETE FROM api_keys WHERE id = ?1")?.execute([id])?;
+        if self.tx.prepare_cached("DELETE FROM api_keys WHERE id = ?1")?.execute([id])? > 0 {
+            self.changed("api_keys", id, None);
+        }
         Ok(())
     }
 

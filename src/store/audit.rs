@@ -119,7 +119,7 @@ impl Store {
 
     /// Checks the whole chain; `Err(Integrity)` names the first bad entry.
     pub fn verify_audit(&self) -> Result<usize> {
-        self.db.read(|tx| {
+        self.read(|tx| {
             let problems = self.audit_problems(tx)?;
             match problems.into_iter().next() {
                 Some(first) => Err(Error::integrity(first)),
@@ -129,7 +129,7 @@ impl Store {
     }
 
     pub fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        self.db.read(|tx| {
+        self.read(|tx| {
             let mut out = Vec::new();
             for row in tx.audit_since(filter.since.map(|t| t.timestamp()))? {
                 let entry = self.open_audit(&row)?;

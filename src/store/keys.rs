@@ -146,8 +146,16 @@ impl Store {
         Ok(row)
     }
 
-    /// Authenticates a key row; any edited column or payload fails here.
-    pub(crate) fn open_key(&self, row: &KeyRow) -> Result<OpenedKey> {
+    /// Authenticates a key row and checks it is the latest version; any edited column,
+    /// payload or rolled-back row fails here.
+    pub(crate) fn open_key(&self, tx: &Tx<'_>, row: &KeyRow) -> Result<OpenedKey> {
+        let key = self.open_key_sealed(row)?;
+        self.check_fresh(tx, "api_keys", &row.id, &row.payload)?;
+        Ok(key)
+    }
+
+    /// Authenticates a key row's columns and payload (no ledger check).
+    pub(crate) fn open_key_sealed(&self, row: &KeyRow) -> Result<OpenedKey> {
         let fail = || Error::integrity(format!("api_keys row {} fails authentication", row.id));
         let plain = self.keys.open(&key_aad(row), &row.payload).ok_or_else(fail)?;
         let record: KeyRecord = serde_json::from_slice(&plain).map_err(|_| fail())?;
@@ -202,11 +210,11 @@ impl Store {
                 .key_get(id_or_name)?
                 .filter(|r| r.org_id == org_id)
                 .ok_or_else(|| Error::not_found("key", id_or_name))?;
-            return self.open_key(&row);
+            return self.open_key(tx, &row);
         }
         let mut matches = Vec::new();
         for row in tx.keys(KeyScope::Org(org_id))? {
-            let key = self.open_key(&row)?;
+            let key = self.open_key(tx, &row)?;
             if key.record.name.as_deref() == Some(id_or_name) {
                 matches.push(key);
             }
@@ -232,7 +240,7 @@ impl Store {
 
     /// Issues `spec.count` keys in one transaction: all or none.
     pub fn create_keys(&self, org_id: &str, spec: &KeyCreate) -> Result<Vec<NewKey>> {
-        self.db.write(|tx| self.create_keys_in(tx, org_id, spec))
+        self.write(|tx| self.create_keys_in(tx, org_id, spec))
     }
 
     pub(crate) fn create_keys_in(&self, tx: &Tx<'_>, org_id: &str, spec: &KeyCreate) -> Result<Vec<NewKey>> {
@@ -334,7 +342,7 @@ impl Store {
     }
 
     pub fn list_keys(&self, org_id: &str, filter: &KeyFilter) -> Result<Vec<KeyInfo>> {
-        self.db.read(|tx| {
+        self.read(|tx| {
             let rows = match &filter.project {
                 Some(p) => {
                     let project = self.find_project(tx, org_id, p)?;
@@ -346,7 +354,7 @@ impl Store {
             let mut names = HashMap::new();
             let mut out = Vec::new();
             for row in rows {
-                let key = self.open_key(&row)?;
+                let key = self.open_key(tx, &row)?;
                 if filter.status.is_some_and(|s| s != key.status(now)) {
                     continue;
                 }
@@ -357,7 +365,7 @@ impl Store {
     }
 
     pub fn show_key(&self, org_id: &str, key: &str) -> Result<KeyInfo> {
-        self.db.read(|tx| {
+        self.read(|tx| {
             let key = self.find_key(tx, org_id, key)?;
             self.key_view(tx, &key, &mut HashMap::new())
         })
@@ -383,7 +391,7 @@ impl Store {
             validate_name("key", name)?;
         }
         let now = self.now();
-        self.db.write(|tx| {
+        self.write(|tx| {
             let mut key = self.find_key(tx, org_id, key)?;
             if key.status(now.timestamp()) == KeyStatus::Revoked {
                 return Err(Error::refused(format!("key {} is revoked and cannot be changed", key.row.id)));
@@ -443,7 +451,7 @@ impl Store {
             crate::domain::validate_description(r)?;
         }
         let now = self.now().timestamp();
-        self.db.write(|tx| {
+        self.write(|tx| {
             let mut key = self.find_key(tx, org_id, key)?;
             if key.status(now) == KeyStatus::Revoked {
                 return Err(Error::refused(format!("key {} is already revoked", key.row.id)));
@@ -460,7 +468,7 @@ impl Store {
         let now = self.now().timestamp();
         let mut n = 0;
         for row in tx.keys(scope)? {
-            let mut key = self.open_key(&row)?;
+            let mut key = self.open_key(tx, &row)?;
             if key.row.revoked_at.is_some_and(|t| t <= now) {
                 continue;
             }
@@ -476,7 +484,7 @@ impl Store {
     /// lets the old one work for `grace` (revoked at once when zero).
     pub fn rotate_key(&self, org_id: &str, key: &str, grace: Duration) -> Result<(NewKey, KeyInfo)> {
         let now = self.now().timestamp();
-        self.db.write(|tx| {
+        self.write(|tx| {
             let mut old = self.find_key(tx, org_id, key)?;
             if old.status(now) == KeyStatus::Revoked {
                 return Err(Error::refused(format!("key {} is revoked; create a new key instead", old.row.id)));
@@ -534,7 +542,7 @@ impl Store {
     /// Their audit trail stays. Returns the pruned keys.
     pub fn prune_keys(&self, org_id: &str, older_than: Duration) -> Result<Vec<KeyInfo>> {
         let cutoff = self.now().timestamp() - older_than.seconds();
-        self.db.write(|tx| {
+        self.write(|tx| {
             let mut pruned = Vec::new();
             let mut names = HashMap::new();
             for row in tx.keys(KeyScope::Org(org_id))? {
@@ -543,7 +551,7 @@ impl Store {
                     (r, e) => r.or(e),
                 };
                 if ended.is_some_and(|t| t <= cutoff) {
-                    let key = self.open_key(&row)?;
+                    let key = self.open_key(tx, &row)?;
                     tx.key_delete(&row.id)?;
                     tx.delete_counters(&row.id)?;
                     self.audit(tx, "key.pruned", Some(&row.id), Some(&row.project_id), json!({}))?;

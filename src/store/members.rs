@@ -20,7 +20,7 @@ impl Store {
             tx.record_by_lookup(Table::Members, &self.lookup(Table::Members, org_id, &email))?
         };
         let row = row.ok_or_else(|| Error::not_found("member", id_or_email))?;
-        let record = self.open_record(Table::Members, &row)?;
+        let record = self.open_record(tx, Table::Members, &row)?;
         Ok((row.id, record))
     }
 
@@ -45,7 +45,7 @@ impl Store {
                 let Some(row) = tx.record_get(Table::Members, id)? else {
                     return Ok(None);
                 };
-                let m: MemberRecord = self.open_record(Table::Members, &row)?;
+                let m: MemberRecord = self.open_record(tx, Table::Members, &row)?;
                 let role = m.role.into_iter().chain(m.project_roles.get(project_id).copied()).max();
                 Ok(role.map(|r| (r, m.name.clone().unwrap_or(m.email))))
             }
@@ -56,7 +56,7 @@ impl Store {
                 if row.parent != project_id {
                     return Ok(None);
                 }
-                let sa: ServiceAccountRecord = self.open_record(Table::ServiceAccounts, &row)?;
+                let sa: ServiceAccountRecord = self.open_record(tx, Table::ServiceAccounts, &row)?;
                 Ok(Some((sa.role, sa.name)))
             }
         }
@@ -73,10 +73,10 @@ impl Store {
         };
         Ok(match owner {
             OwnerRef::User(_) => {
-                let m: MemberRecord = self.open_record(table, &row)?;
+                let m: MemberRecord = self.open_record(tx, table, &row)?;
                 m.name.unwrap_or(m.email)
             }
-            OwnerRef::ServiceAccount(_) => self.open_record::<ServiceAccountRecord>(table, &row)?.name,
+            OwnerRef::ServiceAccount(_) => self.open_record::<ServiceAccountRecord>(tx, table, &row)?.name,
         })
     }
 }
@@ -135,7 +135,7 @@ impl Store {
     fn other_org_admins(&self, tx: &Tx<'_>, org_id: &str, except: &str) -> Result<usize> {
         let mut n = 0;
         for row in tx.records(Table::Members, Some(org_id))? {
-            let m: MemberRecord = self.open_record(Table::Members, &row)?;
+            let m: MemberRecord = self.open_record(tx, Table::Members, &row)?;
             if row.id != except && m.role == Some(Permission::All) {
                 n += 1;
             }
@@ -170,13 +170,13 @@ impl Store {
         if project.is_some() && role.is_none() {
             return Err(Error::Usage("--project needs --role: the member's role in that project".into()));
         }
-        self.db.write(|tx| {
+        self.write(|tx| {
             self.find_org(tx, org_id)?;
             let project_id = project.map(|p| self.find_project(tx, org_id, p)).transpose()?.map(|p| p.id);
             let existing = tx.record_by_lookup(Table::Members, &self.lookup(Table::Members, org_id, &email))?;
             let (id, mut record) = match existing {
                 Some(row) => {
-                    let m: MemberRecord = self.open_record(Table::Members, &row)?;
+                    let m: MemberRecord = self.open_record(tx, Table::Members, &row)?;
                     match &project_id {
                         Some(p) if !m.project_roles.contains_key(p) => (row.id, m),
                         Some(_) => {
@@ -231,11 +231,11 @@ impl Store {
 
     /// Members of the org, or those with a role in one project (org-wide or there).
     pub fn list_members(&self, org_id: &str, project: Option<&str>) -> Result<Vec<super::Member>> {
-        self.db.read(|tx| {
+        self.read(|tx| {
             let project_id = project.map(|p| self.find_project(tx, org_id, p)).transpose()?.map(|p| p.id);
             let mut out = Vec::new();
             for row in tx.records(Table::Members, Some(org_id))? {
-                let m: MemberRecord = self.open_record(Table::Members, &row)?;
+                let m: MemberRecord = self.open_record(tx, Table::Members, &row)?;
                 if let Some(p) = &project_id {
                     if m.role.is_none() && !m.project_roles.contains_key(p) {
                         continue;
@@ -249,7 +249,7 @@ impl Store {
     }
 
     pub fn show_member(&self, org_id: &str, member: &str) -> Result<super::Member> {
-        self.db.read(|tx| {
+        self.read(|tx| {
             let (id, m) = self.find_member_record(tx, org_id, member)?;
             Ok(self.member_view(&id, org_id, m))
         })
@@ -264,7 +264,7 @@ impl Store {
         role: Permission,
         scope: RoleScope<'_>,
     ) -> Result<super::Member> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let (id, mut m) = self.find_member_record(tx, org_id, member)?;
             let project_id = match scope {
                 RoleScope::Org => {
@@ -295,7 +295,7 @@ impl Store {
     /// Removes a member from one project (their keys there answer OWNER_REMOVED unless an
     /// org-wide role still covers them), or from the org (their keys are revoked).
     pub fn remove_member(&self, org_id: &str, member: &str, project: Option<&str>) -> Result<(super::Member, usize)> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let (id, mut m) = self.find_member_record(tx, org_id, member)?;
             match project {
                 Some(p) => {

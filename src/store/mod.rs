@@ -4,6 +4,7 @@
 
 mod audit;
 mod keys;
+mod ledger;
 mod members;
 mod orgs;
 mod projects;
@@ -73,6 +74,7 @@ pub const PASSPHRASE_SLOT: &str = "passphrase";
 /// An unlocked store.
 pub struct Store {
     db: Db,
+    ledger: ledger::LedgerCell,
     data_key: DataKey,
     keys: RowKeys,
     actor: String,
@@ -138,13 +140,14 @@ impl Store {
             let data_key = DataKey::generate();
             let store = Store {
                 db,
+                ledger: Default::default(),
                 keys: data_key.row_keys(),
                 data_key,
                 actor: PASSPHRASE_SLOT.to_owned(),
                 path: path.to_path_buf(),
                 clock: Arc::new(SystemClock),
             };
-            let org = store.db.write(|tx| {
+            let org = store.write(|tx| {
                 let params = KdfParams::new_pbkdf2(opts.kdf_iterations.max(1));
                 let slot = SlotKey::derive(passphrase.expose_secret().as_bytes(), &params);
                 tx.slot_put(&SlotRow {
@@ -156,7 +159,7 @@ impl Store {
                 })?;
                 let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
                 tx.meta_set("store_id", store_id.as_bytes())?;
-                store.put_meta(tx, "owner", &OwnerIdentity { email: owner_email.clone() })?;
+                store.put_meta(tx, "owner", &OwnerIdentity { email: owner_email.clone(), ledger: true })?;
                 store.audit(tx, "store.created", None, None, serde_json::json!({}))?;
                 store.create_org_in(tx, &org_name, opts.personal)
             })?;
@@ -212,13 +215,42 @@ impl Store {
                 })?
             }
         };
-        Ok(Store {
+        let store = Store {
             db,
+            ledger: Default::default(),
             keys: data_key.row_keys(),
             data_key,
             actor,
             path: path.to_path_buf(),
             clock: Arc::new(SystemClock),
+        };
+        store.ensure_ledger()?;
+        Ok(store)
+    }
+
+    /// A store made before the ledger existed gets one built from its rows (each
+    /// authenticated first). A store whose owner record says it has a ledger but has no
+    /// head was tampered with.
+    fn ensure_ledger(&self) -> Result<()> {
+        if self.db.read(|tx| tx.meta_get("ledger_head"))?.is_some() {
+            return Ok(());
+        }
+        let owner = self.db.read(|tx| self.owner_identity(tx))?;
+        if owner.ledger {
+            return Err(Error::integrity("the ledger head is missing"));
+        }
+        self.db.write(|tx| {
+            // Trust each row's current version once, but only if it authenticates.
+            for table in Table::ALL {
+                for row in tx.records(table, None)? {
+                    self.open_sealed::<serde_json::Value>(table, &row)?;
+                }
+            }
+            for row in tx.all_keys()? {
+                self.open_key_sealed(&row)?;
+            }
+            self.ledger_bootstrap(tx)?;
+            self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner.clone() })
         })
     }
 
@@ -266,7 +298,34 @@ impl Store {
         Ok(RecordRow { id: id.to_owned(), parent: parent.to_owned(), lookup: lookup.to_vec(), payload })
     }
 
-    pub(crate) fn open_record<T: DeserializeOwned>(&self, table: Table, row: &RecordRow) -> Result<T> {
+    /// Runs `f` against one consistent snapshot of the store.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.db.read(|tx| {
+            self.ledger_refresh(tx)?;
+            f(tx)
+        })
+    }
+
+    /// Runs `f` in one write transaction and records the rows it changed in the ledger
+    /// before committing: all of it or none of it.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.db.write(|tx| {
+            self.ledger_refresh(tx)?;
+            let out = f(tx)?;
+            self.ledger_apply(tx)?;
+            Ok(out)
+        })
+    }
+
+    /// Opens a sealed record and checks that it is the latest version (the ledger).
+    pub(crate) fn open_record<T: DeserializeOwned>(&self, tx: &Tx<'_>, table: Table, row: &RecordRow) -> Result<T> {
+        let value = self.open_sealed(table, row)?;
+        self.check_fresh(tx, table.name(), &row.id, &row.payload)?;
+        Ok(value)
+    }
+
+    /// Opens a sealed record without the ledger check (`store check` reports both).
+    pub(crate) fn open_sealed<T: DeserializeOwned>(&self, table: Table, row: &RecordRow) -> Result<T> {
         let plain = self
             .keys
             .open(&Self::record_aad(table, &row.id, &row.parent, &row.lookup), &row.payload)
@@ -309,7 +368,7 @@ impl Store {
 
     pub fn info(&self) -> Result<StoreInfo> {
         let file_bytes = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        self.db.read(|tx| {
+        self.read(|tx| {
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             Ok(StoreInfo {
@@ -334,7 +393,7 @@ impl Store {
         for problem in self.db.quick_check()? {
             report.problems.push(format!("sqlite: {problem}"));
         }
-        self.db.read(|tx| {
+        self.read(|tx| {
             for row in tx.slots()? {
                 report.rows_checked += 1;
                 if slot_params(&row).is_err() {
@@ -348,10 +407,10 @@ impl Store {
                 for row in tx.records(table, None)? {
                     report.rows_checked += 1;
                     let opened = match table {
-                        Table::Orgs => self.open_record::<OrgRecord>(table, &row).map(drop),
-                        Table::Projects => self.open_record::<ProjectRecord>(table, &row).map(drop),
-                        Table::Members => self.open_record::<MemberRecord>(table, &row).map(drop),
-                        Table::ServiceAccounts => self.open_record::<ServiceAccountRecord>(table, &row).map(drop),
+                        Table::Orgs => self.open_sealed::<OrgRecord>(table, &row).map(drop),
+                        Table::Projects => self.open_sealed::<ProjectRecord>(table, &row).map(drop),
+                        Table::Members => self.open_sealed::<MemberRecord>(table, &row).map(drop),
+                        Table::ServiceAccounts => self.open_sealed::<ServiceAccountRecord>(table, &row).map(drop),
                     };
                     if let Err(e) = opened {
                         report.problems.push(e.to_string().replace("integrity check failed: ", ""));
@@ -360,10 +419,11 @@ impl Store {
             }
             for row in tx.all_keys()? {
                 report.rows_checked += 1;
-                if let Err(e) = self.open_key(&row) {
+                if let Err(e) = self.open_key_sealed(&row) {
                     report.problems.push(e.to_string().replace("integrity check failed: ", ""));
                 }
             }
+            report.problems.extend(self.ledger_problems(tx)?);
             report.problems.extend(self.audit_problems(tx)?);
             Ok(())
         })?;

@@ -76,13 +76,13 @@ impl Store {
     }
 
     pub fn create_org(&self, name: &str, personal: bool) -> Result<Org> {
-        self.db.write(|tx| self.create_org_in(tx, name, personal))
+        self.write(|tx| self.create_org_in(tx, name, personal))
     }
 
     pub(crate) fn orgs_in(&self, tx: &Tx<'_>) -> Result<Vec<Org>> {
         let mut orgs = Vec::new();
         for row in tx.records(Table::Orgs, None)? {
-            let record: OrgRecord = self.open_record(Table::Orgs, &row)?;
+            let record: OrgRecord = self.open_record(tx, Table::Orgs, &row)?;
             orgs.push(self.org_view(&row.id, record));
         }
         orgs.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
@@ -90,7 +90,7 @@ impl Store {
     }
 
     pub fn list_orgs(&self) -> Result<Vec<Org>> {
-        self.db.read(|tx| self.orgs_in(tx))
+        self.read(|tx| self.orgs_in(tx))
     }
 
     /// Finds an org by id or name.
@@ -102,7 +102,7 @@ impl Store {
         };
         match row {
             Some(row) => {
-                let record: OrgRecord = self.open_record(Table::Orgs, &row)?;
+                let record: OrgRecord = self.open_record(tx, Table::Orgs, &row)?;
                 Ok(self.org_view(&row.id, record))
             }
             None => {
@@ -146,15 +146,15 @@ impl Store {
     }
 
     pub fn select_org(&self, explicit: Option<&str>, default: Option<&str>) -> Result<Org> {
-        self.db.read(|tx| self.select_org_in(tx, explicit, default))
+        self.read(|tx| self.select_org_in(tx, explicit, default))
     }
 
     pub fn rename_org(&self, org: &str, new_name: &str) -> Result<Org> {
         validate_name("organization", new_name)?;
-        self.db.write(|tx| {
+        self.write(|tx| {
             let current = self.find_org(tx, org)?;
             let row = tx.record_get(Table::Orgs, &current.id)?.ok_or_else(|| Error::not_found("organization", org))?;
-            let mut record: OrgRecord = self.open_record(Table::Orgs, &row)?;
+            let mut record: OrgRecord = self.open_record(tx, Table::Orgs, &row)?;
             let old = std::mem::replace(&mut record.name, new_name.to_owned());
             let sealed =
                 self.seal_record(Table::Orgs, &current.id, "", &self.lookup(Table::Orgs, "", new_name), &record)?;
@@ -168,14 +168,14 @@ impl Store {
 
     /// Turns a personal org into a team org (which can have service accounts).
     pub fn upgrade_org(&self, org: &str) -> Result<Org> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let current = self.find_org(tx, org)?;
             if current.kind == OrgKind::Organization {
                 // Already a team org: nothing to do, and not an error for scripts.
                 return Ok(current);
             }
             let row = tx.record_get(Table::Orgs, &current.id)?.ok_or_else(|| Error::not_found("organization", org))?;
-            let mut record: OrgRecord = self.open_record(Table::Orgs, &row)?;
+            let mut record: OrgRecord = self.open_record(tx, Table::Orgs, &row)?;
             record.kind = OrgKind::Organization;
             tx.record_update(Table::Orgs, &self.seal_record(Table::Orgs, &current.id, "", &row.lookup, &record)?)?;
             self.audit(tx, "org.upgraded", Some(&current.id), None, json!({ "kind": "organization" }))?;
@@ -184,13 +184,13 @@ impl Store {
     }
 
     pub fn show_org(&self, org: &str) -> Result<Org> {
-        self.db.read(|tx| self.find_org(tx, org))
+        self.read(|tx| self.find_org(tx, org))
     }
 
     /// Deletes an org and everything in it: projects, members, service accounts and keys
     /// (which therefore stop verifying at once). The audit log keeps the trail.
     pub fn delete_org(&self, org: &str) -> Result<Org> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let current = self.find_org(tx, org)?;
             let keys = tx.keys(crate::db::KeyScope::Org(&current.id))?;
             for key in &keys {

@@ -39,7 +39,7 @@ impl Store {
         };
         match row {
             Some(row) => {
-                let record = self.open_record(Table::Projects, &row)?;
+                let record = self.open_record(tx, Table::Projects, &row)?;
                 Ok((row, record))
             }
             None => {
@@ -72,7 +72,7 @@ impl Store {
     pub(crate) fn projects_in(&self, tx: &Tx<'_>, org_id: &str) -> Result<Vec<Project>> {
         let mut projects = Vec::new();
         for row in tx.records(Table::Projects, Some(org_id))? {
-            let record: ProjectRecord = self.open_record(Table::Projects, &row)?;
+            let record: ProjectRecord = self.open_record(tx, Table::Projects, &row)?;
             projects.push(self.project_view(tx, &row.id, org_id, record)?);
         }
         projects.sort_by(|a, b| {
@@ -86,7 +86,7 @@ impl Store {
         if let Some(d) = description {
             validate_description(d)?;
         }
-        self.db.write(|tx| {
+        self.write(|tx| {
             self.find_org(tx, org_id)?;
             let id = Id::generate(IdKind::Project);
             let record = ProjectRecord {
@@ -115,7 +115,7 @@ impl Store {
 
     /// Active projects, or all of them with `include_archived`.
     pub fn list_projects(&self, org_id: &str, include_archived: bool) -> Result<Vec<Project>> {
-        self.db.read(|tx| {
+        self.read(|tx| {
             let mut projects = self.projects_in(tx, org_id)?;
             projects.retain(|p| include_archived || p.status == ProjectStatus::Active);
             Ok(projects)
@@ -123,7 +123,7 @@ impl Store {
     }
 
     pub fn show_project(&self, org_id: &str, project: &str) -> Result<Project> {
-        self.db.read(|tx| self.find_project(tx, org_id, project))
+        self.read(|tx| self.find_project(tx, org_id, project))
     }
 
     /// Applies `change` to a project's record and reseals it, in one transaction.
@@ -134,7 +134,7 @@ impl Store {
         action: &str,
         change: impl FnOnce(&Tx<'_>, &str, &mut ProjectRecord) -> Result<serde_json::Value>,
     ) -> Result<Project> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let (row, mut record) = self.find_project_record(tx, org_id, project)?;
             let details = change(tx, &row.id, &mut record)?;
             let sealed = self.seal_record(
@@ -195,7 +195,7 @@ impl Store {
     /// Deletes a project: its keys are revoked (and stay listed as revoked until pruned),
     /// its service accounts removed.
     pub fn delete_project(&self, org_id: &str, project: &str) -> Result<Project> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let (row, record) = self.find_project_record(tx, org_id, project)?;
             if record.is_default {
                 return Err(Error::refused(format!(

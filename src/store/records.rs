@@ -112,6 +112,9 @@ pub(crate) struct KeyRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct OwnerIdentity {
     pub email: String,
+    /// Set once the store has a freshness ledger; a missing ledger head is then tampering.
+    #[serde(default)]
+    pub ledger: bool,
 }
 
 /// A sealed audit entry's content.

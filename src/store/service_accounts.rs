@@ -47,7 +47,7 @@ impl Store {
                 let row = tx
                     .record_get(Table::ServiceAccounts, &found[0])?
                     .ok_or_else(|| Error::not_found("service account", id_or_name))?;
-                let r = self.open_record(Table::ServiceAccounts, &row)?;
+                let r = self.open_record(tx, Table::ServiceAccounts, &row)?;
                 Ok(self.sa_view(&row, org_id, r))
             }
             _ => Err(Error::Usage(format!(
@@ -67,7 +67,7 @@ impl Store {
         first_key: &KeyCreate,
     ) -> Result<(ServiceAccount, NewKey)> {
         validate_name("service account", name)?;
-        self.db.write(|tx| {
+        self.write(|tx| {
             let org = self.find_org(tx, org_id)?;
             if org.kind == OrgKind::Personal {
                 return Err(Error::refused(format!(
@@ -110,7 +110,7 @@ impl Store {
     }
 
     pub fn list_service_accounts(&self, org_id: &str, project: Option<&str>) -> Result<Vec<ServiceAccount>> {
-        self.db.read(|tx| {
+        self.read(|tx| {
             let projects: Vec<String> = match project {
                 Some(p) => vec![self.find_project(tx, org_id, p)?.id],
                 None => self.projects_in(tx, org_id)?.into_iter().map(|p| p.id).collect(),
@@ -118,7 +118,7 @@ impl Store {
             let mut out = Vec::new();
             for p in projects {
                 for row in tx.records(Table::ServiceAccounts, Some(&p))? {
-                    let r = self.open_record(Table::ServiceAccounts, &row)?;
+                    let r = self.open_record(tx, Table::ServiceAccounts, &row)?;
                     out.push(self.sa_view(&row, org_id, r));
                 }
             }
@@ -128,7 +128,7 @@ impl Store {
     }
 
     pub fn show_service_account(&self, org_id: &str, project: Option<&str>, sa: &str) -> Result<ServiceAccount> {
-        self.db.read(|tx| self.find_service_account(tx, org_id, project, sa))
+        self.read(|tx| self.find_service_account(tx, org_id, project, sa))
     }
 
     /// Deletes a service account and revokes its keys; returns how many were revoked.
@@ -138,7 +138,7 @@ impl Store {
         project: Option<&str>,
         sa: &str,
     ) -> Result<(ServiceAccount, usize)> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let sa = self.find_service_account(tx, org_id, project, sa)?;
             let revoked = self.revoke_keys_where(tx, KeyScope::Owner(&sa.id), "service account deleted")?;
             tx.record_delete(Table::ServiceAccounts, &sa.id)?;

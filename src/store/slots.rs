@@ -46,7 +46,7 @@ impl Store {
     }
 
     pub fn list_slots(&self) -> Result<Vec<SlotInfo>> {
-        self.db.read(|tx| Ok(slot_infos(&tx.slots()?)))
+        self.read(|tx| Ok(slot_infos(&tx.slots()?)))
     }
 
     /// Adds a named store key and returns it; it is never stored or shown again.
@@ -54,7 +54,7 @@ impl Store {
         validate_slot_name(name)?;
         let key = StoreKey::generate();
         let row = self.wrap_slot(name, key.expose_secret().as_bytes(), KdfParams::new_hkdf());
-        self.db.write(|tx| {
+        self.write(|tx| {
             if tx.slots()?.iter().any(|s| s.name == name) {
                 return Err(Error::conflict(format!("an unlock slot named {name:?} already exists")));
             }
@@ -67,7 +67,7 @@ impl Store {
     /// Removes a slot; the secret that opened it stops working at once. The last slot
     /// cannot be removed.
     pub fn remove_slot(&self, name: &str) -> Result<()> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let slots = tx.slots()?;
             if !slots.iter().any(|s| s.name == name) {
                 let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
@@ -95,7 +95,7 @@ impl Store {
         }
         let row =
             self.wrap_slot(PASSPHRASE_SLOT, new.expose_secret().as_bytes(), KdfParams::new_pbkdf2(iterations.max(1)));
-        self.db.write(|tx| {
+        self.write(|tx| {
             tx.slot_put(&row)?;
             self.audit(tx, "store.passphrase_changed", None, None, json!({ "slot": PASSPHRASE_SLOT }))
         })

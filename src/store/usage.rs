@@ -57,7 +57,7 @@ fn day_number(t: DateTime<Utc>) -> i64 {
 
 impl Store {
     pub fn set_project_limits(&self, org_id: &str, project: &str, update: &LimitsUpdate) -> Result<Project> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let (row, mut record) = self.find_project_record(tx, org_id, project)?;
             let l = &mut record.limits;
             if update.clear {
@@ -108,7 +108,7 @@ impl Store {
         if until < since {
             return Err(Error::invalid("--until is before --since"));
         }
-        self.db.read(|tx| {
+        self.read(|tx| {
             let project_id = q.project.as_deref().map(|p| self.find_project(tx, org_id, p)).transpose()?.map(|p| p.id);
             let key_id = q.key.as_deref().map(|k| self.find_key(tx, org_id, k)).transpose()?.map(|k| k.row.id);
             let org_projects: std::collections::HashSet<String> =

@@ -291,7 +291,7 @@ impl Verifier<'_> {
         };
         let hash = store.keys.key_hash(key.expose_secret());
         let w = Windows::at(store.now().timestamp());
-        let assessed = store.db.read(|tx| store.assess(tx, &key, &hash, req, &w))?;
+        let assessed = store.read(|tx| store.assess(tx, &key, &hash, req, &w))?;
         let a = match assessed {
             Err(code) => return Ok(VerifyOutcome::rejected(code)),
             Ok(a) => a,
@@ -320,7 +320,7 @@ impl Verifier<'_> {
         let store = self.store;
         let pending = std::mem::take(&mut self.pending);
         self.last_flush = Instant::now();
-        store.db.write(|tx| {
+        store.write(|tx| {
             pending.apply(tx)?;
             let mut a = match store.assess(tx, key, hash, req, w)? {
                 Err(code) => return Ok(VerifyOutcome::rejected(code)),
@@ -389,7 +389,7 @@ impl Verifier<'_> {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending);
-        self.store.db.write(|tx| pending.apply(tx))
+        self.store.write(|tx| pending.apply(tx))
     }
 }
 
@@ -409,14 +409,14 @@ impl Store {
         if !self.keys.key_hash_matches(key.expose_secret(), &row.hash) {
             return Ok(Err(VerifyCode::NotFound));
         }
-        let opened = self.open_key(&row)?;
+        let opened = self.open_key(tx, &row)?;
         let now = w.now;
         let revoked = row.revoked_at.is_some_and(|t| t <= now);
         let project: Option<ProjectRecord> = match tx
             .record_get(Table::Projects, &row.project_id)?
             .filter(|p| p.parent == row.org_id)
         {
-            Some(p) => Some(self.open_record(Table::Projects, &p)?),
+            Some(p) => Some(self.open_record(tx, Table::Projects, &p)?),
             // Deleting a project revokes its keys, which stay behind until pruned.
             None if revoked => None,
             None => {

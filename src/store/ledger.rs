@@ -1,0 +1,290 @@
+//! The freshness ledger: a two-level hash tree over every sealed row, with a sealed head.
+//!
+//! Each row's payload authenticates the row's own columns, but an attacker with the file
+//! could put back an *older* authentic payload of the same row (un-revoke a key, widen it,
+//! un-archive a project) or re-insert a deleted row. The ledger records the digest of each
+//! row's current payload under a keyed reference to the row; reading a row checks its
+//! digest along the path head → group → leaf, so any row that is not the latest version
+//! written with the store secret is refused. Replacing the whole state (file) with an older
+//! copy is still undetectable from inside the file.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use super::Store;
+use crate::crypto::sha256;
+use crate::db::Tx;
+use crate::error::{Error, Result};
+
+const REF_LEN: usize = 12;
+const DIGEST_LEN: usize = 12;
+const ENTRY_LEN: usize = REF_LEN + DIGEST_LEN;
+const LEAVES: u32 = 65_536;
+const LEAVES_PER_GROUP: u32 = 256;
+const GROUPS: u32 = LEAVES / LEAVES_PER_GROUP;
+const GROUP_NODE_BASE: i64 = 1_000_000;
+const HEAD: &str = "ledger_head";
+const ZERO: [u8; DIGEST_LEN] = [0; DIGEST_LEN];
+
+type Ref = [u8; REF_LEN];
+type Digest = [u8; DIGEST_LEN];
+
+fn digest(bytes: &[u8]) -> Digest {
+    let mut d = [0u8; DIGEST_LEN];
+    d.copy_from_slice(&sha256(bytes)[..DIGEST_LEN]);
+    d
+}
+
+/// The digest of a node body; an absent or empty node is all zeros.
+fn node_digest(body: &[u8]) -> Digest {
+    if body.is_empty() || body.iter().all(|b| *b == 0) {
+        ZERO
+    } else {
+        digest(body)
+    }
+}
+
+fn leaf_of(r: &Ref) -> u32 {
+    u32::from(u16::from_be_bytes([r[0], r[1]]))
+}
+
+fn slot(body: &[u8], index: u32) -> &[u8] {
+    let i = index as usize * DIGEST_LEN;
+    &body[i..i + DIGEST_LEN]
+}
+
+/// Finds `r` in a leaf body (entries sorted by reference).
+fn leaf_lookup(body: &[u8], r: &Ref) -> Option<Digest> {
+    let entries: Vec<&[u8]> = body.chunks_exact(ENTRY_LEN).collect();
+    let i = entries.binary_search_by(|e| e[..REF_LEN].cmp(&r[..])).ok()?;
+    let mut d = [0u8; DIGEST_LEN];
+    d.copy_from_slice(&entries[i][REF_LEN..]);
+    Some(d)
+}
+
+/// Verified nodes, valid while no other connection has committed (SQLite `data_version`)
+/// and this one has not changed the ledger.
+#[derive(Default)]
+pub(crate) struct LedgerCache {
+    data_version: i64,
+    head: Option<Vec<u8>>,
+    groups: HashMap<u32, Vec<u8>>,
+    leaves: HashMap<u32, Vec<u8>>,
+}
+
+impl Store {
+    fn row_ref(&self, table: &str, id: &str) -> Ref {
+        let mut r = [0u8; REF_LEN];
+        r.copy_from_slice(&self.keys.blind_index(&[b"ledger row", table.as_bytes(), id.as_bytes()])[..REF_LEN]);
+        r
+    }
+
+    fn head_aad() -> &'static [u8] {
+        b"keyctl/v1/ledger-head"
+    }
+
+    /// Drops cached nodes when another process has committed since they were read.
+    pub(crate) fn ledger_refresh(&self, tx: &Tx<'_>) -> Result<()> {
+        let version = tx.data_version()?;
+        let mut cache = self.ledger.borrow_mut();
+        if cache.data_version != version {
+            *cache = LedgerCache { data_version: version, ..Default::default() };
+        }
+        Ok(())
+    }
+
+    /// The head: one digest per group. `None` when the store has no ledger yet.
+    fn ledger_head(&self, tx: &Tx<'_>) -> Result<Option<Vec<u8>>> {
+        if let Some(h) = &self.ledger.borrow().head {
+            return Ok(Some(h.clone()));
+        }
+        let Some(sealed) = tx.meta_get(HEAD)? else { return Ok(None) };
+        let head = self
+            .keys
+            .open(Self::head_aad(), &sealed)
+            .filter(|h| h.len() == (GROUPS as usize) * DIGEST_LEN)
+            .ok_or_else(|| Error::integrity("the ledger head fails authentication"))?
+            .to_vec();
+        self.ledger.borrow_mut().head = Some(head.clone());
+        Ok(Some(head))
+    }
+
+    fn ledger_head_required(&self, tx: &Tx<'_>) -> Result<Vec<u8>> {
+        self.ledger_head(tx)?.ok_or_else(|| Error::integrity("the ledger head is missing"))
+    }
+
+    /// A group body (one digest per leaf), checked against the head.
+    fn ledger_group(&self, tx: &Tx<'_>, head: &[u8], g: u32) -> Result<Vec<u8>> {
+        if let Some(b) = self.ledger.borrow().groups.get(&g) {
+            return Ok(b.clone());
+        }
+        let body = tx.ledger_get(GROUP_NODE_BASE + i64::from(g))?.unwrap_or_default();
+        if node_digest(&body) != slot(head, g) {
+            return Err(Error::integrity(format!("ledger group {g} does not match the ledger head")));
+        }
+        let body = if body.is_empty() { vec![0u8; LEAVES_PER_GROUP as usize * DIGEST_LEN] } else { body };
+        if body.len() != LEAVES_PER_GROUP as usize * DIGEST_LEN {
+            return Err(Error::integrity(format!("ledger group {g} is malformed")));
+        }
+        self.ledger.borrow_mut().groups.insert(g, body.clone());
+        Ok(body)
+    }
+
+    /// A leaf body (sorted entries), checked against its group.
+    fn ledger_leaf(&self, tx: &Tx<'_>, head: &[u8], leaf: u32) -> Result<Vec<u8>> {
+        if let Some(b) = self.ledger.borrow().leaves.get(&leaf) {
+            return Ok(b.clone());
+        }
+        let group = self.ledger_group(tx, head, leaf / LEAVES_PER_GROUP)?;
+        let body = tx.ledger_get(i64::from(leaf))?.unwrap_or_default();
+        if node_digest(&body) != slot(&group, leaf % LEAVES_PER_GROUP) || body.len() % ENTRY_LEN != 0 {
+            return Err(Error::integrity(format!("ledger leaf {leaf} does not match its group")));
+        }
+        self.ledger.borrow_mut().leaves.insert(leaf, body.clone());
+        Ok(body)
+    }
+
+    /// Checks that `payload` is the latest version of row `id` of `table` written with the
+    /// store secret: not rolled back, not re-inserted after deletion.
+    pub(crate) fn check_fresh(&self, tx: &Tx<'_>, table: &str, id: &str, payload: &[u8]) -> Result<()> {
+        let head = self.ledger_head_required(tx)?;
+        let r = self.row_ref(table, id);
+        let leaf = self.ledger_leaf(tx, &head, leaf_of(&r))?;
+        match leaf_lookup(&leaf, &r) {
+            Some(d) if d == digest(payload) => Ok(()),
+            Some(_) => Err(Error::integrity(format!(
+                "{table} row {id} is not its latest version (an older copy was put back)"
+            ))),
+            None => Err(Error::integrity(format!(
+                "{table} row {id} was never written with the store secret (deleted and re-inserted, or forged)"
+            ))),
+        }
+    }
+
+    /// Records this transaction's row changes in the ledger (called before commit).
+    pub(crate) fn ledger_apply(&self, tx: &Tx<'_>) -> Result<()> {
+        let changes = tx.take_changes();
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut head = match self.ledger_head(tx)? {
+            Some(h) => h,
+            None => vec![0u8; GROUPS as usize * DIGEST_LEN],
+        };
+        // Latest change per row wins; grouped by leaf.
+        let mut by_leaf: BTreeMap<u32, BTreeMap<Ref, Option<Digest>>> = BTreeMap::new();
+        for c in changes {
+            let r = self.row_ref(c.table, &c.id);
+            by_leaf.entry(leaf_of(&r)).or_default().insert(r, c.payload.as_deref().map(digest));
+        }
+        let mut groups: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
+        for (leaf, updates) in by_leaf {
+            let g = leaf / LEAVES_PER_GROUP;
+            if !groups.contains_key(&g) {
+                groups.insert(g, self.ledger_group(tx, &head, g)?);
+            }
+            let body = self.ledger_leaf(tx, &head, leaf)?;
+            let mut entries: BTreeMap<Ref, Digest> = body
+                .chunks_exact(ENTRY_LEN)
+                .map(|e| {
+                    let mut r = [0u8; REF_LEN];
+                    let mut d = [0u8; DIGEST_LEN];
+                    r.copy_from_slice(&e[..REF_LEN]);
+                    d.copy_from_slice(&e[REF_LEN..]);
+                    (r, d)
+                })
+                .collect();
+            for (r, d) in updates {
+                match d {
+                    Some(d) => entries.insert(r, d),
+                    None => entries.remove(&r),
+                };
+            }
+            let new_body: Vec<u8> = entries.iter().flat_map(|(r, d)| r.iter().chain(d.iter()).copied()).collect();
+            if new_body.is_empty() {
+                tx.ledger_delete(i64::from(leaf))?;
+            } else {
+                tx.ledger_put(i64::from(leaf), &new_body)?;
+            }
+            let group = groups.get_mut(&g).ok_or_else(|| Error::integrity("ledger group vanished"))?;
+            let i = (leaf % LEAVES_PER_GROUP) as usize * DIGEST_LEN;
+            group[i..i + DIGEST_LEN].copy_from_slice(&node_digest(&new_body));
+        }
+        for (g, body) in &groups {
+            let d = node_digest(body);
+            if d == ZERO {
+                tx.ledger_delete(GROUP_NODE_BASE + i64::from(*g))?;
+            } else {
+                tx.ledger_put(GROUP_NODE_BASE + i64::from(*g), body)?;
+            }
+            let i = *g as usize * DIGEST_LEN;
+            head[i..i + DIGEST_LEN].copy_from_slice(&d);
+        }
+        tx.meta_set(HEAD, &self.keys.seal(Self::head_aad(), &head))?;
+        // Our own commit does not change our data_version: forget what we cached.
+        let version = self.ledger.borrow().data_version;
+        *self.ledger.borrow_mut() = LedgerCache { data_version: version, ..Default::default() };
+        Ok(())
+    }
+
+    /// Builds the ledger from the rows as they are (after a migration from a store that had
+    /// none). Every row is authenticated first; this trusts their versions once.
+    pub(crate) fn ledger_bootstrap(&self, tx: &Tx<'_>) -> Result<()> {
+        for (table, id, payload) in tx.sealed_rows()? {
+            tx.record_change(table, &id, Some(&payload));
+        }
+        let empty = vec![0u8; GROUPS as usize * DIGEST_LEN];
+        tx.meta_set(HEAD, &self.keys.seal(Self::head_aad(), &empty))?;
+        *self.ledger.borrow_mut() = LedgerCache::default();
+        self.ledger_apply(tx)
+    }
+
+    /// Every mismatch between the rows and the ledger, for `store check`.
+    pub(crate) fn ledger_problems(&self, tx: &Tx<'_>) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let head = match self.ledger_head(tx) {
+            Ok(Some(h)) => h,
+            Ok(None) => return Ok(vec!["the ledger head is missing".to_owned()]),
+            Err(e) => return Ok(vec![e.to_string().replace("integrity check failed: ", "")]),
+        };
+        let mut expected: HashMap<Ref, Digest> = HashMap::new();
+        for leaf in 0..LEAVES {
+            if slot(&head, leaf / LEAVES_PER_GROUP) == ZERO {
+                continue;
+            }
+            match self.ledger_leaf(tx, &head, leaf) {
+                Ok(body) => {
+                    for e in body.chunks_exact(ENTRY_LEN) {
+                        let mut r = [0u8; REF_LEN];
+                        let mut d = [0u8; DIGEST_LEN];
+                        r.copy_from_slice(&e[..REF_LEN]);
+                        d.copy_from_slice(&e[REF_LEN..]);
+                        expected.insert(r, d);
+                    }
+                }
+                Err(e) => problems.push(e.to_string().replace("integrity check failed: ", "")),
+            }
+        }
+        for (table, id, payload) in tx.sealed_rows()? {
+            match expected.remove(&self.row_ref(table, &id)) {
+                Some(d) if d == digest(&payload) => {}
+                Some(_) => {
+                    problems.push(format!("{table} row {id} is not its latest version (an older copy was put back)"))
+                }
+                None => problems.push(format!(
+                    "{table} row {id} was never written with the store secret (deleted and re-inserted, or forged)"
+                )),
+            }
+        }
+        if !expected.is_empty() {
+            problems.push(format!(
+                "{} rows recorded in the ledger are missing (deleted without the store secret)",
+                expected.len()
+            ));
+        }
+        Ok(problems)
+    }
+}
+
+/// The cache lives in the store behind a `RefCell`: a `Store` is used from one thread.
+pub(crate) type LedgerCell = RefCell<LedgerCache>;
