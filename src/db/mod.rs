@@ -379,6 +379,12 @@ impl Tx<'_> {
         self.changes.borrow_mut().push(RowChange { table, id: id.to_owned(), payload: payload.map(<[u8]>::to_vec) });
     }
 
+    /// This transaction's latest write of a row not yet in the ledger: `Some(None)` for a
+    /// deletion, `None` when the transaction has not touched the row.
+    pub fn pending_change(&self, table: &str, id: &str) -> Option<Option<Vec<u8>>> {
+        self.changes.borrow().iter().rev().find(|c| c.table == table && c.id == id).map(|c| c.payload.clone())
+    }
+
     /// The sealed rows this transaction wrote or deleted so far, oldest first.
     pub fn take_changes(&self) -> Vec<RowChange> {
         std::mem::take(&mut self.changes.borrow_mut())

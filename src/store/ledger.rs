@@ -147,6 +147,13 @@ impl Store {
     /// Checks that `payload` is the latest version of row `id` of `table` written with the
     /// store secret: not rolled back, not re-inserted after deletion.
     pub(crate) fn check_fresh(&self, tx: &Tx<'_>, table: &str, id: &str, payload: &[u8]) -> Result<()> {
+        // A row this transaction wrote is checked against that write.
+        if let Some(pending) = tx.pending_change(table, id) {
+            return match pending {
+                Some(p) if p == payload => Ok(()),
+                _ => Err(Error::integrity(format!("{table} row {id} changed under this transaction"))),
+            };
+        }
         let head = self.ledger_head_required(tx)?;
         let r = self.row_ref(table, id);
         let leaf = self.ledger_leaf(tx, &head, leaf_of(&r))?;
