@@ -187,8 +187,8 @@ impl Store {
         let mut groups: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
         for (leaf, updates) in by_leaf {
             let g = leaf / LEAVES_PER_GROUP;
-            if !groups.contains_key(&g) {
-                groups.insert(g, self.ledger_group(tx, &head, g)?);
+            if let std::collections::btree_map::Entry::Vacant(e) = groups.entry(g) {
+                e.insert(self.ledger_group(tx, &head, g)?);
             }
             let body = self.ledger_leaf(tx, &head, leaf)?;
             let mut entries: BTreeMap<Ref, Digest> = body
