@@ -66,6 +66,35 @@ impl Scope {
         }
     }
 
+    /// A key's effective access given its owner's current role in its project: never more
+    /// than the key's own permission or the role allows.
+    ///
+    /// | key \ role  | all            | restricted          | readonly                 |
+    /// |-------------|----------------|---------------------|--------------------------|
+    /// | all         | all            | restricted `*:write`| readonly                 |
+    /// | restricted  | its scopes     | its scopes          | its scopes, capped at read |
+    /// | readonly    | readonly       | readonly            | readonly                 |
+    ///
+    /// A restricted principal may use the API but manage nothing, so its unrestricted keys
+    /// keep every resource; a restricted key never turns into a readonly one, which would
+    /// let it read resources its scopes do not name.
+    pub fn effective(key: Permission, scopes: &[Scope], role: Permission) -> (Permission, Vec<Scope>) {
+        let wildcard = || vec![Scope { resource: "*".to_owned(), level: ScopeLevel::Write }];
+        match (key, role) {
+            (Permission::All, Permission::All) => (Permission::All, Vec::new()),
+            (Permission::All, Permission::Restricted) => (Permission::Restricted, wildcard()),
+            (Permission::Restricted, Permission::Readonly) => (
+                Permission::Restricted,
+                scopes
+                    .iter()
+                    .map(|s| Scope { resource: s.resource.clone(), level: s.level.min(ScopeLevel::Read) })
+                    .collect(),
+            ),
+            (Permission::Restricted, _) => (Permission::Restricted, scopes.to_vec()),
+            (Permission::Readonly, _) | (Permission::All, Permission::Readonly) => (Permission::Readonly, Vec::new()),
+        }
+    }
+
     /// Sorts and de-duplicates scopes, refusing two different levels for one resource.
     pub fn normalize(mut scopes: Vec<Scope>) -> Result<Vec<Scope>, Error> {
         scopes.sort_by(|a, b| a.resource.cmp(&b.resource).then(a.level.cmp(&b.level)));
@@ -162,6 +191,30 @@ mod tests {
         assert!(Scope::permits(Permission::All, &[], &s("anything:write")));
         assert!(Scope::permits(Permission::Readonly, &[], &s("anything:read")));
         assert!(!Scope::permits(Permission::Readonly, &[], &s("anything:write")));
+    }
+
+    #[test]
+    fn effective_access_never_exceeds_the_key_or_the_role() {
+        use Permission::*;
+        let key_scopes = vec![s("models:write"), s("files:read")];
+        let all_perms = [All, Restricted, Readonly];
+        let probes = ["models:read", "models:write", "files:read", "files:write", "other:read", "other:write"];
+        for key in all_perms {
+            for role in all_perms {
+                let (eff, eff_scopes) = Scope::effective(key, &key_scopes, role);
+                for probe in probes {
+                    let p = s(probe);
+                    let allowed = Scope::permits(eff, &eff_scopes, &p);
+                    let by_key = Scope::permits(key, &key_scopes, &p);
+                    let by_role = Scope::permits(role, &[s("*:write")], &p);
+                    assert!(!allowed || (by_key && by_role), "{key:?} x {role:?} widened {probe}");
+                }
+            }
+        }
+        let (p, sc) = Scope::effective(Restricted, &key_scopes, Readonly);
+        assert_eq!(p, Restricted);
+        assert_eq!(sc, vec![s("models:read"), s("files:read")]);
+        assert_eq!(Scope::effective(All, &[], Restricted), (Restricted, vec![s("*:write")]));
     }
 
     #[test]

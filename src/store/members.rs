@@ -125,7 +125,7 @@ impl Store {
         }
     }
 
-    fn save_member(&self, tx: &Tx<'_>, org_id: &str, id: &str, m: &MemberRecord) -> Result<()> {
+    pub(crate) fn save_member(&self, tx: &Tx<'_>, org_id: &str, id: &str, m: &MemberRecord) -> Result<()> {
         let row = self.seal_record(Table::Members, id, org_id, &self.lookup(Table::Members, org_id, &m.email), m)?;
         tx.record_update(Table::Members, &row)?;
         Ok(())

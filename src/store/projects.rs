@@ -207,6 +207,12 @@ impl Store {
             for sa in tx.records(Table::ServiceAccounts, Some(&row.id))? {
                 tx.record_delete(Table::ServiceAccounts, &sa.id)?;
             }
+            for member in tx.records(Table::Members, Some(org_id))? {
+                let mut m: super::MemberRecord = self.open_record(tx, Table::Members, &member)?;
+                if m.project_roles.remove(&row.id).is_some() {
+                    self.save_member(tx, org_id, &member.id, &m)?;
+                }
+            }
             tx.record_delete(Table::Projects, &row.id)?;
             self.audit(tx, "project.deleted", Some(&row.id), Some(&row.id), json!({ "keys_revoked": revoked }))?;
             self.project_view(tx, &row.id, org_id, record)

@@ -428,13 +428,10 @@ impl Store {
             Some((_, name)) => name.clone(),
             None => self.principal_name(tx, &opened.record.owner)?,
         };
-        let effective = role.as_ref().map(|(r, _)| opened.record.permission.min(*r));
-        let scopes = match effective {
-            // A restricted principal may use the API but manage nothing: its unrestricted
-            // keys keep every resource.
-            Some(Permission::Restricted) if opened.record.permission == Permission::All => vec!["*:write".parse()?],
-            Some(Permission::Restricted) => opened.record.scopes.clone(),
-            _ => Vec::new(),
+        let access = role.as_ref().map(|(r, _)| Scope::effective(opened.record.permission, &opened.record.scopes, *r));
+        let (effective, scopes) = match access {
+            Some((p, s)) => (Some(p), s),
+            None => (None, Vec::new()),
         };
         let early = if revoked {
             Some(VerifyCode::Revoked)
