@@ -566,12 +566,15 @@ fn tamper_move_key_out_of_an_archived_project_is_detected() {
 fn editing_last_used_at_is_not_an_integrity_failure() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&[]);
-    exec(&s, "UPDATE api_keys SET last_used_at = 12345 WHERE id = ?1", &[&id]);
+    // Uses and the last use live in the plain `usage` table (see README, "Security model").
+    assert_eq!(code(&s, &key, &[]), valid());
+    exec(&s, "UPDATE usage SET last_at = 12345 WHERE key_id = ?1", &[&id]);
     assert_eq!(last_used(&s, &id), "1970-01-01T03:25:45Z");
     assert_eq!(code(&s, &key, &["--no-record"]), valid());
     let (exit, report) = s.check();
     assert_eq!(exit, 0, "last_used_at is an unauthenticated counter: {report}");
-    exec(&s, "UPDATE api_keys SET last_used_at = NULL WHERE id = ?1", &[&id]);
+    exec(&s, "DELETE FROM usage WHERE key_id = ?1", &[&id]);
+    assert!(last_used(&s, &id).is_null());
     assert_eq!(code(&s, &key, &[]), valid());
     assert!(last_used(&s, &id).is_string());
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_usage_and_limits.sql"),
-    include_str!("migrations/0003_ledger.sql"),
+    include_str!("migrations/0003_ledger_and_lean_keys.sql"),
 ];
 
 /// The schema version this build writes.
@@ -66,9 +66,6 @@ pub struct KeyRow {
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub payload: Vec<u8>,
-    pub last_used_at: Option<i64>,
-    /// Recorded uses: a plain counter, not authenticated.
-    pub uses: i64,
 }
 
 /// One key's usage on one UTC day.
@@ -250,8 +247,7 @@ fn record_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
     Ok(RecordRow { id: r.get(0)?, parent: r.get(1)?, lookup: r.get(2)?, payload: r.get(3)? })
 }
 
-const KEY_COLUMNS: &str =
-    "id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload, last_used_at, uses";
+const KEY_COLUMNS: &str = "id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload";
 
 fn key_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
     Ok(KeyRow {
@@ -264,8 +260,6 @@ fn key_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
         expires_at: r.get(6)?,
         revoked_at: r.get(7)?,
         payload: r.get(8)?,
-        last_used_at: r.get(9)?,
-        uses: r.get(10)?,
     })
 }
 
@@ -439,12 +433,19 @@ impl Tx<'_> {
     pub fn key_insert(&self, k: &KeyRow) -> Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload, last_used_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
-                k.id, k.org_id, k.project_id, k.owner_id, k.hash, k.created_at, k.expires_at, k.revoked_at, k.payload,
-                k.last_used_at
+                k.id,
+                k.org_id,
+                k.project_id,
+                k.owner_id,
+                k.hash,
+                k.created_at,
+                k.expires_at,
+                k.revoked_at,
+                k.payload
             ])?;
         self.changed("api_keys", &k.id, Some(&k.payload));
         Ok(())
@@ -509,14 +510,12 @@ impl Tx<'_> {
 
     // ---- usage and counters ---------------------------------------------------------------
 
-    /// The key's total recorded uses.
-    pub fn key_uses(&self, id: &str) -> Result<i64> {
+    /// A key's total recorded uses and its last use (from `usage`).
+    pub fn key_use_stats(&self, id: &str) -> Result<(i64, Option<i64>)> {
         Ok(self
             .tx
-            .prepare_cached("SELECT uses FROM api_keys WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0))
+            .prepare_cached("SELECT coalesce(sum(requests), 0), max(nullif(last_at, 0)) FROM usage WHERE key_id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
     /// Records `requests` uses and `cost` for a key on `day`, and its last use.
@@ -531,15 +530,11 @@ impl Tx<'_> {
     ) -> Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT INTO usage (key_id, project_id, day, requests, cost) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (key_id, day) DO UPDATE SET requests = requests + excluded.requests, cost = cost + excluded.cost",
+                "INSERT INTO usage (key_id, project_id, day, requests, cost, last_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (key_id, day) DO UPDATE SET requests = requests + excluded.requests,
+                   cost = cost + excluded.cost, last_at = max(last_at, excluded.last_at)",
             )?
-            .execute(params![key_id, project_id, day, requests, cost])?;
-        self.tx
-            .prepare_cached(
-                "UPDATE api_keys SET uses = uses + ?2, last_used_at = max(coalesce(last_used_at, 0), ?3) WHERE id = ?1",
-            )?
-            .execute(params![key_id, requests, at])?;
+            .execute(params![key_id, project_id, day, requests, cost, at])?;
         Ok(())
     }
 

@@ -141,7 +141,7 @@ fn resolve_expiry(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<i64>> {
 impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
-        let plain = zeroize::Zeroizing::new(serde_json::to_vec(record).map_err(|e| Error::Db(e.to_string()))?);
+        let plain = zeroize::Zeroizing::new(record.to_bytes());
         row.payload = self.keys.seal(&key_aad(&row), &plain);
         Ok(row)
     }
@@ -158,10 +158,7 @@ impl Store {
     pub(crate) fn open_key_sealed(&self, row: &KeyRow) -> Result<OpenedKey> {
         let fail = || Error::integrity(format!("api_keys row {} fails authentication", row.id));
         let plain = self.keys.open(&key_aad(row), &row.payload).ok_or_else(fail)?;
-        let record: KeyRecord = serde_json::from_slice(&plain).map_err(|_| fail())?;
-        if record.owner.id() != row.owner_id {
-            return Err(fail());
-        }
+        let record = KeyRecord::from_bytes(&plain, &row.owner_id).ok_or_else(fail)?;
         Ok(OpenedKey { row: row.clone(), record })
     }
 
@@ -180,6 +177,7 @@ impl Store {
                 n
             }
         };
+        let (uses, last_used) = tx.key_use_stats(&key.row.id)?;
         Ok(KeyInfo {
             id: key.row.id.clone(),
             name: key.record.name.clone(),
@@ -193,11 +191,11 @@ impl Store {
             created_at: from_unix(key.row.created_at),
             expires_at: key.row.expires_at.map(from_unix),
             revoked_at: key.row.revoked_at.map(from_unix),
-            last_used_at: key.row.last_used_at.map(from_unix),
+            last_used_at: last_used.map(from_unix),
             revoke_reason: key.record.revoke_reason.clone(),
             rpm: key.record.limits.rpm,
             max_uses: key.record.limits.max_uses,
-            uses: key.row.uses,
+            uses,
             allow_ip: key.record.limits.allow_ip.clone(),
             this_month: self.month_usage(tx, None, Some(&key.row.id), None)?,
         })
@@ -294,22 +292,27 @@ impl Store {
                         expires_at,
                         revoked_at: None,
                         payload: Vec::new(),
-                        last_used_at: None,
-                        uses: 0,
                     },
                     &record,
                 )?;
                 tx.key_insert(&row)?;
-                self.audit(
-                    tx,
-                    "key.created",
-                    Some(&row.id),
-                    Some(&project.id),
-                    json!({ "permission": permission, "scopes": scopes, "owner": owner.id(), "expires_at": expires_at.map(from_unix) }),
-                )?;
                 let info = self.key_view(tx, &OpenedKey { row, record }, &mut names)?;
                 out.push(NewKey { info, secret });
             }
+            // One entry for the whole batch: a million keys should not mean a million
+            // audit entries. It names every key id.
+            let ids: Vec<&str> = out.iter().map(|k| k.info.id.as_str()).collect();
+            let mut details = json!({
+                "permission": permission,
+                "scopes": scopes,
+                "owner": owner.id(),
+                "expires_at": expires_at.map(from_unix),
+            });
+            if ids.len() > 1 {
+                details["count"] = json!(ids.len());
+                details["key_ids"] = json!(ids);
+            }
+            self.audit(tx, "key.created", ids.first().copied(), Some(&project.id), details)?;
             Ok(out)
         }
     }
@@ -517,8 +520,6 @@ impl Store {
                     expires_at: lifetime.map(|l| now + l),
                     revoked_at: None,
                     payload: Vec::new(),
-                    last_used_at: None,
-                    uses: 0,
                     ..old.row.clone()
                 },
                 &record,

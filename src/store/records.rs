@@ -90,22 +90,102 @@ pub(crate) struct ServiceAccountRecord {
 
 /// The sealed part of an API key. Its clear columns (org, project, owner, hash and the
 /// created/expires/revoked times) are authenticated as associated data.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct KeyRecord {
-    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "o")]
     pub owner: OwnerRef,
-    #[serde(rename = "p")]
     pub permission: Permission,
-    #[serde(rename = "s", default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<Scope>,
-    #[serde(rename = "r")]
     pub redacted: String,
-    #[serde(rename = "rr", default, skip_serializing_if = "Option::is_none")]
     pub revoke_reason: Option<String>,
-    #[serde(rename = "l", default, skip_serializing_if = "KeyLimits::is_empty")]
     pub limits: KeyLimits,
+}
+
+/// Whose key it is, without the id (which is the row's authenticated `owner_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OwnerKind {
+    User,
+    ServiceAccount,
+}
+
+/// The stored form of a [`KeyRecord`], kept small: one row per key adds up at a million
+/// keys. Stores made by the first build kept the whole owner (`o`) and redacted form.
+#[derive(Debug, Serialize, Deserialize)]
+struct KeyRecordWire {
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    legacy_owner: Option<OwnerRef>,
+    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
+    owner_kind: Option<OwnerKind>,
+    #[serde(rename = "p")]
+    permission: Permission,
+    #[serde(rename = "s", default, skip_serializing_if = "Vec::is_empty")]
+    scopes: Vec<Scope>,
+    /// The first and last four characters of the key (or, in old stores, the whole
+    /// redacted form).
+    #[serde(rename = "r")]
+    redacted: String,
+    #[serde(rename = "rr", default, skip_serializing_if = "Option::is_none")]
+    revoke_reason: Option<String>,
+    #[serde(rename = "l", default, skip_serializing_if = "KeyLimits::is_empty")]
+    limits: KeyLimits,
+}
+
+fn key_prefix(owner: &OwnerRef) -> &'static str {
+    match owner {
+        OwnerRef::User(_) => "sk-proj-",
+        OwnerRef::ServiceAccount(_) => "sk-svcacct-",
+    }
+}
+
+impl KeyRecord {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let prefix = key_prefix(&self.owner);
+        let short =
+            self.redacted.strip_prefix(prefix).map(|r| r.replace("...", "")).unwrap_or_else(|| self.redacted.clone());
+        let wire = KeyRecordWire {
+            name: self.name.clone(),
+            legacy_owner: None,
+            owner_kind: Some(match self.owner {
+                OwnerRef::User(_) => OwnerKind::User,
+                OwnerRef::ServiceAccount(_) => OwnerKind::ServiceAccount,
+            }),
+            permission: self.permission,
+            scopes: self.scopes.clone(),
+            redacted: short,
+            revoke_reason: self.revoke_reason.clone(),
+            limits: self.limits.clone(),
+        };
+        serde_json::to_vec(&wire).unwrap_or_default()
+    }
+
+    /// Reads a stored record whose row names `owner_id`; `None` when it is unreadable or
+    /// its owner disagrees with the row.
+    pub fn from_bytes(bytes: &[u8], owner_id: &str) -> Option<KeyRecord> {
+        let w: KeyRecordWire = serde_json::from_slice(bytes).ok()?;
+        let owner = match (w.legacy_owner, w.owner_kind) {
+            (Some(o), _) if o.id() == owner_id => o,
+            (None, Some(OwnerKind::User)) => OwnerRef::User(owner_id.to_owned()),
+            (None, Some(OwnerKind::ServiceAccount)) => OwnerRef::ServiceAccount(owner_id.to_owned()),
+            _ => return None,
+        };
+        let redacted = if w.redacted.len() == 8 {
+            format!("{}{}...{}", key_prefix(&owner), &w.redacted[..4], &w.redacted[4..])
+        } else {
+            w.redacted
+        };
+        Some(KeyRecord {
+            name: w.name,
+            owner,
+            permission: w.permission,
+            scopes: w.scopes,
+            redacted,
+            revoke_reason: w.revoke_reason,
+            limits: w.limits,
+        })
+    }
 }
 
 /// The store owner ("you"), kept sealed in `meta`.

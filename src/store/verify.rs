@@ -331,7 +331,7 @@ impl Verifier<'_> {
             }
             let limits = a.key.record.limits.clone();
             if let Some(max) = limits.max_uses {
-                if tx.key_uses(&a.key.row.id)? as u64 >= max {
+                if tx.key_use_stats(&a.key.row.id)?.0 as u64 >= max {
                     return Ok(a.outcome(VerifyCode::UsageExceeded));
                 }
             }
