@@ -9,6 +9,7 @@
 //! copy is still undetectable from inside the file.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::collections::{BTreeMap, HashMap};
 
 use super::Store;
@@ -25,6 +26,7 @@ const GROUPS: u32 = LEAVES / LEAVES_PER_GROUP;
 const GROUP_NODE_BASE: i64 = 1_000_000;
 const HEAD: &str = "ledger_head";
 const ZERO: [u8; DIGEST_LEN] = [0; DIGEST_LEN];
+const MAX_CACHED_LEAVES: usize = 4096;
 
 type Ref = [u8; REF_LEN];
 type Digest = [u8; DIGEST_LEN];
@@ -67,9 +69,9 @@ fn leaf_lookup(body: &[u8], r: &Ref) -> Option<Digest> {
 #[derive(Default)]
 pub(crate) struct LedgerCache {
     data_version: i64,
-    head: Option<Vec<u8>>,
-    groups: HashMap<u32, Vec<u8>>,
-    leaves: HashMap<u32, Vec<u8>>,
+    head: Option<Rc<[u8]>>,
+    groups: HashMap<u32, Rc<[u8]>>,
+    leaves: HashMap<u32, Rc<[u8]>>,
 }
 
 impl Store {
@@ -94,29 +96,29 @@ impl Store {
     }
 
     /// The head: one digest per group. `None` when the store has no ledger yet.
-    fn ledger_head(&self, tx: &Tx<'_>) -> Result<Option<Vec<u8>>> {
+    fn ledger_head(&self, tx: &Tx<'_>) -> Result<Option<Rc<[u8]>>> {
         if let Some(h) = &self.ledger.borrow().head {
-            return Ok(Some(h.clone()));
+            return Ok(Some(Rc::clone(h)));
         }
         let Some(sealed) = tx.meta_get(HEAD)? else { return Ok(None) };
         let head = self
             .keys
             .open(Self::head_aad(), &sealed)
             .filter(|h| h.len() == (GROUPS as usize) * DIGEST_LEN)
-            .ok_or_else(|| Error::integrity("the ledger head fails authentication"))?
-            .to_vec();
-        self.ledger.borrow_mut().head = Some(head.clone());
+            .ok_or_else(|| Error::integrity("the ledger head fails authentication"))?;
+        let head: Rc<[u8]> = Rc::from(&head[..]);
+        self.ledger.borrow_mut().head = Some(Rc::clone(&head));
         Ok(Some(head))
     }
 
-    fn ledger_head_required(&self, tx: &Tx<'_>) -> Result<Vec<u8>> {
+    fn ledger_head_required(&self, tx: &Tx<'_>) -> Result<Rc<[u8]>> {
         self.ledger_head(tx)?.ok_or_else(|| Error::integrity("the ledger head is missing"))
     }
 
     /// A group body (one digest per leaf), checked against the head.
-    fn ledger_group(&self, tx: &Tx<'_>, head: &[u8], g: u32) -> Result<Vec<u8>> {
+    fn ledger_group(&self, tx: &Tx<'_>, head: &[u8], g: u32) -> Result<Rc<[u8]>> {
         if let Some(b) = self.ledger.borrow().groups.get(&g) {
-            return Ok(b.clone());
+            return Ok(Rc::clone(b));
         }
         let body = tx.ledger_get(GROUP_NODE_BASE + i64::from(g))?.unwrap_or_default();
         if node_digest(&body) != slot(head, g) {
@@ -126,21 +128,28 @@ impl Store {
         if body.len() != LEAVES_PER_GROUP as usize * DIGEST_LEN {
             return Err(Error::integrity(format!("ledger group {g} is malformed")));
         }
-        self.ledger.borrow_mut().groups.insert(g, body.clone());
+        let body: Rc<[u8]> = Rc::from(body);
+        self.ledger.borrow_mut().groups.insert(g, Rc::clone(&body));
         Ok(body)
     }
 
     /// A leaf body (sorted entries), checked against its group.
-    fn ledger_leaf(&self, tx: &Tx<'_>, head: &[u8], leaf: u32) -> Result<Vec<u8>> {
+    fn ledger_leaf(&self, tx: &Tx<'_>, head: &[u8], leaf: u32) -> Result<Rc<[u8]>> {
         if let Some(b) = self.ledger.borrow().leaves.get(&leaf) {
-            return Ok(b.clone());
+            return Ok(Rc::clone(b));
         }
         let group = self.ledger_group(tx, head, leaf / LEAVES_PER_GROUP)?;
         let body = tx.ledger_get(i64::from(leaf))?.unwrap_or_default();
         if node_digest(&body) != slot(&group, leaf % LEAVES_PER_GROUP) || body.len() % ENTRY_LEN != 0 {
             return Err(Error::integrity(format!("ledger leaf {leaf} does not match its group")));
         }
-        self.ledger.borrow_mut().leaves.insert(leaf, body.clone());
+        let body: Rc<[u8]> = Rc::from(body);
+        let mut cache = self.ledger.borrow_mut();
+        // Bound the cache: a long stream over many keys would otherwise hold every leaf.
+        if cache.leaves.len() >= MAX_CACHED_LEAVES {
+            cache.leaves.clear();
+        }
+        cache.leaves.insert(leaf, Rc::clone(&body));
         Ok(body)
     }
 
@@ -175,7 +184,7 @@ impl Store {
             return Ok(());
         }
         let mut head = match self.ledger_head(tx)? {
-            Some(h) => h,
+            Some(h) => h.to_vec(),
             None => vec![0u8; GROUPS as usize * DIGEST_LEN],
         };
         // Latest change per row wins; grouped by leaf.
@@ -188,7 +197,7 @@ impl Store {
         for (leaf, updates) in by_leaf {
             let g = leaf / LEAVES_PER_GROUP;
             if let std::collections::btree_map::Entry::Vacant(e) = groups.entry(g) {
-                e.insert(self.ledger_group(tx, &head, g)?);
+                e.insert(self.ledger_group(tx, &head, g)?.to_vec());
             }
             let body = self.ledger_leaf(tx, &head, leaf)?;
             let mut entries: BTreeMap<Ref, Digest> = body
