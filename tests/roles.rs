@@ -122,7 +122,6 @@ fn effective_permission_for_every_key_permission_and_member_role() {
 }
 
 #[test]
-#[ignore = "BUG: a readonly member's restricted key (models:read) verifies as readonly with no scopes: --require files:read is VALID"]
 fn a_readonly_owner_never_widens_a_restricted_keys_scopes() {
     let s = one_member_per_role();
     let mut wrong = Vec::new();
@@ -620,7 +619,6 @@ fn a_key_moved_to_an_admin_is_caught() {
 }
 
 #[test]
-#[ignore = "BUG: restoring a demoted member's earlier payload (plain SQL) gives back role all: verify VALID for models:write, store check exits 0"]
 fn a_demoted_members_earlier_row_restored_is_caught() {
     let s = TestStore::new();
     add(&s, "bob@example.com", &["--role", "all"]);

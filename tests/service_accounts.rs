@@ -98,7 +98,6 @@ fn effective_permission_for_every_key_permission_and_service_account_role() {
 }
 
 #[test]
-#[ignore = "BUG: a readonly service account's restricted key (models:read) verifies as readonly with no scopes: --require files:read is VALID"]
 fn a_readonly_service_account_never_widens_a_restricted_keys_scopes() {
     let s = one_account_per_role();
     let mut wrong = Vec::new();

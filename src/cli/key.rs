@@ -450,37 +450,77 @@ fn verdict_line(outcome: &VerifyOutcome) -> String {
     }
 }
 
-/// One JSON line out per line in, flushed each time, for a co-process. A tampered row
-/// answers an error line and the stream goes on.
+/// One JSON line out per line in, for a co-process: each answer is written as soon as no
+/// more input is waiting. A reader thread feeds the lines, so that an idle stream still
+/// writes its recorded uses within a fraction of a second. A tampered row answers an error
+/// line and the stream goes on.
 fn verify_stream(store: &keyctl::Store, args: &VerifyArgs) -> Result<()> {
-    let stdin = std::io::stdin();
-    let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
+    use std::sync::mpsc;
+
+    let (tx, rx) = mpsc::sync_channel::<Result<Option<keyctl::SecretString>>>(1024);
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
+        loop {
+            let line = read_key_line(&mut input);
+            let stop = !matches!(line, Ok(Some(_)));
+            let item = match line {
+                Ok(Some(key)) => Ok(key),
+                Ok(None) => break,
+                Err(e) => Err(e),
+            };
+            if tx.send(item).is_err() || stop {
+                break;
+            }
+        }
+    });
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut verifier = store.batched_verifier();
     let write_err = |e| Error::io("cannot write to stdout", e);
-    while let Some(line) = read_key_line(&mut input)? {
-        let key = line.unwrap_or_else(|| keyctl::SecretString::from(MALFORMED_INPUT));
-        let mut request = VerifyRequest::new(key)
-            .require_all(&args.require)
-            .client_ip(args.client_ip)
-            .cost(args.cost.unwrap_or_default());
-        if args.no_record {
-            request = request.no_record();
-        }
-        let text = match verifier.verify(&request) {
-            Ok(outcome) => serde_json::to_string(&outcome).map_err(|e| Error::Db(e.to_string()))?,
-            Err(e @ Error::Integrity(_)) => {
-                json!({ "valid": false, "code": "INTEGRITY_ERROR", "error": e.to_string() }).to_string()
+    loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            Ok(line) => answer_line(&mut verifier, args, line?, &mut out)?,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // Idle: write the uses recorded so far.
+                verifier.flush()?;
+                continue;
             }
-            Err(e) => return Err(e),
-        };
-        out.write_all(text.as_bytes()).and_then(|_| out.write_all(b"\n")).map_err(write_err)?;
-        // Answer each line at once unless more input is already waiting.
-        if input.buffer().is_empty() {
-            out.flush().map_err(write_err)?;
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
+        // Answer whatever is already waiting, then send the answers on their way.
+        while let Ok(line) = rx.try_recv() {
+            answer_line(&mut verifier, args, line?, &mut out)?;
+        }
+        out.flush().map_err(write_err)?;
     }
     out.flush().map_err(write_err)?;
     verifier.flush()
+}
+
+/// Verifies one stream line and writes its JSON answer.
+fn answer_line(
+    verifier: &mut keyctl::Verifier<'_>,
+    args: &VerifyArgs,
+    line: Option<keyctl::SecretString>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let key = line.unwrap_or_else(|| keyctl::SecretString::from(MALFORMED_INPUT));
+    let mut request = VerifyRequest::new(key)
+        .require_all(&args.require)
+        .client_ip(args.client_ip)
+        .cost(args.cost.unwrap_or_default());
+    if args.no_record {
+        request = request.no_record();
+    }
+    let text = match verifier.verify(&request) {
+        Ok(outcome) => serde_json::to_string(&outcome).map_err(|e| Error::Db(e.to_string()))?,
+        Err(e @ Error::Integrity(_)) => {
+            json!({ "valid": false, "code": "INTEGRITY_ERROR", "error": e.to_string() }).to_string()
+        }
+        Err(e) => return Err(e),
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.write_all(b"\n"))
+        .map_err(|e| Error::io("cannot write to stdout", e))
 }

@@ -117,6 +117,56 @@ pub(crate) fn redact(prefix: &str, key: &str) -> String {
     format!("{prefix}{}...{}", &body[..4], &key[key.len() - 4..])
 }
 
+/// Every well-formed key or store key in `text`, as byte ranges. A scanner's view: the
+/// prefix, then exactly a key's length of base62 characters with a valid checksum, not
+/// followed by another base62 character.
+pub fn find_secrets(text: &str) -> Vec<std::ops::Range<usize>> {
+    let prefixes = [KeyPrefix::Project.as_str(), KeyPrefix::ServiceAccount.as_str(), StoreKey::PREFIX];
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for prefix in prefixes {
+        let mut from = 0;
+        while let Some(pos) = text[from..].find(prefix) {
+            let start = from + pos;
+            let end = start + prefix.len() + BODY_LEN + CHECKSUM_LEN;
+            from = start + prefix.len();
+            if end > bytes.len() || bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()) {
+                continue;
+            }
+            if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            if text.is_char_boundary(end) && well_formed(&text[start..end], prefix) {
+                found.push(start..end);
+            }
+        }
+    }
+    found.sort_by_key(|r| r.start);
+    found
+}
+
+/// `text` with every key or store key in it replaced by its redacted form, so that a key
+/// pasted into a reason or description is never stored.
+pub fn redact_secrets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in find_secrets(text) {
+        if r.start < last {
+            continue;
+        }
+        out.push_str(&text[last..r.start]);
+        let key = &text[r.clone()];
+        let prefix = [KeyPrefix::Project.as_str(), KeyPrefix::ServiceAccount.as_str(), StoreKey::PREFIX]
+            .into_iter()
+            .find(|p| key.starts_with(p))
+            .unwrap_or_default();
+        out.push_str(&redact(prefix, key));
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// A store key: 256 random bits that open one unlock slot without the slow passphrase KDF,
 /// for machines (CI, servers). Printed once by `store add-key`.
 pub struct StoreKey(SecretString);
@@ -175,6 +225,21 @@ mod tests {
         let r = key.redacted();
         let s = key.expose_secret();
         assert_eq!(r, format!("sk-proj-{}...{}", &s[8..12], &s[s.len() - 4..]));
+    }
+
+    #[test]
+    fn secrets_in_text_are_found_and_redacted() {
+        let key = ApiKey::generate(KeyPrefix::Project);
+        let sk = StoreKey::generate();
+        let text = format!("leaked {} and {}; fake sk-proj-abc", key.expose_secret(), sk.expose_secret());
+        assert_eq!(find_secrets(&text).len(), 2, "{text}");
+        let redacted = redact_secrets(&text);
+        assert!(!redacted.contains(key.expose_secret()));
+        assert!(!redacted.contains(sk.expose_secret()));
+        assert!(redacted.contains(&key.redacted()));
+        let glued = format!("{}x", key.expose_secret());
+        assert!(find_secrets(&glued).is_empty(), "a longer token is not a key");
+        assert!(redacted.contains("fake sk-proj-abc"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod format;
 mod keys;
 mod secret;
 
-pub use format::{base62_fixed, ApiKey, KeyPrefix, StoreKey};
+pub use format::{base62_fixed, find_secrets, redact_secrets, ApiKey, KeyPrefix, StoreKey};
 pub use keys::{DataKey, KdfParams, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
 pub use secret::{SecretBytes, SecretString};
 

@@ -553,14 +553,17 @@ impl Tx<'_> {
     }
 
     /// Adds `delta` to the counter for the window starting at `window_start`, resetting it
-    /// when the stored window is older.
+    /// when the stored window is older. A window never moves backwards: a late write for an
+    /// earlier window is dropped rather than wiping the current window's count.
     pub fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO counters (scope_id, kind, window_start, value) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (scope_id, kind) DO UPDATE SET
-                   value = CASE WHEN window_start = excluded.window_start THEN value + excluded.value ELSE excluded.value END,
-                   window_start = excluded.window_start",
+                   value = CASE WHEN window_start = excluded.window_start THEN value + excluded.value
+                                WHEN window_start < excluded.window_start THEN excluded.value
+                                ELSE value END,
+                   window_start = max(window_start, excluded.window_start)",
             )?
             .execute(params![scope_id, kind, window_start, delta])?;
         Ok(())

@@ -81,7 +81,12 @@ impl Store {
     pub(crate) fn audit_problems(&self, tx: &Tx<'_>) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let head: AuditHead = match self.get_meta(tx, HEAD) {
-            Ok(h) => h.unwrap_or_default(),
+            // Every store writes its first entry at `init`: no head means it was removed.
+            Ok(None) => {
+                problems.push("the audit head record is missing (the audit log was removed)".to_owned());
+                AuditHead::default()
+            }
+            Ok(Some(h)) => h,
             Err(_) => {
                 problems.push("the audit head record fails authentication".to_owned());
                 AuditHead::default()

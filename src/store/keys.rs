@@ -460,7 +460,9 @@ impl Store {
                 return Err(Error::refused(format!("key {} is already revoked", key.row.id)));
             }
             key.row.revoked_at = Some(now);
-            key.record.revoke_reason = reason.map(str::to_owned);
+            // A key pasted into the reason (say, the leaked one) is stored redacted.
+            let reason = reason.map(crate::crypto::redact_secrets);
+            key.record.revoke_reason.clone_from(&reason);
             self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))
         })
     }
@@ -512,12 +514,21 @@ impl Store {
             let secret = ApiKey::generate(prefix);
             let record = KeyRecord { redacted: secret.redacted(), revoke_reason: None, ..old.record.clone() };
             let lifetime = old.row.expires_at.map(|e| e - old.row.created_at);
+            let lifetime = match lifetime {
+                Some(l) => Expiry::After(Duration::from_seconds(l.max(1))),
+                None => Expiry::Never,
+            };
+            // The successor gets the same lifetime, within the project's max TTL today.
+            let expires_at = match cap_expiry(&project.limits, lifetime, from_unix(now)) {
+                Ok(e) => e,
+                Err(_) => project.limits.max_ttl.map(|m| now + m.seconds()),
+            };
             let row = self.seal_key(
                 KeyRow {
                     id: Id::generate(IdKind::Key).to_string(),
                     hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
                     created_at: now,
-                    expires_at: lifetime.map(|l| now + l),
+                    expires_at,
                     revoked_at: None,
                     payload: Vec::new(),
                     ..old.row.clone()

@@ -9,8 +9,8 @@
 //! copy is still undetectable from inside the file.
 
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use super::Store;
 use crate::crypto::sha256;

@@ -91,7 +91,7 @@ impl Store {
             let id = Id::generate(IdKind::Project);
             let record = ProjectRecord {
                 name: name.to_owned(),
-                description: description.map(str::to_owned).filter(|d| !d.is_empty()),
+                description: description.map(crate::crypto::redact_secrets).filter(|d| !d.is_empty()),
                 status: ProjectStatus::Active,
                 is_default: false,
                 created_at: self.now().timestamp(),

@@ -70,7 +70,7 @@ impl Store {
                 l.rpd = Some(n).filter(|n| *n > 0);
             }
             if let Some(b) = update.monthly_budget {
-                l.monthly_budget = Some(b);
+                l.monthly_budget = Some(b).filter(|b| b.micros() > 0);
             }
             if let Some(d) = update.max_ttl {
                 l.max_ttl = Some(d).filter(|d| d.seconds() > 0);

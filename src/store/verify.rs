@@ -300,7 +300,7 @@ impl Verifier<'_> {
             return Ok(a.outcome(code));
         }
         if a.limited() {
-            return self.verify_limited(&key, &hash, req, &w);
+            return self.verify_limited(&key, &hash, req);
         }
         if !a.scopes_ok(req) {
             return Ok(a.outcome(VerifyCode::InsufficientPermissions));
@@ -316,12 +316,14 @@ impl Verifier<'_> {
 
     /// Check and count in one write transaction (pending uses are written first, so the
     /// counters it reads are complete).
-    fn verify_limited(&mut self, key: &ApiKey, hash: &[u8], req: &VerifyRequest, w: &Windows) -> Result<VerifyOutcome> {
+    fn verify_limited(&mut self, key: &ApiKey, hash: &[u8], req: &VerifyRequest) -> Result<VerifyOutcome> {
         let store = self.store;
         let pending = std::mem::take(&mut self.pending);
         self.last_flush = Instant::now();
         store.write(|tx| {
             pending.apply(tx)?;
+            // The time is taken inside the write lock, so windows only ever move forwards.
+            let w = &Windows::at(store.now().timestamp());
             let mut a = match store.assess(tx, key, hash, req, w)? {
                 Err(code) => return Ok(VerifyOutcome::rejected(code)),
                 Ok(a) => a,
