@@ -8,6 +8,7 @@ mod member;
 mod org;
 mod output;
 mod project;
+mod scan;
 mod service_account;
 mod store;
 mod unlock;
@@ -87,6 +88,8 @@ pub enum Command {
     /// Read and verify the audit log
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Find keys in files and say which are live in this store (exit 10 if any)
+    Scan(scan::ScanArgs),
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  keyctl completions bash > ~/.local/share/bash-completion/completions/keyctl\n  keyctl completions zsh > \"${fpath[1]}/_keyctl\""
@@ -176,6 +179,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Key(cmd) => key::run(&ctx, cmd),
         Command::Usage(args) => usage::run(&ctx, args),
         Command::Audit(cmd) => audit::run(&ctx, cmd),
+        Command::Scan(args) => scan::run(&ctx, args),
         Command::Completions { .. } => Ok(()),
     }
 }

@@ -367,6 +367,18 @@ impl Store {
         })
     }
 
+    /// Identifies a presented key without recording a use: its listing (in whichever org
+    /// it belongs to), or `None` when it is malformed or this store does not know it.
+    pub fn identify_key(&self, secret: &str) -> Result<Option<KeyInfo>> {
+        let Some(key) = ApiKey::parse(secret) else { return Ok(None) };
+        let hash = self.keys.key_hash(key.expose_secret());
+        self.read(|tx| {
+            let Some(row) = tx.key_by_hash(&hash)? else { return Ok(None) };
+            let key = self.open_key(tx, &row)?;
+            self.key_view(tx, &key, &mut HashMap::new()).map(Some)
+        })
+    }
+
     pub fn show_key(&self, org_id: &str, key: &str) -> Result<KeyInfo> {
         self.read(|tx| {
             let key = self.find_key(tx, org_id, key)?;

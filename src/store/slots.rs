@@ -45,6 +45,20 @@ impl Store {
         }
     }
 
+    /// Whether `secret` is a store key that opens one of this store's slots today.
+    pub fn store_key_is_live(&self, secret: &str) -> Result<bool> {
+        let Some(key) = StoreKey::parse(secret) else { return Ok(false) };
+        let slots = self.read(|tx| tx.slots())?;
+        for row in slots.iter().filter(|s| s.kdf == "hkdf-sha256") {
+            let params = super::slot_params(row)?;
+            let slot = SlotKey::derive(key.expose_secret().as_bytes(), &params);
+            if slot.unwrap(&row.wrapped, &slot_aad(&row.name, &params)).is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     pub fn list_slots(&self) -> Result<Vec<SlotInfo>> {
         self.read(|tx| Ok(slot_infos(&tx.slots()?)))
     }
@@ -52,6 +66,9 @@ impl Store {
     /// Adds a named store key and returns it; it is never stored or shown again.
     pub fn add_store_key(&self, name: &str) -> Result<(SlotInfo, StoreKey)> {
         validate_slot_name(name)?;
+        if name == PASSPHRASE_SLOT {
+            return Err(Error::invalid(format!("{PASSPHRASE_SLOT:?} is the passphrase slot's name; choose another")));
+        }
         let key = StoreKey::generate();
         let row = self.wrap_slot(name, key.expose_secret().as_bytes(), KdfParams::new_hkdf());
         self.write(|tx| {

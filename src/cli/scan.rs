@@ -1,0 +1,201 @@
+//! `keyctl scan`: find keyctl API keys and store keys in files (or stdin) by prefix and
+//! checksum, say which are live in this store, and optionally revoke them. Never prints a
+//! full secret. Exit 0 when nothing live was found, 10 when something was.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use keyctl::{Error, Result, Store};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::output::{self, Tabular};
+use super::{Ctx, OutputFormat};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyctl scan .\n  git diff --cached | keyctl scan -      # as a pre-commit hook\n  keyctl scan logs/ --revoke --yes"
+)]
+pub struct ScanArgs {
+    /// Files or folders to scan recursively (`-` reads stdin); .git folders and binary files are skipped
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Revoke the live API keys found (asks for confirmation, or --yes)
+    #[arg(long)]
+    pub revoke: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub file: String,
+    pub line: usize,
+    /// `api_key` or `store_key`
+    pub kind: &'static str,
+    pub redacted: String,
+    /// Whether the secret works in this store today.
+    pub live: bool,
+    /// For API keys this store knows: active, expired or revoked; `unknown` otherwise.
+    pub status: String,
+    pub key_id: Option<String>,
+    pub org_id: Option<String>,
+    pub project_id: Option<String>,
+    /// Set when `--revoke` revoked it.
+    pub revoked: bool,
+}
+
+impl Tabular for Finding {
+    fn headers() -> &'static [&'static str] {
+        &["LOCATION", "KIND", "KEY", "LIVE", "STATUS", "KEY ID", "PROJECT"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            format!("{}:{}", self.file, self.line),
+            self.kind.into(),
+            self.redacted.clone(),
+            if self.live { "yes" } else { "no" }.into(),
+            if self.revoked { "revoked now".into() } else { self.status.clone() },
+            self.key_id.clone().unwrap_or_else(|| "-".into()),
+            self.project_id.clone().unwrap_or_else(|| "-".into()),
+        ]
+    }
+}
+
+/// Files to read: the paths given, folders walked (not following symlinks, skipping .git).
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if meta.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            if entry.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            let m = std::fs::symlink_metadata(&entry);
+            if m.as_ref().is_ok_and(|m| m.is_dir()) {
+                collect(&entry, out)?;
+            } else if m.as_ref().is_ok_and(|m| m.is_file()) {
+                out.push(entry);
+            }
+        }
+    } else {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(8192)].contains(&0)
+}
+
+fn scan_text(store: &Store, file: &str, bytes: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
+    let text = String::from_utf8_lossy(bytes);
+    for (i, line) in text.lines().enumerate() {
+        for range in keyctl::crypto::find_secrets(line) {
+            let secret = Zeroizing::new(line[range].to_owned());
+            let mut f = Finding {
+                file: file.to_owned(),
+                line: i + 1,
+                kind: "api_key",
+                redacted: String::new(),
+                live: false,
+                status: "unknown".into(),
+                key_id: None,
+                org_id: None,
+                project_id: None,
+                revoked: false,
+            };
+            if let Some(key) = keyctl::ApiKey::parse(&secret) {
+                f.redacted = key.redacted();
+                if let Some(info) = store.identify_key(&secret)? {
+                    f.live = info.status == keyctl::KeyStatus::Active;
+                    f.status = info.status.as_str().into();
+                    f.key_id = Some(info.id);
+                    f.org_id = Some(info.org_id);
+                    f.project_id = Some(info.project_id);
+                }
+            } else {
+                f.kind = "store_key";
+                f.redacted = keyctl::crypto::redact_secrets(&secret);
+                f.live = store.store_key_is_live(&secret)?;
+                f.status = if f.live { "opens this store" } else { "unknown" }.into();
+            }
+            findings.push(f);
+        }
+    }
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
+    let store = ctx.open()?;
+    let mut files = Vec::new();
+    let mut stdin = false;
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            stdin = true;
+        } else {
+            collect(p, &mut files)?;
+        }
+    }
+    let progress = std::io::stderr().is_terminal() && !ctx.quiet;
+    let mut findings = Vec::new();
+    if stdin {
+        let mut buf = Zeroizing::new(Vec::new());
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| Error::io("cannot read stdin", e))?;
+        scan_text(&store, "-", &buf, &mut findings)?;
+    }
+    for (n, file) in files.iter().enumerate() {
+        if progress && n % 200 == 0 {
+            eprint!("\rscanning: {n} of {} files", files.len());
+        }
+        let bytes = match std::fs::read(file) {
+            Ok(b) => Zeroizing::new(b),
+            Err(e) => {
+                eprintln!("keyctl: skipping {}: {e}", file.display());
+                continue;
+            }
+        };
+        if looks_binary(&bytes) {
+            continue;
+        }
+        scan_text(&store, &file.display().to_string(), &bytes, &mut findings)?;
+    }
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    let live: Vec<usize> = (0..findings.len()).filter(|i| findings[*i].live).collect();
+    if args.revoke {
+        let mut ids: Vec<(String, String, String)> = Vec::new();
+        for &i in &live {
+            let f = &findings[i];
+            if let (Some(id), Some(org)) = (&f.key_id, &f.org_id) {
+                if !ids.iter().any(|(k, _, _)| k == id) {
+                    ids.push((id.clone(), org.clone(), format!("found by keyctl scan in {}:{}", f.file, f.line)));
+                }
+            }
+        }
+        if !ids.is_empty() {
+            ctx.confirm(&format!("revoke {} live keys", ids.len()), "revoke")?;
+            for (id, org, reason) in &ids {
+                store.revoke_key(org, id, Some(reason))?;
+                for f in findings.iter_mut().filter(|f| f.key_id.as_deref() == Some(id)) {
+                    f.revoked = true;
+                }
+            }
+        }
+    }
+    match ctx.output {
+        OutputFormat::Table if findings.is_empty() => output::note(ctx.quiet, "No keys found."),
+        _ => output::list(ctx.output, &findings)?,
+    }
+    if live.is_empty() {
+        Ok(())
+    } else {
+        let store_keys = live.iter().filter(|i| findings[**i].kind == "store_key").count();
+        let hint = if store_keys > 0 { "; remove leaked store keys with `keyctl store remove-key NAME`" } else { "" };
+        Err(Error::Rejected(format!("{} live secrets found{hint}", live.len())))
+    }
+}
