@@ -31,6 +31,9 @@ _keyctl() {
             keyctl,key)
                 cmd="keyctl__subcmd__key"
                 ;;
+            keyctl,man)
+                cmd="keyctl__subcmd__man"
+                ;;
             keyctl,member)
                 cmd="keyctl__subcmd__member"
                 ;;
@@ -42,6 +45,9 @@ _keyctl() {
                 ;;
             keyctl,sa)
                 cmd="keyctl__subcmd__service__subcmd__account"
+                ;;
+            keyctl,scan)
+                cmd="keyctl__subcmd__scan"
                 ;;
             keyctl,service-account)
                 cmd="keyctl__subcmd__service__subcmd__account"
@@ -85,6 +91,9 @@ _keyctl() {
             keyctl__subcmd__help,key)
                 cmd="keyctl__subcmd__help__subcmd__key"
                 ;;
+            keyctl__subcmd__help,man)
+                cmd="keyctl__subcmd__help__subcmd__man"
+                ;;
             keyctl__subcmd__help,member)
                 cmd="keyctl__subcmd__help__subcmd__member"
                 ;;
@@ -93,6 +102,9 @@ _keyctl() {
                 ;;
             keyctl__subcmd__help,project)
                 cmd="keyctl__subcmd__help__subcmd__project"
+                ;;
+            keyctl__subcmd__help,scan)
+                cmd="keyctl__subcmd__help__subcmd__scan"
                 ;;
             keyctl__subcmd__help,service-account)
                 cmd="keyctl__subcmd__help__subcmd__service__subcmd__account"
@@ -494,7 +506,7 @@ _keyctl() {
 
     case "${cmd}" in
         keyctl)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version init store org project member service-account sa key usage audit completions help"
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version init store org project member service-account sa key usage audit scan man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -712,7 +724,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help)
-            opts="init store org project member service-account key usage audit completions help"
+            opts="init store org project member service-account key usage audit scan man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -924,6 +936,20 @@ _keyctl() {
         keyctl__subcmd__help__subcmd__key__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1246,6 +1272,20 @@ _keyctl() {
         keyctl__subcmd__help__subcmd__project__subcmd__unarchive)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1969,6 +2009,40 @@ _keyctl() {
                     return 0
                     ;;
                 --cost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__man)
+            opts="-o -q -y -h -V --out-dir --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3066,6 +3140,36 @@ _keyctl() {
         keyctl__subcmd__project__subcmd__unarchive)
             opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__scan)
+            opts="-o -q -y -h -V --revoke --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

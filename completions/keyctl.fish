@@ -43,6 +43,8 @@ complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "sa" -d 'Manage servic
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "key" -d 'Issue, inspect, rotate, revoke and verify API keys'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "usage" -d 'Report requests and cost by day, key or project'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "audit" -d 'Read and verify the audit log'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "scan" -d 'Find keys in files and say which are live in this store (exit 10 if any)'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "man" -d 'Print the man page (or write every page with --out-dir)'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l owner -d 'Your email: the owner identity, a member with role `all` in every org [default: owner@localhost]' -r
@@ -706,6 +708,26 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "list" -d 'List audit entries, oldest first'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the whole chain; exit 4 naming the first bad entry'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l revoke -d 'Revoke the live API keys found (asks for confirmation, or --yes)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l out-dir -d 'Write keyctl.1 and one page per subcommand (keyctl-key-create.1, ...) here' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -715,17 +737,19 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s q -l quiet
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "init" -d 'Create a new store with its first organization and default project'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "store" -d 'Inspect and maintain the store: unlock slots, integrity'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "org" -d 'Manage organizations'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "project" -d 'Manage projects'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "member" -d 'Manage members and their roles'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "service-account" -d 'Manage service accounts (machine principals of one project)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "key" -d 'Issue, inspect, rotate, revoke and verify API keys'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "usage" -d 'Report requests and cost by day, key or project'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "audit" -d 'Read and verify the audit log'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "init" -d 'Create a new store with its first organization and default project'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "store" -d 'Inspect and maintain the store: unlock slots, integrity'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "org" -d 'Manage organizations'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "project" -d 'Manage projects'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "member" -d 'Manage members and their roles'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "service-account" -d 'Manage service accounts (machine principals of one project)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "key" -d 'Issue, inspect, rotate, revoke and verify API keys'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "usage" -d 'Report requests and cost by day, key or project'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "audit" -d 'Read and verify the audit log'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "scan" -d 'Find keys in files and say which are live in this store (exit 10 if any)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "man" -d 'Print the man page (or write every page with --out-dir)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "passwd" -d 'Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)'

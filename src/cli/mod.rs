@@ -4,6 +4,7 @@
 mod audit;
 mod config;
 mod key;
+mod man;
 mod member;
 mod org;
 mod output;
@@ -90,6 +91,13 @@ pub enum Command {
     Audit(audit::AuditCommand),
     /// Find keys in files and say which are live in this store (exit 10 if any)
     Scan(scan::ScanArgs),
+    /// Print the man page (or write every page with --out-dir)
+    #[command(after_help = "Examples:\n  keyctl man | man -l -\n  keyctl man --out-dir /usr/local/share/man/man1")]
+    Man {
+        /// Write keyctl.1 and one page per subcommand (keyctl-key-create.1, ...) here
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  keyctl completions bash > ~/.local/share/bash-completion/completions/keyctl\n  keyctl completions zsh > \"${fpath[1]}/_keyctl\""
@@ -168,6 +176,9 @@ pub fn run(cli: Cli) -> Result<()> {
         clap_complete::generate(shell, &mut cmd, "keyctl", &mut std::io::stdout());
         return Ok(());
     }
+    if let Command::Man { out_dir } = &cli.command {
+        return man::run(out_dir.as_deref());
+    }
     let ctx = Ctx::new(&cli)?;
     match cli.command {
         Command::Init(args) => store::init(&ctx, args),
@@ -180,7 +191,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Usage(args) => usage::run(&ctx, args),
         Command::Audit(cmd) => audit::run(&ctx, cmd),
         Command::Scan(args) => scan::run(&ctx, args),
-        Command::Completions { .. } => Ok(()),
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }
 
