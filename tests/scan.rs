@@ -127,3 +127,17 @@ fn a_missing_path_is_an_error() {
     assert_eq!(code, 1, "{err}");
     assert!(err.starts_with("keyctl: "));
 }
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let s = TestStore::new();
+    // In a pipe (this test's stderr): no progress at all.
+    let out = s.run(&["key", "create", "--count", "20000", "-q"]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("creating keys"));
+    // On a terminal: progress on stderr, erased at the end.
+    if let Some((code, screen)) = s.run_tty(true, &[], &["key", "create", "--count", "20000", "-q"], &[]) {
+        assert_eq!(code, 0, "{screen}");
+        assert!(screen.contains("creating keys: 0 of 20000"), "no progress shown");
+    }
+}

@@ -197,7 +197,9 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 },
                 count,
             };
-            let keys = store.create_keys(&org.id, &spec)?;
+            let mut progress = output::Progress::new("creating keys", 10_000);
+            let keys = store.create_keys_reporting(&org.id, &spec, &mut |done, total| progress.update(done, total))?;
+            progress.finish();
             print_new_keys(ctx, &keys)
         }
         KeyCommand::List { project, status } => {

@@ -51,6 +51,36 @@ pub fn note(quiet: bool, text: &str) {
     }
 }
 
+/// Progress on stderr for long work, only when stderr is a terminal (never in pipes, logs
+/// or CI), redrawn in place and erased at the end.
+pub struct Progress {
+    what: &'static str,
+    /// Below this many items the work is quick: no progress at all.
+    min_total: usize,
+    shown: bool,
+    enabled: bool,
+}
+
+impl Progress {
+    pub fn new(what: &'static str, min_total: usize) -> Progress {
+        Progress { what, min_total, shown: false, enabled: std::io::stderr().is_terminal() }
+    }
+
+    pub fn update(&mut self, done: usize, total: usize) {
+        if self.enabled && total >= self.min_total {
+            eprint!("\r{}: {done} of {total} ({}%)", self.what, done * 100 / total.max(1));
+            self.shown = true;
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[K");
+            self.shown = false;
+        }
+    }
+}
+
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Db(e.to_string()))?;
     line(&text)

@@ -2,7 +2,7 @@
 //! checksum, say which are live in this store, and optionally revoke them. Never prints a
 //! full secret. Exit 0 when nothing live was found, 10 when something was.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -140,7 +140,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
             collect(p, &mut files)?;
         }
     }
-    let progress = std::io::stderr().is_terminal() && !ctx.quiet;
+    let mut progress = output::Progress::new("scanning files", 1_000);
     let mut findings = Vec::new();
     if stdin {
         let mut buf = Zeroizing::new(Vec::new());
@@ -148,8 +148,8 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
         scan_text(&store, "-", &buf, &mut findings)?;
     }
     for (n, file) in files.iter().enumerate() {
-        if progress && n % 200 == 0 {
-            eprint!("\rscanning: {n} of {} files", files.len());
+        if n % 200 == 0 {
+            progress.update(n, files.len());
         }
         let bytes = match std::fs::read(file) {
             Ok(b) => Zeroizing::new(b),
@@ -163,9 +163,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
         }
         scan_text(&store, &file.display().to_string(), &bytes, &mut findings)?;
     }
-    if progress {
-        eprint!("\r\x1b[K");
-    }
+    progress.finish();
     let live: Vec<usize> = (0..findings.len()).filter(|i| findings[*i].live).collect();
     if args.revoke {
         let mut ids: Vec<(String, String, String)> = Vec::new();

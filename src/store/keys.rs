@@ -238,10 +238,26 @@ impl Store {
 
     /// Issues `spec.count` keys in one transaction: all or none.
     pub fn create_keys(&self, org_id: &str, spec: &KeyCreate) -> Result<Vec<NewKey>> {
-        self.write(|tx| self.create_keys_in(tx, org_id, spec))
+        self.create_keys_reporting(org_id, spec, &mut |_, _| {})
     }
 
-    pub(crate) fn create_keys_in(&self, tx: &Tx<'_>, org_id: &str, spec: &KeyCreate) -> Result<Vec<NewKey>> {
+    /// [`Store::create_keys`], calling `progress(done, total)` now and then along the way.
+    pub fn create_keys_reporting(
+        &self,
+        org_id: &str,
+        spec: &KeyCreate,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<NewKey>> {
+        self.write(|tx| self.create_keys_in(tx, org_id, spec, progress))
+    }
+
+    pub(crate) fn create_keys_in(
+        &self,
+        tx: &Tx<'_>,
+        org_id: &str,
+        spec: &KeyCreate,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<NewKey>> {
         if let Some(name) = &spec.name {
             validate_name("key", name)?;
         }
@@ -270,7 +286,11 @@ impl Store {
             let (owner, prefix) = self.key_owner(tx, org_id, &project.id, spec)?;
             let mut names = HashMap::new();
             let mut out = Vec::with_capacity(spec.count as usize);
-            for _ in 0..spec.count {
+            let total = spec.count as usize;
+            for done in 0..total {
+                if done % 1000 == 0 {
+                    progress(done, total);
+                }
                 let secret = ApiKey::generate(prefix);
                 let record = KeyRecord {
                     name: spec.name.clone(),

@@ -104,7 +104,7 @@ impl Store {
                 count: 1,
                 ..first_key.clone()
             };
-            let mut keys = self.create_keys_in(tx, org_id, &spec)?;
+            let mut keys = self.create_keys_in(tx, org_id, &spec, &mut |_, _| {})?;
             Ok((sa, keys.remove(0)))
         })
     }
