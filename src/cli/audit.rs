@@ -22,6 +22,7 @@ pub enum AuditCommand {
         project: Option<String>,
     },
     /// Check the whole chain; exit 4 naming the first bad entry
+    #[command(after_help = "Examples:\n  keyctl audit verify\n  keyctl audit verify -o json")]
     Verify,
 }
 

@@ -100,6 +100,7 @@ pub enum KeyCommand {
         status: StatusFilter,
     },
     /// Show one key (redacted)
+    #[command(after_help = "Examples:\n  keyctl key show key_0123456789abcdef\n  keyctl key show ci-deploy -o json")]
     Show { key: String },
     /// Change a key's name, permission, scopes or expiry
     #[command(
@@ -120,6 +121,7 @@ pub enum KeyCommand {
         limits: LimitArgs,
     },
     /// Revoke a key at once
+    #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"")]
     Revoke {
         key: String,
         #[arg(long, value_name = "TEXT")]
@@ -136,6 +138,7 @@ pub enum KeyCommand {
         grace: Duration,
     },
     /// Delete revoked and expired keys whose end is older than --older-than
+    #[command(after_help = "Examples:\n  keyctl key prune --older-than 30d\n  keyctl key prune -o json")]
     Prune {
         #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
         older_than: Duration,

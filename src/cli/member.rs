@@ -24,11 +24,13 @@ pub enum MemberCommand {
         project: Option<String>,
     },
     /// List members (with --project: those with a role there)
+    #[command(after_help = "Examples:\n  keyctl member list\n  keyctl member list --project billing-api -o json")]
     List {
         #[arg(long)]
         project: Option<String>,
     },
     /// Show one member
+    #[command(after_help = "Examples:\n  keyctl member show bob@example.com")]
     Show { member: String },
     /// Change a member's org-wide role, or its role in one project
     #[command(
@@ -41,6 +43,9 @@ pub enum MemberCommand {
         project: Option<String>,
     },
     /// Remove a member from the org (revokes their keys) or from one project
+    #[command(
+        after_help = "Examples:\n  keyctl member remove bob@example.com --yes\n  keyctl member remove eve@example.com --project billing-api"
+    )]
     Remove {
         email: String,
         #[arg(long)]

@@ -68,26 +68,39 @@ pub enum Command {
     Init(store::InitArgs),
     /// Inspect and maintain the store: unlock slots, integrity
     #[command(subcommand)]
+    #[command(after_help = "Examples:\n  keyctl store info\n  keyctl store add-key ci -q\n  keyctl store check")]
     Store(store::StoreCommand),
     /// Manage organizations
     #[command(subcommand)]
+    #[command(after_help = "Examples:\n  keyctl org create acme\n  keyctl org list -o json\n  keyctl org use acme")]
     Org(org::OrgCommand),
     /// Manage projects
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  keyctl project create billing-api\n  keyctl project list --all\n  keyctl project archive old-api"
+    )]
     Project(project::ProjectCommand),
     /// Manage members and their roles
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  keyctl member add bob@example.com --role readonly\n  keyctl member list --project billing-api"
+    )]
     Member(member::MemberCommand),
     /// Manage service accounts (machine principals of one project)
     #[command(subcommand, name = "service-account", visible_alias = "sa")]
+    #[command(after_help = "Examples:\n  keyctl sa create deployer --project billing-api\n  keyctl sa list")]
     ServiceAccount(service_account::ServiceAccountCommand),
     /// Issue, inspect, rotate, revoke and verify API keys
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  keyctl key create --project billing-api\n  keyctl key list --status all\n  echo \"$KEY\" | keyctl key verify"
+    )]
     Key(key::KeyCommand),
     /// Report requests and cost by day, key or project
     Usage(usage::UsageArgs),
     /// Read and verify the audit log
     #[command(subcommand)]
+    #[command(after_help = "Examples:\n  keyctl audit list --action key\n  keyctl audit verify")]
     Audit(audit::AuditCommand),
     /// Find keys in files and say which are live in this store (exit 10 if any)
     Scan(scan::ScanArgs),
@@ -202,5 +215,21 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_shows_examples_in_its_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let has = cmd.get_after_help().is_some_and(|h| h.to_string().contains("Examples:"));
+            if !has {
+                missing.push(path.to_owned());
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "keyctl", &mut missing);
+        assert!(missing.is_empty(), "commands without examples in --help: {missing:?}");
     }
 }

@@ -17,29 +17,37 @@ pub enum OrgCommand {
         personal: bool,
     },
     /// List organizations
+    #[command(after_help = "Examples:\n  keyctl org list\n  keyctl org list -o json | jq -r '.[].name'")]
     List,
     /// Show an organization [default: the current one]
+    #[command(after_help = "Examples:\n  keyctl org show\n  keyctl org show acme -o json")]
     Show {
         #[arg(value_name = "ORG")]
         target: Option<String>,
     },
     /// Rename an organization
+    #[command(after_help = "Examples:\n  keyctl org rename acme acme-inc")]
     Rename {
         #[arg(value_name = "ORG")]
         target: String,
         new_name: String,
     },
     /// Turn a personal organization into a team organization
+    #[command(after_help = "Examples:\n  keyctl org upgrade ada   # then: keyctl sa create ...")]
     Upgrade {
         #[arg(value_name = "ORG")]
         target: String,
     },
     /// Make ORG the default for later commands (saved in the config file)
+    #[command(
+        after_help = "Examples:\n  keyctl org use acme\n  keyctl --org other project list   # overrides it once"
+    )]
     Use {
         #[arg(value_name = "ORG")]
         target: String,
     },
     /// Delete an organization and everything in it (asks for confirmation)
+    #[command(after_help = "Examples:\n  keyctl org delete old-team\n  keyctl org delete old-team --yes")]
     Delete {
         #[arg(value_name = "ORG")]
         target: String,

@@ -17,20 +17,30 @@ pub enum ProjectCommand {
         description: Option<String>,
     },
     /// List active projects (all with --all)
+    #[command(after_help = "Examples:\n  keyctl project list\n  keyctl project list --all -o json")]
     List {
         /// Include archived projects
         #[arg(long)]
         all: bool,
     },
     /// Show a project
+    #[command(
+        after_help = "Examples:\n  keyctl project show billing-api\n  keyctl project show proj_0123456789abcdef -o json"
+    )]
     Show { project: String },
     /// Rename a project (the default project too)
+    #[command(
+        after_help = "Examples:\n  keyctl project rename billing-api invoices-api\n  keyctl project rename \"Default project\" main"
+    )]
     Rename { project: String, new_name: String },
     /// Archive a project: its keys stop verifying (PROJECT_ARCHIVED) until unarchived
+    #[command(after_help = "Examples:\n  keyctl project archive old-api")]
     Archive { project: String },
     /// Unarchive a project: its keys work again
+    #[command(after_help = "Examples:\n  keyctl project unarchive old-api")]
     Unarchive { project: String },
     /// Delete a project and revoke its keys (asks for confirmation)
+    #[command(after_help = "Examples:\n  keyctl project delete old-api\n  keyctl project delete old-api --yes")]
     Delete { project: String },
     /// Show or set a project's limits (0 removes one limit, --clear all)
     #[command(

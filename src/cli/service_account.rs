@@ -25,17 +25,22 @@ pub enum ServiceAccountCommand {
         ttl: Option<Duration>,
     },
     /// List service accounts (in one project with --project)
+    #[command(after_help = "Examples:\n  keyctl sa list\n  keyctl sa list --project billing-api -o json")]
     List {
         #[arg(long)]
         project: Option<String>,
     },
     /// Show a service account
+    #[command(
+        after_help = "Examples:\n  keyctl sa show deployer\n  keyctl sa show deployer --project billing-api -o json"
+    )]
     Show {
         sa: String,
         #[arg(long)]
         project: Option<String>,
     },
     /// Delete a service account and revoke its keys
+    #[command(after_help = "Examples:\n  keyctl sa delete deployer --yes")]
     Delete {
         sa: String,
         #[arg(long)]

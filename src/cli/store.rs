@@ -21,10 +21,15 @@ pub struct InitArgs {
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     /// Show the store's path, schema, slots and counts
+    #[command(after_help = "Examples:\n  keyctl store info\n  keyctl store info -o json | jq .schema_version")]
     Info,
     /// Authenticate every row and the audit chain; exit 4 naming what failed
+    #[command(
+        after_help = "Examples:\n  keyctl store check\n  keyctl store check -o json || echo \"store tampered with\""
+    )]
     Check,
     /// Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)
+    #[command(after_help = "Examples:\n  keyctl store passwd\n  KEYCTL_NEW_PASSPHRASE=\"$NEW\" keyctl store passwd")]
     Passwd,
     /// Add a named store key (an unlock slot for machines); printed once
     #[command(
@@ -35,8 +40,10 @@ pub enum StoreCommand {
         name: String,
     },
     /// List unlock slots
+    #[command(after_help = "Examples:\n  keyctl store keys\n  keyctl store keys -o json")]
     Keys,
     /// Remove an unlock slot; its secret stops working at once
+    #[command(after_help = "Examples:\n  keyctl store remove-key ci\n  keyctl store remove-key old-server --yes")]
     RemoveKey { name: String },
 }
 
