@@ -323,64 +323,40 @@ impl Verifier<'_> {
         store.write(|tx| {
             pending.apply(tx)?;
             // The time is taken inside the write lock, so windows only ever move forwards.
-            let w = &Windows::at(store.now().timestamp());
-            let mut a = match store.assess(tx, key, hash, req, w)? {
-                Err(code) => return Ok(VerifyOutcome::rejected(code)),
-                Ok(a) => a,
-            };
-            if let Some(code) = a.early {
-                return Ok(a.outcome(code));
-            }
-            let limits = a.key.record.limits.clone();
-            if let Some(max) = limits.max_uses {
-                if tx.key_use_stats(&a.key.row.id)?.0 as u64 >= max {
-                    return Ok(a.outcome(VerifyCode::UsageExceeded));
+            let w = Windows::at(store.now().timestamp());
+            let mut batch = Pending::default();
+            let outcome = decide(store, tx, key, hash, req, &w, &mut batch)?;
+            batch.apply(tx)?;
+            Ok(outcome)
+        })
+    }
+
+    /// Verifies several requests in one write transaction (group commit): limits stay
+    /// exact, because every check and count happens under the one write lock, and the
+    /// per-transaction cost is shared. An integrity failure answers its own request only.
+    pub fn verify_batch(&mut self, reqs: &[VerifyRequest]) -> Result<Vec<Result<VerifyOutcome>>> {
+        let store = self.store;
+        let pending = std::mem::take(&mut self.pending);
+        self.last_flush = Instant::now();
+        store.write(|tx| {
+            pending.apply(tx)?;
+            let w = Windows::at(store.now().timestamp());
+            let mut batch = Pending::default();
+            let mut out = Vec::with_capacity(reqs.len());
+            for req in reqs {
+                let Some(key) = ApiKey::parse(req.key.expose_secret().trim()) else {
+                    out.push(Ok(VerifyOutcome::rejected(VerifyCode::Malformed)));
+                    continue;
+                };
+                let hash = store.keys.key_hash(key.expose_secret());
+                match decide(store, tx, &key, &hash, req, &w, &mut batch) {
+                    Ok(outcome) => out.push(Ok(outcome)),
+                    Err(e @ Error::Integrity(_)) => out.push(Err(e)),
+                    Err(e) => return Err(e),
                 }
             }
-            let p = a.key.row.project_id.clone();
-            let project_limits = a.project_limits();
-            let checks = [
-                (limits.rpm, a.key.row.id.clone(), MINUTE, w.minute, w.minute + 60),
-                (project_limits.rpm, p.clone(), MINUTE, w.minute, w.minute + 60),
-                (project_limits.rpd, p.clone(), DAY, w.day, w.day + 86_400),
-            ];
-            let mut tightest: Option<RateLimit> = None;
-            let mut limited = false;
-            for (limit, scope, kind, start, reset) in checks {
-                let Some(limit) = limit else { continue };
-                let used = tx.counter(&scope, kind, start)?.max(0) as u64;
-                if used >= limit {
-                    limited = true;
-                }
-                let after = if req.record { used + 1 } else { used };
-                let remaining = limit.saturating_sub(after);
-                if tightest.as_ref().is_none_or(|t| remaining < t.remaining) {
-                    tightest = Some(RateLimit { limit, remaining, reset: from_unix(reset) });
-                }
-            }
-            if limited {
-                if let Some(t) = tightest.as_mut() {
-                    t.remaining = 0;
-                }
-                a.verdict.ratelimit = tightest;
-                return Ok(a.outcome(VerifyCode::RateLimited));
-            }
-            a.verdict.ratelimit = tightest;
-            if let Some(budget) = project_limits.monthly_budget {
-                let spent = tx.counter(&p, MONTH_COST, w.month)?;
-                if spent.saturating_add(req.cost.micros()) > budget.micros() {
-                    return Ok(a.outcome(VerifyCode::BudgetExceeded));
-                }
-            }
-            if !a.scopes_ok(req) {
-                return Ok(a.outcome(VerifyCode::InsufficientPermissions));
-            }
-            if req.record {
-                let mut one = Pending::default();
-                one.add_use(&a.key, w, req.cost.micros());
-                one.apply(tx)?;
-            }
-            Ok(a.outcome(VerifyCode::Valid))
+            batch.apply(tx)?;
+            Ok(out)
         })
     }
 
@@ -393,6 +369,81 @@ impl Verifier<'_> {
         let pending = std::mem::take(&mut self.pending);
         self.store.write(|tx| pending.apply(tx))
     }
+}
+
+/// Decides one request inside a write transaction: every check, and the limits counted
+/// exactly. Uses of keys without limits go to `batch`, written before the commit.
+fn decide(
+    store: &Store,
+    tx: &Tx<'_>,
+    key: &ApiKey,
+    hash: &[u8],
+    req: &VerifyRequest,
+    w: &Windows,
+    batch: &mut Pending,
+) -> Result<VerifyOutcome> {
+    let mut a = match store.assess(tx, key, hash, req, w)? {
+        Err(code) => return Ok(VerifyOutcome::rejected(code)),
+        Ok(a) => a,
+    };
+    if let Some(code) = a.early {
+        return Ok(a.outcome(code));
+    }
+    let limits = a.key.record.limits.clone();
+    if let Some(max) = limits.max_uses {
+        if tx.key_use_stats(&a.key.row.id)?.0 as u64 >= max {
+            return Ok(a.outcome(VerifyCode::UsageExceeded));
+        }
+    }
+    let p = a.key.row.project_id.clone();
+    let project_limits = a.project_limits();
+    let checks = [
+        (limits.rpm, a.key.row.id.clone(), MINUTE, w.minute, w.minute + 60),
+        (project_limits.rpm, p.clone(), MINUTE, w.minute, w.minute + 60),
+        (project_limits.rpd, p.clone(), DAY, w.day, w.day + 86_400),
+    ];
+    let mut tightest: Option<RateLimit> = None;
+    let mut limited = false;
+    for (limit, scope, kind, start, reset) in checks {
+        let Some(limit) = limit else { continue };
+        let used = tx.counter(&scope, kind, start)?.max(0) as u64;
+        if used >= limit {
+            limited = true;
+        }
+        let after = if req.record { used + 1 } else { used };
+        let remaining = limit.saturating_sub(after);
+        if tightest.as_ref().is_none_or(|t| remaining < t.remaining) {
+            tightest = Some(RateLimit { limit, remaining, reset: from_unix(reset) });
+        }
+    }
+    if limited {
+        if let Some(t) = tightest.as_mut() {
+            t.remaining = 0;
+        }
+        a.verdict.ratelimit = tightest;
+        return Ok(a.outcome(VerifyCode::RateLimited));
+    }
+    a.verdict.ratelimit = tightest;
+    if let Some(budget) = project_limits.monthly_budget {
+        let spent = tx.counter(&p, MONTH_COST, w.month)?;
+        if spent.saturating_add(req.cost.micros()) > budget.micros() {
+            return Ok(a.outcome(VerifyCode::BudgetExceeded));
+        }
+    }
+    if !a.scopes_ok(req) {
+        return Ok(a.outcome(VerifyCode::InsufficientPermissions));
+    }
+    if req.record {
+        if a.limited() {
+            // Later requests in this transaction must see this use at once.
+            let mut one = Pending::default();
+            one.add_use(&a.key, w, req.cost.micros());
+            one.apply(tx)?;
+        } else {
+            batch.add_use(&a.key, w, req.cost.micros());
+        }
+    }
+    Ok(a.outcome(VerifyCode::Valid))
 }
 
 impl Store {
