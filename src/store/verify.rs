@@ -300,7 +300,11 @@ impl Verifier<'_> {
             return Ok(a.outcome(code));
         }
         if a.limited() {
-            return self.verify_limited(&key, &hash, req);
+            // Check and count in one write transaction: exact across processes.
+            return self
+                .verify_batch(std::slice::from_ref(req))?
+                .pop()
+                .unwrap_or(Ok(VerifyOutcome::rejected(VerifyCode::NotFound)));
         }
         if !a.scopes_ok(req) {
             return Ok(a.outcome(VerifyCode::InsufficientPermissions));
@@ -314,26 +318,10 @@ impl Verifier<'_> {
         Ok(a.outcome(VerifyCode::Valid))
     }
 
-    /// Check and count in one write transaction (pending uses are written first, so the
-    /// counters it reads are complete).
-    fn verify_limited(&mut self, key: &ApiKey, hash: &[u8], req: &VerifyRequest) -> Result<VerifyOutcome> {
-        let store = self.store;
-        let pending = std::mem::take(&mut self.pending);
-        self.last_flush = Instant::now();
-        store.write(|tx| {
-            pending.apply(tx)?;
-            // The time is taken inside the write lock, so windows only ever move forwards.
-            let w = Windows::at(store.now().timestamp());
-            let mut batch = Pending::default();
-            let outcome = decide(store, tx, key, hash, req, &w, &mut batch)?;
-            batch.apply(tx)?;
-            Ok(outcome)
-        })
-    }
-
     /// Verifies several requests in one write transaction (group commit): limits stay
-    /// exact, because every check and count happens under the one write lock, and the
-    /// per-transaction cost is shared. An integrity failure answers its own request only.
+    /// exact, because every check and count happens under the one write lock (pending uses
+    /// are written first, so the counters read are complete), and the per-transaction cost
+    /// is shared. An integrity failure answers its own request only.
     pub fn verify_batch(&mut self, reqs: &[VerifyRequest]) -> Result<Vec<Result<VerifyOutcome>>> {
         let store = self.store;
         let pending = std::mem::take(&mut self.pending);
