@@ -608,3 +608,58 @@ fn last_used_appears_in_list_and_show_after_a_verify() {
     assert!(shown["last_used_at"].is_string(), "{shown}");
     assert_eq!(s.json(&["key", "list"])[0]["last_used_at"], shown["last_used_at"]);
 }
+
+// ---- behaviour settled after the README review -------------------------------------------
+
+#[test]
+fn a_name_still_resolves_during_a_rotation_grace() {
+    let s = TestStore::new();
+    let (old, _) = s.create_key(&["nightly"]);
+    let rotated = s.json(&["key", "rotate", "nightly", "--grace", "24h"]);
+    let new = rotated["id"].as_str().unwrap();
+    assert_ne!(new, old);
+    // The successor wins over the predecessor still in its grace period.
+    assert_eq!(s.json(&["key", "show", "nightly"])["id"], new);
+    let again = s.json(&["key", "rotate", "nightly", "--grace", "24h"]);
+    assert_eq!(again["previous"]["id"], new);
+}
+
+#[test]
+fn quiet_wins_over_the_output_format() {
+    let s = TestStore::new();
+    let out = s.cmd().env("KEYCTL_OUTPUT", "json").args(["key", "create", "-q"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.trim().starts_with("sk-proj-") && text.lines().count() == 1, "{text}");
+    let (id, _) = s.create_key(&[]);
+    let out = s.cmd().env("KEYCTL_OUTPUT", "json").args(["key", "rotate", &id, "-q"]).output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().trim().starts_with("sk-proj-"));
+}
+
+#[test]
+fn an_ip_allowlist_can_be_cleared() {
+    let s = TestStore::new();
+    let (id, key) = s.create_key(&["--allow-ip", "10.0.0.0/8"]);
+    assert_eq!(s.verify(&key, &[]).1["code"], "IP_NOT_ALLOWED");
+    let v = s.json(&["key", "update", &id, "--clear-allow-ip"]);
+    assert_eq!(v["allow_ip"], serde_json::json!([]));
+    assert_eq!(s.verify(&key, &[]).1["code"], "VALID");
+}
+
+#[test]
+fn the_config_max_ttl_caps_every_new_key() {
+    let s = TestStore::new();
+    std::fs::write(s.config_path(), "max_ttl = \"1h\"\n").unwrap();
+    let too_long = s.fails(&["key", "create", "--ttl", "2h"]);
+    assert_eq!(too_long.0, 1, "{}", too_long.1);
+    assert!(too_long.1.contains("max_ttl"), "{}", too_long.1);
+    let k = s.json(&["key", "create"]);
+    assert!(k["expires_at"].is_string(), "no --ttl gets the cap: {k}");
+    s.ok(&["org", "upgrade", "acme"]);
+    let sa = s.json(&["sa", "create", "bot"]);
+    assert!(sa["key_info"]["expires_at"].is_string(), "{sa}");
+    std::fs::write(s.config_path(), "").unwrap();
+    let (id, _) = s.create_key(&[]);
+    std::fs::write(s.config_path(), "max_ttl = \"1h\"\n").unwrap();
+    let rotated = s.json(&["key", "rotate", &id]);
+    assert!(rotated["expires_at"].is_string(), "a rotated successor is capped too: {rotated}");
+}

@@ -149,7 +149,7 @@ fn the_command_reference_matches_the_cli() {
             last.push_str(line);
         }
     }
-    let no_sub = ["init", "usage", "completions"];
+    let no_sub = ["init", "usage", "completions", "scan", "man"];
     let mut checked = 0;
     for line in lines {
         let line = line.replace(" (alias sa)", "");
@@ -183,7 +183,7 @@ fn the_command_reference_matches_the_cli() {
 fn every_recipe_marker_has_a_test() {
     let names: Vec<&str> =
         README.match_indices("<!-- recipe: ").map(|(i, m)| README[i + m.len()..].split(' ').next().unwrap()).collect();
-    assert_eq!(names, ["quick-start", "first-steps", "ci-setup", "ci-job", "rotate", "python-demo"]);
+    assert_eq!(names, ["quick-start", "first-steps", "ci-setup", "ci-job", "rotate", "python-demo", "pre-commit"]);
 }
 
 // ---- Quick start and first steps ----
@@ -500,4 +500,32 @@ fn the_rust_example_verifies_in_process() {
             "deny MALFORMED"
         ]
     );
+}
+
+// ---- keyctl scan as a pre-commit hook ----
+
+#[test]
+fn the_pre_commit_hook_blocks_a_live_key_and_lets_a_revoked_one_through() {
+    let have_git = Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !have_git {
+        eprintln!("skipping: git is not installed");
+        return;
+    }
+    let s = TestStore::new();
+    let (live_id, live) = s.create_key(&["leaky"]);
+    let repo = s.dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let hook = repo.join("pre-commit");
+    std::fs::write(&hook, recipe("pre-commit")).unwrap();
+    let setup = "git init -q . && git config user.email t@example.com && git config user.name t \
+                 && cp pre-commit .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit";
+    ok(&sh(&s, &repo, &[("KEYCTL_STORE_KEY", &s.store_key)], setup), "git setup");
+    std::fs::write(repo.join("config.env"), format!("API_KEY={live}\n")).unwrap();
+    let commit = "git add config.env && git commit -q -m 'add config'";
+    let out = sh(&s, &repo, &[("KEYCTL_STORE_KEY", &s.store_key)], commit);
+    assert_ne!(code(&out), 0, "the hook must block a live key");
+    assert!(stderr_of(&out).contains("a live key is staged"), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains(&live), "the hook output shows only the redacted key");
+    s.ok(&["key", "revoke", &live_id]);
+    ok(&sh(&s, &repo, &[("KEYCTL_STORE_KEY", &s.store_key)], commit), "commit of a revoked key");
 }

@@ -148,6 +148,7 @@ fn usage_csv_has_a_header_and_one_row_per_group() {
     let header: Vec<&str> = lines.next().expect("a header line").split(',').collect();
     assert_eq!(header.len(), 3, "{text}");
     assert!(header[1].eq_ignore_ascii_case("requests") && header[2].eq_ignore_ascii_case("cost"), "{text}");
+    assert_eq!(header[0], "key_id", "CSV headers are the JSON field names: {text}");
     let rows: BTreeMap<String, (i64, String)> = lines
         .map(|l| {
             let cells: Vec<&str> = l.split(',').collect();

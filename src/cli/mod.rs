@@ -154,7 +154,7 @@ impl Ctx {
         if !self.store_path.exists() {
             return Err(Error::NoStore(self.store_path.clone()));
         }
-        Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)
+        Ok(Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)?.with_max_ttl(self.config.max_ttl()))
     }
 
     /// The org this command works in.

@@ -100,7 +100,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
+pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let mut text = headers.join(",");
     text.push('\n');
     for row in rows {

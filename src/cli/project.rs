@@ -96,6 +96,9 @@ pub fn run(ctx: &Ctx, cmd: ProjectCommand) -> Result<()> {
             } else {
                 store.set_project_limits(&org.id, &project, &update)?
             };
+            if ctx.quiet {
+                return output::line(&project.id);
+            }
             return show_limits(ctx, &project);
         }
     };

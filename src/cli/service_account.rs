@@ -72,6 +72,7 @@ pub fn run(ctx: &Ctx, cmd: ServiceAccountCommand) -> Result<()> {
             let first = KeyCreate { name: Some(name.clone()), expiry, ..KeyCreate::default() };
             let (sa, key) = store.create_service_account(&org.id, &name, project.as_deref(), role, &first)?;
             match ctx.output {
+                _ if ctx.quiet => output::line(key.secret.expose_secret()),
                 OutputFormat::Json => {
                     let mut value = serde_json::to_value(&sa).map_err(|e| keyctl::Error::Db(e.to_string()))?;
                     value["key"] = json!(key.secret.expose_secret());

@@ -125,8 +125,8 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         StoreCommand::AddKey { name } => {
             let (slot, key) = store.add_store_key(&name)?;
             match ctx.output {
-                OutputFormat::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
                 _ if ctx.quiet => output::line(key.expose_secret()),
+                OutputFormat::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
                 _ => {
                     output::line(key.expose_secret())?;
                     output::note(false, &format!(

@@ -54,14 +54,25 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
     };
     let query = UsageQuery { project: args.project, key: args.key, since: args.since, until: args.until, by };
     let lines = store.usage_report(&org.id, &query)?;
-    if ctx.output == super::OutputFormat::Table {
-        let header = match by {
-            UsageGroup::Day => "DAY",
-            UsageGroup::Key => "KEY",
-            UsageGroup::Project => "PROJECT",
-        };
-        let rows: Vec<Vec<String>> = lines.iter().map(Tabular::cells).collect();
-        return output::table(&[header, "REQUESTS", "COST"], &rows);
+    let rows: Vec<Vec<String>> = lines.iter().map(Tabular::cells).collect();
+    match ctx.output {
+        super::OutputFormat::Json => output::list(ctx.output, &lines),
+        // CSV headers match the JSON field names, so a script can switch formats freely.
+        super::OutputFormat::Csv => {
+            let group = match by {
+                UsageGroup::Day => "day",
+                UsageGroup::Key => "key_id",
+                UsageGroup::Project => "project_id",
+            };
+            output::csv(&[group, "requests", "cost"], &rows)
+        }
+        super::OutputFormat::Table => {
+            let group = match by {
+                UsageGroup::Day => "DAY",
+                UsageGroup::Key => "KEY",
+                UsageGroup::Project => "PROJECT",
+            };
+            output::table(&[group, "REQUESTS", "COST"], &rows)
+        }
     }
-    output::list(ctx.output, &lines)
 }

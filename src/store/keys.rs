@@ -115,14 +115,26 @@ fn key_aad(row: &KeyRow) -> Vec<u8> {
 
 /// The expiry time of a new lifetime, within the project's `max_ttl`: a longer one is
 /// refused, and no lifetime at all gets the maximum.
-fn cap_expiry(limits: &ProjectLimits, expiry: Expiry, now: DateTime<Utc>) -> Result<Option<i64>> {
+/// The store-wide cap (from the user's config) applies like a project's, whichever is
+/// shorter.
+fn cap_expiry(
+    limits: &ProjectLimits,
+    store_max: Option<Duration>,
+    expiry: Expiry,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
     let expires_at = resolve_expiry(expiry, now)?;
-    let Some(max) = limits.max_ttl else { return Ok(expires_at) };
+    let (max, whose) = match (limits.max_ttl, store_max) {
+        (Some(p), Some(s)) if s < p => (s, "the config's max_ttl"),
+        (Some(p), _) => (p, "this project's max TTL"),
+        (None, Some(s)) => (s, "the config's max_ttl"),
+        (None, None) => return Ok(expires_at),
+    };
     let latest = now.timestamp() + max.seconds();
     match expires_at {
         None => Ok(Some(latest)),
         Some(t) if t > latest => Err(Error::refused(format!(
-            "this project's max TTL is {max}; pass a --ttl of at most {max} (or raise it with `keyctl project limits --max-ttl`)"
+            "{whose} is {max}; pass a --ttl of at most {max} (or raise it with `keyctl project limits --max-ttl`)"
         ))),
         Some(t) => Ok(Some(t)),
     }
@@ -217,12 +229,18 @@ impl Store {
                 matches.push(key);
             }
         }
-        // Prefer the one live key of that name over revoked or expired namesakes.
+        // Prefer the one live key of that name over revoked or expired namesakes, and over
+        // a rotated predecessor still in its grace period.
         let now = self.now().timestamp();
-        if matches.len() > 1 {
-            let live: Vec<_> = matches.iter().filter(|k| k.status(now) == KeyStatus::Active).cloned().collect();
-            if live.len() == 1 {
-                matches = live;
+        for keep in [
+            |k: &OpenedKey, now: i64| k.status(now) == KeyStatus::Active,
+            |k: &OpenedKey, now: i64| k.status(now) == KeyStatus::Active && k.row.revoked_at.is_none(),
+        ] {
+            if matches.len() > 1 {
+                let narrowed: Vec<_> = matches.iter().filter(|k| keep(k, now)).cloned().collect();
+                if narrowed.len() == 1 {
+                    matches = narrowed;
+                }
             }
         }
         match matches.len() {
@@ -276,7 +294,7 @@ impl Store {
         let now = self.now();
         {
             let project = self.target_project(tx, org_id, spec.project.as_deref())?;
-            let expires_at = cap_expiry(&project.limits, spec.expiry, now)?;
+            let expires_at = cap_expiry(&project.limits, self.max_ttl, spec.expiry, now)?;
             if project.status == ProjectStatus::Archived {
                 return Err(Error::refused(format!(
                     "project {:?} is archived; unarchive it before issuing keys",
@@ -456,7 +474,7 @@ impl Store {
             }
             if let Some(e) = update.expiry {
                 let project = self.find_project(tx, org_id, &key.row.project_id)?;
-                let expires_at = cap_expiry(&project.limits, e, now)?;
+                let expires_at = cap_expiry(&project.limits, self.max_ttl, e, now)?;
                 key.row.expires_at = expires_at;
                 changed.insert("expires_at".into(), json!(expires_at.map(from_unix)));
             }
@@ -551,9 +569,12 @@ impl Store {
                 None => Expiry::Never,
             };
             // The successor gets the same lifetime, within the project's max TTL today.
-            let expires_at = match cap_expiry(&project.limits, lifetime, from_unix(now)) {
+            let expires_at = match cap_expiry(&project.limits, self.max_ttl, lifetime, from_unix(now)) {
                 Ok(e) => e,
-                Err(_) => project.limits.max_ttl.map(|m| now + m.seconds()),
+                Err(_) => {
+                    let max = [project.limits.max_ttl, self.max_ttl].into_iter().flatten().min();
+                    max.map(|m| now + m.seconds())
+                }
             };
             let row = self.seal_key(
                 KeyRow {

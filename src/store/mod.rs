@@ -80,6 +80,8 @@ pub struct Store {
     actor: String,
     path: PathBuf,
     clock: Arc<dyn Clock>,
+    /// A store-wide cap on new key lifetimes (the CLI's config `max_ttl`).
+    max_ttl: Option<crate::domain::Duration>,
 }
 
 fn slot_aad(name: &str, params: &KdfParams) -> Vec<u8> {
@@ -146,6 +148,7 @@ impl Store {
                 actor: PASSPHRASE_SLOT.to_owned(),
                 path: path.to_path_buf(),
                 clock: Arc::new(SystemClock),
+                max_ttl: None,
             };
             let org = store.write(|tx| {
                 let params = KdfParams::new_pbkdf2(opts.kdf_iterations.max(1));
@@ -223,6 +226,7 @@ impl Store {
             actor,
             path: path.to_path_buf(),
             clock: Arc::new(SystemClock),
+            max_ttl: None,
         };
         store.ensure_ledger()?;
         Ok(store)
@@ -252,6 +256,13 @@ impl Store {
             self.ledger_bootstrap(tx)?;
             self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner.clone() })
         })
+    }
+
+    /// Caps the lifetime of every key issued through this handle (like a project's
+    /// `max_ttl`, whichever is shorter).
+    pub fn with_max_ttl(mut self, max_ttl: Option<crate::domain::Duration>) -> Store {
+        self.max_ttl = max_ttl.filter(|d| d.seconds() > 0);
+        self
     }
 
     /// Replaces the clock (tests and embedders; the CLI never does).

@@ -244,7 +244,9 @@ impl Store {
         Verifier { store: self, batch: false, pending: Pending::default(), last_flush: Instant::now() }
     }
 
-    /// A verifier for long-running streams: uses of unlimited keys are recorded in batches.
+    /// A verifier for long-running streams: uses of unlimited keys are recorded in batches,
+    /// written by the first `verify` at least 200 ms after the last write, by
+    /// [`Verifier::flush`] (call it when idle) and on drop.
     pub fn batched_verifier(&self) -> Verifier<'_> {
         Verifier { store: self, batch: true, pending: Pending::default(), last_flush: Instant::now() }
     }
