@@ -1928,7 +1928,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__update)
-            opts="-o -q -y -h -V --name --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --name --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --clear-allow-ip --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

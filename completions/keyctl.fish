@@ -598,6 +598,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l clear-allow-ip -d 'Remove the key\'s IP allowlist'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'

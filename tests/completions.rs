@@ -12,7 +12,7 @@ fn committed_completions_match_the_cli() {
         let committed = std::fs::read(format!("{}/completions/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         assert!(
             committed == out.stdout,
-            "completions/{file} is out of date; run: keyctl completions {shell} > completions/{file}"
+            "completions/{file} is out of date; run: scripts/generate.sh"
         );
     }
 }
@@ -35,11 +35,11 @@ fn committed_man_pages_match_the_cli() {
     names.sort();
     let mut have: Vec<_> = std::fs::read_dir(&committed).unwrap().map(|e| e.unwrap().file_name()).collect();
     have.sort();
-    assert_eq!(names, have, "man/ is out of date; run: keyctl man --out-dir man");
+    assert_eq!(names, have, "man/ is out of date; run: scripts/generate.sh");
     for name in names {
         let fresh = std::fs::read(dir.path().join(&name)).unwrap();
         let old = std::fs::read(committed.join(&name)).unwrap();
-        assert!(fresh == old, "man/{} is out of date; run: keyctl man --out-dir man", name.to_string_lossy());
+        assert!(fresh == old, "man/{} is out of date; run: scripts/generate.sh", name.to_string_lossy());
     }
 }
 
