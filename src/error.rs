@@ -100,6 +100,17 @@ impl Error {
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode;
+        // keyctl writes every column with one type; another type can only come from an
+        // edit of the file.
+        match &e {
+            rusqlite::Error::InvalidColumnType(_, column, _) => {
+                return Error::integrity(format!("a stored value has the wrong type (column {column})"));
+            }
+            rusqlite::Error::IntegralValueOutOfRange(_, _) | rusqlite::Error::FromSqlConversionFailure(_, _, _) => {
+                return Error::integrity("a stored value has the wrong type or is out of range");
+            }
+            _ => {}
+        }
         match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) => {
                 Error::Unreadable("the file is not a keyctl store (not an SQLite database)".into())

@@ -17,10 +17,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         Err(e) => {
-            // One line, like every other keyctl error (exit 2: the command line is wrong).
+            // One line, like every other keyctl error (exit 2: the command line is wrong):
+            // clap's first paragraph, with any control character a value carried escaped.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid command line").trim_start_matches("error: ");
-            eprintln!("keyctl: {first} (see `keyctl --help`)");
+            let first = text.split("\n\n").next().unwrap_or("invalid command line").trim_start_matches("error: ");
+            eprintln!("keyctl: {} (see `keyctl --help`)", cli::output::error_line(first.trim_end()));
             return ExitCode::from(2);
         }
     };
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(keyctl::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("keyctl: {err}");
+            eprintln!("keyctl: {}", cli::output::error_line(&err.to_string()));
             ExitCode::from(err.exit_code() as u8)
         }
     }

@@ -10,10 +10,7 @@ fn committed_completions_match_the_cli() {
         let out = common::keyctl().args(["completions", shell]).output().unwrap();
         assert!(out.status.success());
         let committed = std::fs::read(format!("{}/completions/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        assert!(
-            committed == out.stdout,
-            "completions/{file} is out of date; run: scripts/generate.sh"
-        );
+        assert!(committed == out.stdout, "completions/{file} is out of date; run: scripts/generate.sh");
     }
 }
 

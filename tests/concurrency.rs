@@ -352,7 +352,6 @@ fn racing_creates_of_one_name_create_it_once() {
 /// ledger. Several processes doing that first open at once (say, API servers restarted
 /// after an upgrade) must all succeed.
 #[test]
-#[ignore = "BUG: processes opening a schema-1 store at once race to build the ledger; losers exit 4 (ledger group 0 does not match the ledger head)"]
 fn processes_opening_an_older_store_at_once_all_succeed() {
     let root = env!("CARGO_MANIFEST_DIR");
     let facts: Value =

@@ -399,7 +399,7 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
             Ok(v) => keyctl::SecretString::new(v),
             Err(std::env::VarError::NotUnicode(_)) => keyctl::SecretString::from(MALFORMED_INPUT),
             Err(std::env::VarError::NotPresent) => {
-                return Err(Error::Usage(format!("environment variable {var} is not set")));
+                return Err(Error::Usage(format!("environment variable {var:?} is not set")));
             }
         },
         None => {

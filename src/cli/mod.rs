@@ -7,7 +7,7 @@ mod key;
 mod man;
 mod member;
 mod org;
-mod output;
+pub mod output;
 mod project;
 mod scan;
 mod service_account;

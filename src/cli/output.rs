@@ -27,6 +27,16 @@ fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// An error message as one safe line: control characters escaped, and at most
+/// 500 characters (a huge argument is not echoed in full).
+pub fn error_line(message: &str) -> String {
+    let clean = sanitize(message);
+    match clean.char_indices().nth(500) {
+        Some((cut, _)) => format!("{}… ({} more characters)", &clean[..cut], clean[cut..].chars().count()),
+        None => clean,
+    }
+}
+
 /// Replaces control characters (ESC, CR, BEL, ...) with visible escapes.
 pub fn sanitize(s: &str) -> String {
     if !s.chars().any(char::is_control) {
@@ -104,7 +114,7 @@ pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let mut text = headers.join(",");
     text.push('\n');
     for row in rows {
-        text.push_str(&row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+        text.push_str(&row.iter().map(|c| csv_field(&sanitize(c))).collect::<Vec<_>>().join(","));
         text.push('\n');
     }
     write_out(&text)

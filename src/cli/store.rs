@@ -107,7 +107,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                 output::line(&format!("ok: {} rows authenticated, audit chain intact", report.rows_checked))?;
             } else {
                 for p in &report.problems {
-                    output::line(&format!("FAILED: {p}"))?;
+                    output::line(&format!("FAILED: {}", output::sanitize(p)))?;
                 }
             }
             match report.problems.first() {

@@ -20,6 +20,9 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// Sealed `meta` records whose versions the freshness ledger tracks, like rows.
+pub const LEDGERED_META: [&str; 2] = ["owner", "audit_head"];
+
 /// Marker in `meta` that tells a keyctl store from any other SQLite file.
 const FORMAT_MARKER: &[u8] = b"keyctl store";
 
@@ -114,6 +117,9 @@ impl Db {
         if !path.exists() {
             return Err(Error::NoStore(path.to_path_buf()));
         }
+        if path.is_dir() {
+            return Err(Error::Unreadable(format!("{} is a directory, not a keyctl store", path.display())));
+        }
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         let db = Db { conn };
@@ -125,6 +131,11 @@ impl Db {
             return Err(Error::Unreadable(format!("{} is not a keyctl store", path.display())));
         }
         db.configure()?;
+        for table in ["slots", "orgs", "api_keys"] {
+            if !db.has_table(table)? {
+                return Err(Error::integrity(format!("the store is damaged: its {table} table is missing")));
+            }
+        }
         if version > SCHEMA_VERSION {
             return Err(Error::Unreadable(format!(
                 "the store at {} has schema version {version}, newer than this keyctl understands ({SCHEMA_VERSION}); upgrade keyctl",
@@ -169,6 +180,14 @@ impl Db {
 
     fn user_version(&self) -> Result<u32> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn has_table(&self, name: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |r| r.get(0),
+        )?)
     }
 
     fn has_marker(&self) -> Result<bool> {
@@ -282,6 +301,9 @@ impl Tx<'_> {
         self.tx
             .prepare_cached("INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?
             .execute(params![name, value])?;
+        if let Some(name) = LEDGERED_META.iter().find(|n| **n == name) {
+            self.changed("meta", name, Some(value));
+        }
         Ok(())
     }
 
@@ -424,6 +446,11 @@ impl Tx<'_> {
         let keys =
             stmt.query_map([], |r| Ok(("api_keys", r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
         out.extend(keys);
+        for name in LEDGERED_META {
+            if let Some(value) = self.meta_get(name)? {
+                out.push(("meta", name.to_owned(), value));
+            }
+        }
         Ok(out)
     }
 

@@ -62,6 +62,13 @@ impl FromStr for Cidr {
         if prefix > max {
             return Err(bad());
         }
+        // An IPv4-mapped IPv6 network (::ffff:a.b.c.d/n, n >= 96) is that IPv4 network;
+        // clients are compared the same way.
+        if let IpAddr::V6(v6) = network {
+            if let (Some(v4), true) = (v6.to_ipv4_mapped(), prefix >= 96) {
+                return Ok(Cidr { network: IpAddr::V4(v4), prefix: prefix - 96 });
+            }
+        }
         Ok(Cidr { network, prefix })
     }
 }

@@ -33,7 +33,10 @@ impl fmt::Display for Duration {
         if self.seconds == 0 {
             return f.write_str("0s");
         }
-        let mut rest = self.seconds;
+        if self.seconds < 0 {
+            f.write_str("-")?;
+        }
+        let mut rest = self.seconds.saturating_abs();
         for (unit, size) in units {
             if rest >= size {
                 write!(f, "{}{unit}", rest / size)?;

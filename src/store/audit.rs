@@ -87,8 +87,8 @@ impl Store {
                 AuditHead::default()
             }
             Ok(Some(h)) => h,
-            Err(_) => {
-                problems.push("the audit head record fails authentication".to_owned());
+            Err(e) => {
+                problems.push(format!("the audit head: {}", e.to_string().replace("integrity check failed: ", "")));
                 AuditHead::default()
             }
         };

@@ -192,7 +192,7 @@ impl Store {
                 None => {
                     let record = MemberRecord {
                         email: email.clone(),
-                        name: name.map(str::to_owned),
+                        name: name.map(str::to_owned).filter(|n| !n.trim().is_empty()),
                         role: None,
                         project_roles: Default::default(),
                         is_owner: false,

@@ -239,11 +239,18 @@ impl Store {
         if self.db.read(|tx| tx.meta_get("ledger_head"))?.is_some() {
             return Ok(());
         }
-        let owner = self.db.read(|tx| self.owner_identity(tx))?;
-        if owner.ledger {
-            return Err(Error::integrity("the ledger head is missing"));
-        }
+        // Decide and build under the write lock: several processes may open an upgraded
+        // store at once, and only the first may build.
         self.db.write(|tx| {
+            if tx.meta_get("ledger_head")?.is_some() {
+                return Ok(());
+            }
+            let owner: OwnerIdentity = self
+                .get_meta_unchecked(tx, "owner")?
+                .ok_or_else(|| Error::integrity("the store has no owner identity"))?;
+            if owner.ledger {
+                return Err(Error::integrity("the ledger head is missing"));
+            }
             // Trust each row's current version once, but only if it authenticates.
             for table in Table::ALL {
                 for row in tx.records(table, None)? {
@@ -253,8 +260,8 @@ impl Store {
             for row in tx.all_keys()? {
                 self.open_key_sealed(&row)?;
             }
-            self.ledger_bootstrap(tx)?;
-            self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner.clone() })
+            self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner.clone() })?;
+            self.ledger_bootstrap(tx)
         })
     }
 
@@ -358,7 +365,18 @@ impl Store {
         tx.meta_set(name, &self.keys.seal(&Self::meta_aad(name), &plain))
     }
 
+    /// Opens a sealed `meta` record; those the ledger tracks must be their latest version.
     pub(crate) fn get_meta<T: DeserializeOwned>(&self, tx: &Tx<'_>, name: &str) -> Result<Option<T>> {
+        let value = self.get_meta_unchecked(tx, name)?;
+        if value.is_some() && crate::db::LEDGERED_META.contains(&name) {
+            if let Some(sealed) = tx.meta_get(name)? {
+                self.check_fresh(tx, "meta", name, &sealed)?;
+            }
+        }
+        Ok(value)
+    }
+
+    fn get_meta_unchecked<T: DeserializeOwned>(&self, tx: &Tx<'_>, name: &str) -> Result<Option<T>> {
         let Some(sealed) = tx.meta_get(name)? else {
             return Ok(None);
         };
