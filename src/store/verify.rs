@@ -1,7 +1,7 @@
 //! Verifying presented keys: format and checksum before any lookup, then one indexed
 //! lookup by HMAC, authentication of the row, and the checks of spec section 5 in order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -166,13 +166,16 @@ const MINUTE: &str = "minute";
 const DAY: &str = "day";
 const MONTH_COST: &str = "month_cost";
 
-/// Uses waiting to be written by a batched verifier.
+/// Uses waiting to be written by a batched verifier. Ordered maps: a flush then walks each
+/// B-tree in key order instead of jumping between pages.
 #[derive(Debug, Default)]
 struct Pending {
     /// (key id, day number) → (project id, requests, cost, last use)
-    uses: HashMap<(String, i64), (String, i64, i64, i64)>,
+    uses: BTreeMap<(String, i64), (String, i64, i64, i64)>,
     /// (scope id, kind, window start) → delta
-    counters: HashMap<(String, &'static str, i64), i64>,
+    counters: BTreeMap<(String, &'static str, i64), i64>,
+    /// Every key and project with something pending.
+    scopes: HashSet<String>,
 }
 
 impl Pending {
@@ -195,6 +198,17 @@ impl Pending {
         for (scope, kind, start, delta) in use_counters(key, w, cost) {
             *self.counters.entry((scope, kind, start)).or_insert(0) += delta;
         }
+        if !self.scopes.contains(&key.row.id) {
+            self.scopes.insert(key.row.id.clone());
+        }
+        if !self.scopes.contains(&key.row.project_id) {
+            self.scopes.insert(key.row.project_id.clone());
+        }
+    }
+
+    /// Whether anything pending counts toward this key or its project.
+    fn touches(&self, key: &OpenedKey) -> bool {
+        self.scopes.contains(&key.row.id) || self.scopes.contains(&key.row.project_id)
     }
 
     fn apply(self, tx: &Tx<'_>) -> Result<()> {
@@ -224,8 +238,8 @@ fn use_counters(key: &OpenedKey, w: &Windows, cost: i64) -> Vec<(String, &'stati
 /// Checks keys against one unlocked store.
 ///
 /// Keys without limits (and in projects without limits) are checked in a read
-/// transaction; with [`Store::batched_verifier`] their uses are written in batches, at
-/// most 200 ms late and all of them by [`Verifier::flush`] or drop. Keys with any limit are
+/// transaction; with [`Store::batched_verifier`] their uses are written in batches, about
+/// a second late at most and all of them by [`Verifier::flush`] or drop. Keys with any limit are
 /// checked and counted in one write transaction each, so limits are exact across
 /// processes.
 pub struct Verifier<'a> {
@@ -235,8 +249,9 @@ pub struct Verifier<'a> {
     last_flush: Instant,
 }
 
-const FLUSH_EVERY: StdDuration = StdDuration::from_millis(200);
-const FLUSH_AT: usize = 8192;
+/// How late a batched verifier may write uses: larger batches rewrite fewer pages per use.
+const FLUSH_EVERY: StdDuration = StdDuration::from_secs(1);
+const FLUSH_AT: usize = 65_536;
 
 impl Store {
     /// A verifier that records each use as it happens.
@@ -245,7 +260,7 @@ impl Store {
     }
 
     /// A verifier for long-running streams: uses of unlimited keys are recorded in batches,
-    /// written by the first `verify` at least 200 ms after the last write, by
+    /// written by the first `verify` a second or more after the last write, by
     /// [`Verifier::flush`] (call it when idle) and on drop.
     pub fn batched_verifier(&self) -> Verifier<'_> {
         Verifier { store: self, batch: true, pending: Pending::default(), last_flush: Instant::now() }
@@ -326,12 +341,9 @@ impl Verifier<'_> {
     /// is shared. An integrity failure answers its own request only.
     pub fn verify_batch(&mut self, reqs: &[VerifyRequest]) -> Result<Vec<Result<VerifyOutcome>>> {
         let store = self.store;
-        let pending = std::mem::take(&mut self.pending);
-        self.last_flush = Instant::now();
-        store.write(|tx| {
-            pending.apply(tx)?;
+        let batch = &mut self.pending;
+        let out = store.write(|tx| {
             let w = Windows::at(store.now().timestamp());
-            let mut batch = Pending::default();
             let mut out = Vec::with_capacity(reqs.len());
             for req in reqs {
                 let Some(key) = ApiKey::parse(req.key.expose_secret().trim()) else {
@@ -339,15 +351,18 @@ impl Verifier<'_> {
                     continue;
                 };
                 let hash = store.keys.key_hash(key.expose_secret());
-                match decide(store, tx, &key, &hash, req, &w, &mut batch) {
+                match decide(store, tx, &key, &hash, req, &w, batch) {
                     Ok(outcome) => out.push(Ok(outcome)),
                     Err(e @ Error::Integrity(_)) => out.push(Err(e)),
                     Err(e) => return Err(e),
                 }
             }
-            batch.apply(tx)?;
             Ok(out)
-        })
+        })?;
+        if !self.batch || self.pending.len() >= FLUSH_AT || self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush()?;
+        }
+        Ok(out)
     }
 
     /// Writes every pending use in one transaction.
@@ -362,7 +377,7 @@ impl Verifier<'_> {
 }
 
 /// Decides one request inside a write transaction: every check, and the limits counted
-/// exactly. Uses of keys without limits go to `batch`, written before the commit.
+/// exactly. Uses of keys without limits go to `batch` (the verifier's pending uses).
 fn decide(
     store: &Store,
     tx: &Tx<'_>,
@@ -378,6 +393,10 @@ fn decide(
     };
     if let Some(code) = a.early {
         return Ok(a.outcome(code));
+    }
+    if a.limited() && batch.touches(&a.key) {
+        // Uses batched while this key or project had no limit must count now.
+        std::mem::take(batch).apply(tx)?;
     }
     let limits = a.key.record.limits.clone();
     if let Some(max) = limits.max_uses {
