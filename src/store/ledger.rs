@@ -72,7 +72,13 @@ pub(crate) struct LedgerCache {
     head: Option<Rc<[u8]>>,
     groups: HashMap<u32, Rc<[u8]>>,
     leaves: HashMap<u32, Rc<[u8]>>,
+    /// Opened, checked records (projects, members, service accounts) by table and id, with
+    /// their parent id: a stream verifying many keys of one project opens it once.
+    records: HashMap<(&'static str, String), CachedRecord>,
 }
+
+/// An opened record and its parent id.
+type CachedRecord = (String, Rc<dyn std::any::Any>);
 
 impl Store {
     fn row_ref(&self, table: &str, id: &str) -> Ref {
@@ -299,6 +305,40 @@ impl Store {
             ));
         }
         Ok(problems)
+    }
+}
+
+impl Store {
+    /// A sealed record by id, opened and checked (AEAD and ledger), from the cache when no
+    /// other process has written since and this transaction has not touched it. Returns
+    /// its parent id and value.
+    pub(crate) fn cached_record<T: serde::de::DeserializeOwned + 'static>(
+        &self,
+        tx: &Tx<'_>,
+        table: crate::db::Table,
+        id: &str,
+    ) -> Result<Option<(String, Rc<T>)>> {
+        let untouched = tx.pending_change(table.name(), id).is_none();
+        if untouched {
+            if let Some((parent, value)) = self.ledger.borrow().records.get(&(table.name(), id.to_owned())) {
+                if let Ok(v) = Rc::clone(value).downcast::<T>() {
+                    return Ok(Some((parent.clone(), v)));
+                }
+            }
+        }
+        let Some(row) = tx.record_get(table, id)? else { return Ok(None) };
+        let value: Rc<T> = Rc::new(self.open_record(tx, table, &row)?);
+        if untouched {
+            let mut cache = self.ledger.borrow_mut();
+            if cache.records.len() >= MAX_CACHED_LEAVES {
+                cache.records.clear();
+            }
+            cache.records.insert(
+                (table.name(), id.to_owned()),
+                (row.parent.clone(), Rc::clone(&value) as Rc<dyn std::any::Any>),
+            );
+        }
+        Ok(Some((row.parent, value)))
     }
 }
 

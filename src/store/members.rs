@@ -42,22 +42,21 @@ impl Store {
     ) -> Result<Option<(Permission, String)>> {
         match owner {
             OwnerRef::User(id) => {
-                let Some(row) = tx.record_get(Table::Members, id)? else {
+                let Some((_, m)) = self.cached_record::<MemberRecord>(tx, Table::Members, id)? else {
                     return Ok(None);
                 };
-                let m: MemberRecord = self.open_record(tx, Table::Members, &row)?;
                 let role = m.role.into_iter().chain(m.project_roles.get(project_id).copied()).max();
-                Ok(role.map(|r| (r, m.name.clone().unwrap_or(m.email))))
+                Ok(role.map(|r| (r, m.name.clone().unwrap_or_else(|| m.email.clone()))))
             }
             OwnerRef::ServiceAccount(id) => {
-                let Some(row) = tx.record_get(Table::ServiceAccounts, id)? else {
+                let Some((parent, sa)) = self.cached_record::<ServiceAccountRecord>(tx, Table::ServiceAccounts, id)?
+                else {
                     return Ok(None);
                 };
-                if row.parent != project_id {
+                if parent != project_id {
                     return Ok(None);
                 }
-                let sa: ServiceAccountRecord = self.open_record(tx, Table::ServiceAccounts, &row)?;
-                Ok(Some((sa.role, sa.name)))
+                Ok(Some((sa.role, sa.name.clone())))
             }
         }
     }

@@ -271,7 +271,7 @@ impl Store {
 struct Assessment {
     key: OpenedKey,
     /// `None` only for a revoked key whose project was deleted.
-    project: Option<ProjectRecord>,
+    project: Option<std::rc::Rc<ProjectRecord>>,
     verdict: VerifiedKey,
     /// A refusal found before limits (revoked, expired, archived, owner, IP).
     early: Option<VerifyCode>,
@@ -474,11 +474,11 @@ impl Store {
         let opened = self.open_key(tx, &row)?;
         let now = w.now;
         let revoked = row.revoked_at.is_some_and(|t| t <= now);
-        let project: Option<ProjectRecord> = match tx
-            .record_get(Table::Projects, &row.project_id)?
-            .filter(|p| p.parent == row.org_id)
+        let project: Option<std::rc::Rc<ProjectRecord>> = match self
+            .cached_record::<ProjectRecord>(tx, Table::Projects, &row.project_id)?
+            .filter(|(parent, _)| *parent == row.org_id)
         {
-            Some(p) => Some(self.open_record(tx, Table::Projects, &p)?),
+            Some((_, p)) => Some(p),
             // Deleting a project revokes its keys, which stay behind until pruned.
             None if revoked => None,
             None => {
