@@ -120,6 +120,7 @@ impl Db {
         if path.is_dir() {
             return Err(Error::Unreadable(format!("{} is a directory, not a keyctl store", path.display())));
         }
+        check_not_truncated(path)?;
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         let db = Db { conn };
@@ -249,6 +250,32 @@ impl Db {
     pub fn schema_version(&self) -> Result<u32> {
         self.user_version()
     }
+}
+
+/// Refuses a file shorter than its own SQLite header says it is (a truncated copy):
+/// SQLite would only notice when it reads a missing page, possibly after a write.
+fn check_not_truncated(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    let len = file.metadata().map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?.len();
+    if file.read_exact(&mut header).is_err() || &header[..16] != b"SQLite format 3\0" {
+        return Ok(()); // not SQLite (or empty): identified as "not a keyctl store" later
+    }
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes([header[28], header[29], header[30], header[31]]));
+    // The page count is valid only when written by the same change as the counter.
+    let valid = header[24..28] == header[92..96];
+    if valid && pages > 0 && len < pages * page_size {
+        return Err(Error::integrity(format!(
+            "the store file is truncated: {len} of {} bytes (restore it from a backup)",
+            pages * page_size
+        )));
+    }
+    Ok(())
 }
 
 /// One transaction's view of the store: the whole SQL surface of keyctl.

@@ -1,7 +1,7 @@
 //! Verifying presented keys: format and checksum before any lookup, then one indexed
 //! lookup by HMAC, authentication of the row, and the checks of spec section 5 in order.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -222,6 +222,60 @@ impl Pending {
     }
 }
 
+/// What one write transaction of verifies shares: its time windows, the verifier's pending
+/// uses (keys without limits), and the limit counters.
+struct BatchState<'p> {
+    w: Windows,
+    pending: &'p mut Pending,
+    counts: TxCounts,
+}
+
+/// Limit counters and use totals as one write transaction sees them: read once from the
+/// store, then kept up to date in memory as requests are counted; the increments are
+/// written before the transaction commits. Exact, because the write lock is held all along.
+#[derive(Default)]
+struct TxCounts {
+    counters: HashMap<(String, &'static str, i64), i64>,
+    uses: HashMap<String, i64>,
+    writes: Pending,
+}
+
+impl TxCounts {
+    fn counter(&mut self, tx: &Tx<'_>, scope: &str, kind: &'static str, start: i64) -> Result<i64> {
+        let k = (scope.to_owned(), kind, start);
+        if let Some(v) = self.counters.get(&k) {
+            return Ok(*v);
+        }
+        let v = tx.counter(scope, kind, start)?;
+        self.counters.insert(k, v);
+        Ok(v)
+    }
+
+    fn uses(&mut self, tx: &Tx<'_>, key_id: &str) -> Result<i64> {
+        if let Some(v) = self.uses.get(key_id) {
+            return Ok(*v);
+        }
+        let v = tx.key_use_stats(key_id)?.0;
+        self.uses.insert(key_id.to_owned(), v);
+        Ok(v)
+    }
+
+    fn record(&mut self, tx: &Tx<'_>, key: &OpenedKey, w: &Windows, cost: i64) -> Result<()> {
+        for (scope, kind, start, delta) in use_counters(key, w, cost) {
+            self.counter(tx, &scope, kind, start)?;
+            if let Some(v) = self.counters.get_mut(&(scope, kind, start)) {
+                *v += delta;
+            }
+        }
+        self.uses(tx, &key.row.id)?;
+        if let Some(v) = self.uses.get_mut(&key.row.id) {
+            *v += 1;
+        }
+        self.writes.add_use(key, w, cost);
+        Ok(())
+    }
+}
+
 /// The counters one valid, recorded verify adds to.
 fn use_counters(key: &OpenedKey, w: &Windows, cost: i64) -> Vec<(String, &'static str, i64, i64)> {
     let p = &key.row.project_id;
@@ -343,7 +397,11 @@ impl Verifier<'_> {
         let store = self.store;
         let batch = &mut self.pending;
         let out = store.write(|tx| {
-            let w = Windows::at(store.now().timestamp());
+            let mut st = BatchState {
+                w: Windows::at(store.now().timestamp()),
+                pending: &mut *batch,
+                counts: TxCounts::default(),
+            };
             let mut out = Vec::with_capacity(reqs.len());
             for req in reqs {
                 let Some(key) = ApiKey::parse(req.key.expose_secret().trim()) else {
@@ -351,12 +409,13 @@ impl Verifier<'_> {
                     continue;
                 };
                 let hash = store.keys.key_hash(key.expose_secret());
-                match decide(store, tx, &key, &hash, req, &w, batch) {
+                match decide(store, tx, &key, &hash, req, &mut st) {
                     Ok(outcome) => out.push(Ok(outcome)),
                     Err(e @ Error::Integrity(_)) => out.push(Err(e)),
                     Err(e) => return Err(e),
                 }
             }
+            std::mem::take(&mut st.counts.writes).apply(tx)?;
             Ok(out)
         })?;
         if !self.batch || self.pending.len() >= FLUSH_AT || self.last_flush.elapsed() >= FLUSH_EVERY {
@@ -384,9 +443,9 @@ fn decide(
     key: &ApiKey,
     hash: &[u8],
     req: &VerifyRequest,
-    w: &Windows,
-    batch: &mut Pending,
+    st: &mut BatchState<'_>,
 ) -> Result<VerifyOutcome> {
+    let w = &st.w;
     let mut a = match store.assess(tx, key, hash, req, w)? {
         Err(code) => return Ok(VerifyOutcome::rejected(code)),
         Ok(a) => a,
@@ -394,13 +453,13 @@ fn decide(
     if let Some(code) = a.early {
         return Ok(a.outcome(code));
     }
-    if a.limited() && batch.touches(&a.key) {
+    if a.limited() && st.pending.touches(&a.key) {
         // Uses batched while this key or project had no limit must count now.
-        std::mem::take(batch).apply(tx)?;
+        std::mem::take(&mut *st.pending).apply(tx)?;
     }
     let limits = a.key.record.limits.clone();
     if let Some(max) = limits.max_uses {
-        if tx.key_use_stats(&a.key.row.id)?.0 as u64 >= max {
+        if st.counts.uses(tx, &a.key.row.id)? as u64 >= max {
             return Ok(a.outcome(VerifyCode::UsageExceeded));
         }
     }
@@ -415,7 +474,7 @@ fn decide(
     let mut limited = false;
     for (limit, scope, kind, start, reset) in checks {
         let Some(limit) = limit else { continue };
-        let used = tx.counter(&scope, kind, start)?.max(0) as u64;
+        let used = st.counts.counter(tx, &scope, kind, start)?.max(0) as u64;
         if used >= limit {
             limited = true;
         }
@@ -434,7 +493,7 @@ fn decide(
     }
     a.verdict.ratelimit = tightest;
     if let Some(budget) = project_limits.monthly_budget {
-        let spent = tx.counter(&p, MONTH_COST, w.month)?;
+        let spent = st.counts.counter(tx, &p, MONTH_COST, w.month)?;
         if spent.saturating_add(req.cost.micros()) > budget.micros() {
             return Ok(a.outcome(VerifyCode::BudgetExceeded));
         }
@@ -444,12 +503,11 @@ fn decide(
     }
     if req.record {
         if a.limited() {
-            // Later requests in this transaction must see this use at once.
-            let mut one = Pending::default();
-            one.add_use(&a.key, w, req.cost.micros());
-            one.apply(tx)?;
+            // Counted at once for later requests of this transaction, written before it
+            // commits.
+            st.counts.record(tx, &a.key, w, req.cost.micros())?;
         } else {
-            batch.add_use(&a.key, w, req.cost.micros());
+            st.pending.add_use(&a.key, w, req.cost.micros());
         }
     }
     Ok(a.outcome(VerifyCode::Valid))
