@@ -253,14 +253,34 @@ impl Db {
 }
 
 /// Refuses a file shorter than its own SQLite header says it is (a truncated copy):
-/// SQLite would only notice when it reads a missing page, possibly after a write.
+/// SQLite would only notice when it reads a missing page, possibly after a write. While
+/// another process checkpoints, the header can run ahead of the file for a moment, so the
+/// check applies only without a WAL in use and is retried before it refuses.
 fn check_not_truncated(path: &Path) -> Result<()> {
+    let wal_in_use = || std::fs::metadata(format!("{}-wal", path.display())).is_ok_and(|m| m.len() > 0);
+    for attempt in 0..3 {
+        let Some((len, expected)) = file_and_header_size(path)? else { return Ok(()) };
+        if len >= expected || wal_in_use() {
+            return Ok(());
+        }
+        if attempt == 2 {
+            return Err(Error::integrity(format!(
+                "the store file is truncated: {len} of {expected} bytes (restore it from a backup)"
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// The file's length and the length its SQLite header declares, when the header is valid.
+fn file_and_header_size(path: &Path) -> Result<Option<(u64, u64)>> {
     use std::io::Read;
     let mut header = [0u8; 100];
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
     let len = file.metadata().map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?.len();
     if file.read_exact(&mut header).is_err() || &header[..16] != b"SQLite format 3\0" {
-        return Ok(()); // not SQLite (or empty): identified as "not a keyctl store" later
+        return Ok(None); // not SQLite (or empty): identified as "not a keyctl store" later
     }
     let page_size = match u16::from_be_bytes([header[16], header[17]]) {
         1 => 65_536,
@@ -269,13 +289,7 @@ fn check_not_truncated(path: &Path) -> Result<()> {
     let pages = u64::from(u32::from_be_bytes([header[28], header[29], header[30], header[31]]));
     // The page count is valid only when written by the same change as the counter.
     let valid = header[24..28] == header[92..96];
-    if valid && pages > 0 && len < pages * page_size {
-        return Err(Error::integrity(format!(
-            "the store file is truncated: {len} of {} bytes (restore it from a backup)",
-            pages * page_size
-        )));
-    }
-    Ok(())
+    Ok((valid && pages > 0).then_some((len, pages * page_size)))
 }
 
 /// One transaction's view of the store: the whole SQL surface of keyctl.
