@@ -187,7 +187,19 @@ impl Pending {
         self.uses.len() + self.counters.len()
     }
 
+    /// One use: its usage row and its counters.
     fn add_use(&mut self, key: &OpenedKey, w: &Windows, cost: i64) {
+        self.add_usage(key, w, cost);
+        for (scope, kind, start, delta) in use_counters(key, w, cost) {
+            *self.counters.entry((scope, kind, start)).or_insert(0) += delta;
+        }
+        if !self.scopes.contains(&key.row.project_id) {
+            self.scopes.insert(key.row.project_id.clone());
+        }
+    }
+
+    /// One use's usage row only (requests, cost, last use): what reports read.
+    fn add_usage(&mut self, key: &OpenedKey, w: &Windows, cost: i64) {
         let e = self
             .uses
             .entry((key.row.id.clone(), w.day_number()))
@@ -195,20 +207,16 @@ impl Pending {
         e.1 += 1;
         e.2 += cost;
         e.3 = e.3.max(w.now);
-        for (scope, kind, start, delta) in use_counters(key, w, cost) {
-            *self.counters.entry((scope, kind, start)).or_insert(0) += delta;
-        }
         if !self.scopes.contains(&key.row.id) {
             self.scopes.insert(key.row.id.clone());
         }
-        if !self.scopes.contains(&key.row.project_id) {
-            self.scopes.insert(key.row.project_id.clone());
-        }
     }
 
-    /// Whether anything pending counts toward this key or its project.
+    /// Whether anything pending counts toward this limited key's checks: its project's
+    /// counters, or (for a key with max uses) its own uses.
     fn touches(&self, key: &OpenedKey) -> bool {
-        self.scopes.contains(&key.row.id) || self.scopes.contains(&key.row.project_id)
+        self.scopes.contains(&key.row.project_id)
+            || (key.record.limits.max_uses.is_some() && self.scopes.contains(&key.row.id))
     }
 
     fn apply(self, tx: &Tx<'_>) -> Result<()> {
@@ -260,18 +268,27 @@ impl TxCounts {
         Ok(v)
     }
 
-    fn record(&mut self, tx: &Tx<'_>, key: &OpenedKey, w: &Windows, cost: i64) -> Result<()> {
+    /// Counts one use of a limited key: its counters now, in memory and before commit. Its
+    /// usage row too when the key has max uses (other processes must see it); otherwise the
+    /// usage row is only for reports and joins `pending`.
+    fn record(&mut self, tx: &Tx<'_>, key: &OpenedKey, w: &Windows, cost: i64, pending: &mut Pending) -> Result<()> {
         for (scope, kind, start, delta) in use_counters(key, w, cost) {
             self.counter(tx, &scope, kind, start)?;
-            if let Some(v) = self.counters.get_mut(&(scope, kind, start)) {
+            let k = (scope, kind, start);
+            if let Some(v) = self.counters.get_mut(&k) {
                 *v += delta;
             }
+            *self.writes.counters.entry(k).or_insert(0) += delta;
         }
-        self.uses(tx, &key.row.id)?;
-        if let Some(v) = self.uses.get_mut(&key.row.id) {
-            *v += 1;
+        if key.record.limits.max_uses.is_some() {
+            self.uses(tx, &key.row.id)?;
+            if let Some(v) = self.uses.get_mut(&key.row.id) {
+                *v += 1;
+            }
+            self.writes.add_usage(key, w, cost);
+        } else {
+            pending.add_usage(key, w, cost);
         }
-        self.writes.add_use(key, w, cost);
         Ok(())
     }
 }
@@ -505,7 +522,7 @@ fn decide(
         if a.limited() {
             // Counted at once for later requests of this transaction, written before it
             // commits.
-            st.counts.record(tx, &a.key, w, req.cost.micros())?;
+            st.counts.record(tx, &a.key, w, req.cost.micros(), st.pending)?;
         } else {
             st.pending.add_use(&a.key, w, req.cost.micros());
         }
