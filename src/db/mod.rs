@@ -170,7 +170,7 @@ impl Db {
         // journal_mode answers with a row, so it is queried rather than executed.
         let _mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         self.conn
-            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON; PRAGMA cache_size = -32768;")?;
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;")?;
         self.conn.set_prepared_statement_cache_capacity(64);
         // Leave the WAL in place when a short-lived process closes the store: checkpointing
         // and deleting it on every close costs four fsyncs per command. SQLite's automatic

@@ -18,10 +18,11 @@ INSERT INTO usage (key_id, project_id, day, requests, cost, last_at)
     FROM api_keys WHERE last_used_at IS NOT NULL OR uses > 0
     ON CONFLICT (key_id, day) DO UPDATE SET last_at = max(last_at, excluded.last_at);
 
--- API keys keyed by their hash, so a verify is one B-tree descent; no org or owner index
--- (those listings are rare and scan); no per-use columns (they live in usage).
+-- API keys: a rowid table with unique indexes on the hash (what verify looks up) and the
+-- id, so that each index entry carries an 8-byte rowid instead of the other key; no org or
+-- owner index (those listings are rare and scan); no per-use columns (they live in usage).
 CREATE TABLE api_keys_v3 (
-    hash       BLOB PRIMARY KEY,        -- HMAC-SHA256 of the key under a store-derived key
+    hash       BLOB NOT NULL UNIQUE,    -- HMAC-SHA256 of the key under a store-derived key
     id         TEXT NOT NULL UNIQUE,
     org_id     TEXT NOT NULL,
     project_id TEXT NOT NULL,
@@ -30,7 +31,7 @@ CREATE TABLE api_keys_v3 (
     expires_at INTEGER,
     revoked_at INTEGER,
     payload    BLOB NOT NULL
-) WITHOUT ROWID;
+);
 INSERT INTO api_keys_v3 (hash, id, org_id, project_id, owner_id, created_at, expires_at, revoked_at, payload)
     SELECT hash, id, org_id, project_id, owner_id, created_at, expires_at, revoked_at, payload FROM api_keys;
 DROP TABLE api_keys;
