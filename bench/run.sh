@@ -79,10 +79,13 @@ cd "$ROOT"
 if [[ "${KEYCTL_BENCH_NO_BUILD:-0}" != 1 ]]; then
     log "cargo build --release --locked"
     cargo build --release --locked >&2
+    cargo build --release --locked --example verify_floor >&2
 fi
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET_DIR/release/keyctl"
+FLOOR="$TARGET_DIR/release/examples/verify_floor"
 [[ -x "$BIN" ]] || die "no binary at $BIN"
+[[ -x "$FLOOR" ]] || die "no floor binary at $FLOOR (cargo build --release --example verify_floor)"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -275,6 +278,10 @@ for N in $NS; do
         done
     done
     "$BIN" project limits bench --clear >/dev/null
+    # The in-process floor: SHA-256 and one indexed lookup per line, same file, same lines.
+    floor_rate="$("$FLOOR" "$KEYCTL_STORE" <"$WORK/stream.txt" 2>/dev/null)"
+    R[floor,$N]="$(big "$floor_rate")/s"
+    R[floor_ratio,$N]="$(fmt "$(calc "$best_plain / $floor_rate")" 2)x"
     sync
     run_timed "$BIN" key verify --stream --no-record <"$WORK/stream.txt" >/dev/null
     R[stream_norec,$N]="$(big "$(calc "$STREAM_LINES / $T_WALL")")/s"
@@ -334,6 +341,8 @@ table() {
     row "4. \`--stream\` verifies/s, + project \`--rpm 1000000000\`" "" stream_limit
     row "4. cost of the project limit" "< 20%" limit_cost
     row "4. (for comparison) \`--stream --no-record\`, one run" "" stream_norec
+    row "4. in-process floor (SHA-256 + one indexed lookup), same lines" "" floor
+    row "4. \`--stream\` / floor" "≥ 0.5x" floor_ratio
     row "5. peak RSS of the \`--stream\` run" "" stream_rss
     row "6. \`--stream\` verifies/s, $(big "$USAGE_LINES") lines over a few thousand keys" "" stream_big
     row "6. \`usage --by key\` (table) after that, median" "< 1 s" usage
