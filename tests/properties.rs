@@ -16,6 +16,11 @@ use keyctl::domain::{format_time, parse_time};
 use keyctl::{Amount, ApiKey, Cidr, Duration, InitOptions, KeyCreate, Scope, SecretString, Store, StoreKey, Unlock};
 use proptest::prelude::*;
 
+/// The case count: `default`, or `PROPTEST_CASES` to fuzz longer.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 fn prefix() -> impl Strategy<Value = KeyPrefix> {
     prop_oneof![Just(KeyPrefix::Project), Just(KeyPrefix::ServiceAccount)]
 }
@@ -38,7 +43,7 @@ fn with_char_at(key: &str, i: usize, c: char) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     // ---- the key format and its checksum -------------------------------------------------
 
@@ -250,7 +255,7 @@ fn exercise(bytes: &[u8]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     #[test]
     fn opening_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..16_384)) {
