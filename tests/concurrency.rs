@@ -11,20 +11,13 @@ use std::io::Write;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Barrier, Mutex};
 
-use common::{clean_env, TestStore};
+use common::TestStore;
 use serde_json::Value;
 
 /// A `keyctl` process with the harness environment (store, config and store key).
 fn keyctl(s: &TestStore, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyctl"));
-    clean_env(&mut cmd)
-        .env("KEYCTL_STORE", s.path())
-        .env("KEYCTL_CONFIG", s.config_path())
-        .env("KEYCTL_STORE_KEY", &s.store_key)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = s.std_cmd();
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
 }
 

@@ -9,11 +9,11 @@ mod common;
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{clean_env, TestStore};
+use common::TestStore;
 use serde_json::Value;
 
 /// A tiny xorshift generator: the tests need no more, and a seed replays a run.
@@ -41,17 +41,8 @@ impl Rng {
 }
 
 fn spawn(s: &TestStore, args: &[&str], stdin: Stdio) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyctl"));
-    clean_env(&mut cmd)
-        .env("KEYCTL_STORE", s.path())
-        .env("KEYCTL_CONFIG", s.config_path())
-        .env("KEYCTL_STORE_KEY", &s.store_key)
-        .args(args)
-        .stdin(stdin)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn keyctl")
+    let mut cmd = s.std_cmd();
+    cmd.args(args).stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn keyctl")
 }
 
 /// Drains a child's stdout on a thread, so that a kill can land while it is printing.

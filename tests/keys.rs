@@ -12,7 +12,8 @@ const PREFIX: &str = "sk-proj-";
 const KEY_LEN: usize = 57; // "sk-proj-" + 43 base62 + 6 checksum
 
 /// Long enough for a `--ttl 1s` key to be past its (whole-second) expiry.
-const PAST_ONE_SECOND_TTL: Duration = Duration::from_millis(1500);
+// A 1s TTL counts from the next whole second: past it within 2 s of creation.
+const PAST_ONE_SECOND_TTL: Duration = Duration::from_millis(2200);
 
 fn assert_key_format(key: &str) {
     assert!(key.starts_with(PREFIX), "prefix: {key}");

@@ -67,12 +67,8 @@ fn limits(s: &TestStore, project: &str, args: &[&str]) -> Value {
 fn verify_at_once(s: &TestStore, keys: &[&str], args: &[&str]) -> Vec<(i32, String)> {
     let mut children = Vec::new();
     for _ in keys {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keyctl"));
-        common::clean_env(&mut cmd)
-            .env("KEYCTL_STORE", s.path())
-            .env("KEYCTL_CONFIG", s.config_path())
-            .env("KEYCTL_STORE_KEY", &s.store_key)
-            .args(["key", "verify", "-o", "json"])
+        let mut cmd = s.std_cmd();
+        cmd.args(["key", "verify", "-o", "json"])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -421,14 +417,8 @@ fn twelve_processes_at_once_spend_exactly_the_budget() {
 fn a_stream_and_single_verifies_at_once_share_max_uses_exactly() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&["--max-uses", "5"]);
-    let mut stream = std::process::Command::new(env!("CARGO_BIN_EXE_keyctl"));
-    common::clean_env(&mut stream)
-        .env("KEYCTL_STORE", s.path())
-        .env("KEYCTL_CONFIG", s.config_path())
-        .env("KEYCTL_STORE_KEY", &s.store_key)
-        .args(["key", "verify", "--stream"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
+    let mut stream = s.std_cmd();
+    stream.args(["key", "verify", "--stream"]).stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut stream = stream.spawn().unwrap();
     let mut input = stream.stdin.take().unwrap();
     let writer = {
@@ -896,14 +886,8 @@ fn sleep_until(t: f64) {
 fn a_verify_delayed_across_a_minute_boundary_keeps_the_new_minutes_count() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&["--rpm", "2"]);
-    let mut a = std::process::Command::new(env!("CARGO_BIN_EXE_keyctl"));
-    common::clean_env(&mut a)
-        .env("KEYCTL_STORE", s.path())
-        .env("KEYCTL_CONFIG", s.config_path())
-        .env("KEYCTL_STORE_KEY", &s.store_key)
-        .args(["key", "verify", "-o", "json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
+    let mut a = s.std_cmd();
+    a.args(["key", "verify", "-o", "json"]).stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut a = a.spawn().unwrap();
 
     let mut boundary = (unix_now() / 60.0).floor() * 60.0 + 60.0;

@@ -541,22 +541,9 @@ fn set_payload(s: &TestStore, table: &str, id: &str, payload: &[u8]) {
     assert_eq!(n, 1, "{table} row {id}");
 }
 
-/// `store check` exits 4 naming every id; the key never verifies with write access and
-/// `key verify` exits 4.
+/// A raised role is caught: see `common::assert_raise_caught`; `member list` exits 4 too.
 fn assert_raise_caught(s: &TestStore, key: &str, ids: &[&str]) {
-    let (exit, report) = s.check();
-    assert_eq!(exit, 4, "store check: {report}");
-    for id in ids {
-        assert!(report.contains(id), "store check does not name {id}: {report}");
-    }
-    for args in [&["--require", "models:write"][..], &[]] {
-        let (exit, v) = s.verify(key, args);
-        assert_ne!(v["valid"], true, "a raised role was accepted: {v}");
-        assert_eq!(exit, 4, "verify {args:?}: {v}");
-    }
-    let out = s.run(&["member", "list", "-o", "json"]);
-    assert_eq!(code(&out), 4, "member list: {}", stdout_of(&out));
-    assert_one_line_error(&out);
+    common::assert_raise_caught(s, key, ids, &["member", "list", "-o", "json"]);
 }
 
 #[test]

@@ -257,14 +257,8 @@ fn a_stream_records_every_use_by_its_end() {
 fn an_idle_stream_writes_its_uses_soon() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&[]);
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keyctl"));
-    common::clean_env(&mut cmd)
-        .env("KEYCTL_STORE", s.path())
-        .env("KEYCTL_CONFIG", s.config_path())
-        .env("KEYCTL_STORE_KEY", &s.store_key)
-        .args(["key", "verify", "--stream"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
+    let mut cmd = s.std_cmd();
+    cmd.args(["key", "verify", "--stream"]).stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());

@@ -10,7 +10,8 @@ use common::TestStore;
 use serde_json::{json, Value};
 
 /// Long enough for a `--ttl 1s` key to be past its (whole-second) expiry.
-const PAST_ONE_SECOND_TTL: Duration = Duration::from_millis(1500);
+// A 1s TTL counts from the next whole second: past it within 2 s of creation.
+const PAST_ONE_SECOND_TTL: Duration = Duration::from_millis(2200);
 
 fn code(s: &TestStore, key: &str, args: &[&str]) -> (i32, String) {
     let (exit, v) = s.verify(key, args);

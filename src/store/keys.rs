@@ -291,10 +291,9 @@ impl Store {
             (Some(p), true) => p,
         };
         let scopes = Scope::normalize(spec.scopes.clone())?;
-        let now = self.now();
         {
             let project = self.target_project(tx, org_id, spec.project.as_deref())?;
-            let expires_at = cap_expiry(&project.limits, self.max_ttl, spec.expiry, now)?;
+            let expires_at = cap_expiry(&project.limits, self.max_ttl, spec.expiry, self.now_ceil())?;
             if project.status == ProjectStatus::Archived {
                 return Err(Error::refused(format!(
                     "project {:?} is archived; unarchive it before issuing keys",
@@ -326,7 +325,7 @@ impl Store {
                         project_id: project.id.clone(),
                         owner_id: owner.id().to_owned(),
                         hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
-                        created_at: now.timestamp(),
+                        created_at: self.now_ceil().timestamp(),
                         expires_at,
                         revoked_at: None,
                         payload: Vec::new(),
@@ -474,7 +473,7 @@ impl Store {
             }
             if let Some(e) = update.expiry {
                 let project = self.find_project(tx, org_id, &key.row.project_id)?;
-                let expires_at = cap_expiry(&project.limits, self.max_ttl, e, now)?;
+                let expires_at = cap_expiry(&project.limits, self.max_ttl, e, self.now_ceil())?;
                 key.row.expires_at = expires_at;
                 changed.insert("expires_at".into(), json!(expires_at.map(from_unix)));
             }
@@ -569,7 +568,7 @@ impl Store {
                 None => Expiry::Never,
             };
             // The successor gets the same lifetime, within the project's max TTL today.
-            let expires_at = match cap_expiry(&project.limits, self.max_ttl, lifetime, from_unix(now)) {
+            let expires_at = match cap_expiry(&project.limits, self.max_ttl, lifetime, self.now_ceil()) {
                 Ok(e) => e,
                 Err(_) => {
                     let max = [project.limits.max_ttl, self.max_ttl].into_iter().flatten().min();
@@ -580,7 +579,7 @@ impl Store {
                 KeyRow {
                     id: Id::generate(IdKind::Key).to_string(),
                     hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
-                    created_at: now,
+                    created_at: self.now_ceil().timestamp(),
                     expires_at,
                     revoked_at: None,
                     payload: Vec::new(),
@@ -591,7 +590,9 @@ impl Store {
             tx.key_insert(&row)?;
             self.audit(tx, "key.created", Some(&row.id), Some(&row.project_id), json!({ "rotated_from": old.row.id }))?;
             let new_info = self.key_view(tx, &OpenedKey { row: row.clone(), record }, &mut HashMap::new())?;
-            old.row.revoked_at = Some(now + grace.seconds());
+            // A grace period lasts at least what was asked (times are whole seconds).
+            old.row.revoked_at =
+                Some(if grace.seconds() > 0 { self.now_ceil().timestamp() + grace.seconds() } else { now });
             old.record.revoke_reason = Some(format!("rotated to {}", row.id));
             let old_info = self.rewrite_key(
                 tx,

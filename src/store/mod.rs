@@ -287,6 +287,13 @@ impl Store {
         &self.path
     }
 
+    /// Now, rounded up to the next whole second: the base of new lifetimes, so that a key
+    /// lives at least its TTL (and a grace lasts at least its length).
+    pub(crate) fn now_ceil(&self) -> DateTime<Utc> {
+        let t = self.clock.now();
+        from_unix(t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0))
+    }
+
     pub(crate) fn now(&self) -> DateTime<Utc> {
         // Whole seconds: every stored time is an integer of seconds.
         from_unix(self.clock.now().timestamp())

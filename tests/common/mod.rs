@@ -80,6 +80,17 @@ impl TestStore {
         cmd
     }
 
+    /// A plain `std::process::Command` for keyctl with the harness environment (store,
+    /// config and store key), for processes a test spawns and talks to.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keyctl"));
+        clean_env(&mut cmd)
+            .env("KEYCTL_STORE", self.path())
+            .env("KEYCTL_CONFIG", self.config_path())
+            .env("KEYCTL_STORE_KEY", &self.store_key);
+        cmd
+    }
+
     /// A command that unlocks with the test store key.
     pub fn cmd(&self) -> Command {
         let mut cmd = self.bare();
@@ -302,4 +313,23 @@ impl TestStore {
         let shown = String::from_utf8_lossy(&shown.lock().unwrap()).replace('\r', "");
         Some((status.code().unwrap_or(-1), shown))
     }
+}
+
+/// A role raised with plain SQL is caught: `store check` exits 4 naming every id, the key
+/// never verifies (exit 4, with or without a write requirement), and `listing` exits 4 with
+/// one error line.
+pub fn assert_raise_caught(s: &TestStore, key: &str, ids: &[&str], listing: &[&str]) {
+    let (exit, report) = s.check();
+    assert_eq!(exit, 4, "store check: {report}");
+    for id in ids {
+        assert!(report.contains(id), "store check does not name {id}: {report}");
+    }
+    for args in [&["--require", "models:write"][..], &[]] {
+        let (exit, v) = s.verify(key, args);
+        assert_ne!(v["valid"], true, "a raised role was accepted: {v}");
+        assert_eq!(exit, 4, "verify {args:?}: {v}");
+    }
+    let out = s.run(listing);
+    assert_eq!(code(&out), 4, "{listing:?}: {}", stdout_of(&out));
+    assert_one_line_error(&out);
 }
