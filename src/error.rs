@@ -80,6 +80,15 @@ impl Error {
         Error::Io { context: context.into(), source }
     }
 
+    /// The message without the "integrity check failed" prefix, for reports that list
+    /// several problems under one heading.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Integrity(msg) => msg.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// The process exit code for this error (spec section 7).
     pub fn exit_code(&self) -> i32 {
         match self {

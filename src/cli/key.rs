@@ -394,10 +394,11 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
     if args.stream {
         return verify_stream(store, &args);
     }
+    // `None`: input that cannot be a key (not UTF-8, or too long) answers MALFORMED.
     let key = match &args.from_env {
         Some(var) => match std::env::var(var) {
-            Ok(v) => keyctl::SecretString::new(v),
-            Err(std::env::VarError::NotUnicode(_)) => keyctl::SecretString::from(MALFORMED_INPUT),
+            Ok(v) => Some(keyctl::SecretString::new(v)),
+            Err(std::env::VarError::NotUnicode(_)) => None,
             Err(std::env::VarError::NotPresent) => {
                 return Err(Error::Usage(format!("environment variable {var:?} is not set")));
             }
@@ -405,20 +406,12 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
         None => {
             let stdin = std::io::stdin();
             match read_key_line(&mut stdin.lock())? {
-                Some(Some(k)) => k,
-                Some(None) => keyctl::SecretString::from(MALFORMED_INPUT),
+                Some(line) => line,
                 None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
             }
         }
     };
-    let mut request = VerifyRequest::new(key)
-        .require_all(&args.require)
-        .client_ip(args.client_ip)
-        .cost(args.cost.unwrap_or_default());
-    if args.no_record {
-        request = request.no_record();
-    }
-    let outcome = store.verifier().verify(&request)?;
+    let outcome = store.verifier().verify(&verify_request(&args, key))?;
     match ctx.output {
         _ if ctx.quiet => {}
         OutputFormat::Json => output::json(&outcome)?,
@@ -494,7 +487,7 @@ fn verify_stream(store: &keyctl::Store, args: &VerifyArgs) -> Result<()> {
         if lines.len() == 1 {
             answer_line(&mut verifier, args, lines.pop().flatten(), &mut out)?;
         } else {
-            let requests: Vec<VerifyRequest> = lines.into_iter().map(|l| stream_request(args, l)).collect();
+            let requests: Vec<VerifyRequest> = lines.into_iter().map(|l| verify_request(args, l)).collect();
             for result in verifier.verify_batch(&requests)? {
                 write_answer(result, &mut out)?;
             }
@@ -508,7 +501,9 @@ fn verify_stream(store: &keyctl::Store, args: &VerifyArgs) -> Result<()> {
 /// The most stream lines answered in one write transaction.
 const STREAM_BATCH: usize = 1024;
 
-fn stream_request(args: &VerifyArgs, line: Option<keyctl::SecretString>) -> VerifyRequest {
+/// The request for one key (or a line that was not readable as one) with the command's
+/// requirements, client IP, cost and recording choice.
+fn verify_request(args: &VerifyArgs, line: Option<keyctl::SecretString>) -> VerifyRequest {
     let key = line.unwrap_or_else(|| keyctl::SecretString::from(MALFORMED_INPUT));
     let request = VerifyRequest::new(key)
         .require_all(&args.require)
@@ -528,7 +523,7 @@ fn answer_line(
     line: Option<keyctl::SecretString>,
     out: &mut impl Write,
 ) -> Result<()> {
-    let result = verifier.verify(&stream_request(args, line));
+    let result = verifier.verify(&verify_request(args, line));
     write_answer(result, out)
 }
 

@@ -135,6 +135,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     for row in rows {
         t.add_row(row.iter().map(|c| sanitize(c)));
     }
+    print_table(&t)
+}
+
+/// Writes a drawn table without the padding comfy-table leaves at line ends.
+fn print_table(t: &Table) -> Result<()> {
     let text = t.to_string();
     let trimmed: Vec<&str> = text.lines().map(|l| l.trim_end()).collect();
     line(&trimmed.join("\n"))
@@ -165,9 +170,7 @@ pub fn fields(pairs: Vec<(String, String)>) -> Result<()> {
     for (k, v) in pairs {
         t.add_row(vec![sanitize(&k), sanitize(&v)]);
     }
-    let text = t.to_string();
-    let trimmed: Vec<&str> = text.lines().map(|l| l.trim_end()).collect();
-    line(&trimmed.join("\n"))
+    print_table(&t)
 }
 
 pub fn time(t: DateTime<Utc>) -> String {

@@ -88,7 +88,7 @@ impl Store {
             }
             Ok(Some(h)) => h,
             Err(e) => {
-                problems.push(format!("the audit head: {}", e.to_string().replace("integrity check failed: ", "")));
+                problems.push(format!("the audit head: {}", e.detail()));
                 AuditHead::default()
             }
         };
@@ -107,7 +107,7 @@ impl Store {
                 break;
             }
             if let Err(e) = self.open_audit(row) {
-                problems.push(e.to_string().replace("integrity check failed: ", ""));
+                problems.push(e.detail());
                 break;
             }
             prev_mac.clone_from(&row.mac);

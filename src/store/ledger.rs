@@ -55,6 +55,17 @@ fn slot(body: &[u8], index: u32) -> &[u8] {
     &body[i..i + DIGEST_LEN]
 }
 
+/// A leaf body's entries, (row reference, payload digest), in reference order.
+fn entries(body: &[u8]) -> impl Iterator<Item = (Ref, Digest)> + '_ {
+    body.chunks_exact(ENTRY_LEN).map(|e| {
+        let mut r = [0u8; REF_LEN];
+        let mut d = [0u8; DIGEST_LEN];
+        r.copy_from_slice(&e[..REF_LEN]);
+        d.copy_from_slice(&e[REF_LEN..]);
+        (r, d)
+    })
+}
+
 /// Finds `r` in a leaf body (entries sorted by reference).
 fn leaf_lookup(body: &[u8], r: &Ref) -> Option<Digest> {
     let entries: Vec<&[u8]> = body.chunks_exact(ENTRY_LEN).collect();
@@ -206,16 +217,7 @@ impl Store {
                 e.insert(self.ledger_group(tx, &head, g)?.to_vec());
             }
             let body = self.ledger_leaf(tx, &head, leaf)?;
-            let mut entries: BTreeMap<Ref, Digest> = body
-                .chunks_exact(ENTRY_LEN)
-                .map(|e| {
-                    let mut r = [0u8; REF_LEN];
-                    let mut d = [0u8; DIGEST_LEN];
-                    r.copy_from_slice(&e[..REF_LEN]);
-                    d.copy_from_slice(&e[REF_LEN..]);
-                    (r, d)
-                })
-                .collect();
+            let mut entries: BTreeMap<Ref, Digest> = entries(&body).collect();
             for (r, d) in updates {
                 match d {
                     Some(d) => entries.insert(r, d),
@@ -267,7 +269,7 @@ impl Store {
         let head = match self.ledger_head(tx) {
             Ok(Some(h)) => h,
             Ok(None) => return Ok(vec!["the ledger head is missing".to_owned()]),
-            Err(e) => return Ok(vec![e.to_string().replace("integrity check failed: ", "")]),
+            Err(e) => return Ok(vec![e.detail()]),
         };
         let mut expected: HashMap<Ref, Digest> = HashMap::new();
         for leaf in 0..LEAVES {
@@ -276,15 +278,9 @@ impl Store {
             }
             match self.ledger_leaf(tx, &head, leaf) {
                 Ok(body) => {
-                    for e in body.chunks_exact(ENTRY_LEN) {
-                        let mut r = [0u8; REF_LEN];
-                        let mut d = [0u8; DIGEST_LEN];
-                        r.copy_from_slice(&e[..REF_LEN]);
-                        d.copy_from_slice(&e[REF_LEN..]);
-                        expected.insert(r, d);
-                    }
+                    expected.extend(entries(&body));
                 }
-                Err(e) => problems.push(e.to_string().replace("integrity check failed: ", "")),
+                Err(e) => problems.push(e.detail()),
             }
         }
         for (table, id, payload) in tx.sealed_rows()? {

@@ -437,7 +437,7 @@ impl Store {
                 }
             }
             if let Err(e) = self.owner_identity(tx) {
-                report.problems.push(e.to_string().replace("integrity check failed: ", ""));
+                report.problems.push(e.detail());
             }
             for table in Table::ALL {
                 for row in tx.records(table, None)? {
@@ -449,14 +449,14 @@ impl Store {
                         Table::ServiceAccounts => self.open_sealed::<ServiceAccountRecord>(table, &row).map(drop),
                     };
                     if let Err(e) = opened {
-                        report.problems.push(e.to_string().replace("integrity check failed: ", ""));
+                        report.problems.push(e.detail());
                     }
                 }
             }
             for row in tx.all_keys()? {
                 report.rows_checked += 1;
                 if let Err(e) = self.open_key_sealed(&row) {
-                    report.problems.push(e.to_string().replace("integrity check failed: ", ""));
+                    report.problems.push(e.detail());
                 }
             }
             report.problems.extend(self.ledger_problems(tx)?);

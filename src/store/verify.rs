@@ -399,9 +399,7 @@ impl Verifier<'_> {
         }
         if req.record {
             self.pending.add_use(&a.key, &w, req.cost.micros());
-            if !self.batch || self.pending.len() >= FLUSH_AT || self.last_flush.elapsed() >= FLUSH_EVERY {
-                self.flush()?;
-            }
+            self.flush_if_due()?;
         }
         Ok(a.outcome(VerifyCode::Valid))
     }
@@ -435,10 +433,16 @@ impl Verifier<'_> {
             std::mem::take(&mut st.counts.writes).apply(tx)?;
             Ok(out)
         })?;
+        self.flush_if_due()?;
+        Ok(out)
+    }
+
+    /// Flushes now for an unbatched verifier, or when the batch is big or old enough.
+    fn flush_if_due(&mut self) -> Result<()> {
         if !self.batch || self.pending.len() >= FLUSH_AT || self.last_flush.elapsed() >= FLUSH_EVERY {
             self.flush()?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Writes every pending use in one transaction.
