@@ -504,16 +504,20 @@ impl Store {
         }
         let now = self.now().timestamp();
         self.write(|tx| {
-            let mut key = self.find_key(tx, org_id, key)?;
+            let key = self.find_key(tx, org_id, key)?;
             if key.status(now) == KeyStatus::Revoked {
                 return Err(Error::refused(format!("key {} is already revoked", key.row.id)));
             }
-            key.row.revoked_at = Some(now);
             // A key pasted into the reason (say, the leaked one) is stored redacted.
-            let reason = reason.map(crate::crypto::redact_secrets);
-            key.record.revoke_reason.clone_from(&reason);
-            self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))
+            self.revoke_in(tx, key, now, reason.map(crate::crypto::redact_secrets))
         })
+    }
+
+    /// Revokes an opened key at `now`, with its reason, audited.
+    fn revoke_in(&self, tx: &Tx<'_>, mut key: OpenedKey, now: i64, reason: Option<String>) -> Result<KeyInfo> {
+        key.row.revoked_at = Some(now);
+        key.record.revoke_reason.clone_from(&reason);
+        self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))
     }
 
     /// Revokes every live key in `scope` (used when a project, member or service account
@@ -522,13 +526,11 @@ impl Store {
         let now = self.now().timestamp();
         let mut n = 0;
         for row in tx.keys(scope)? {
-            let mut key = self.open_key(tx, &row)?;
+            let key = self.open_key(tx, &row)?;
             if key.row.revoked_at.is_some_and(|t| t <= now) {
                 continue;
             }
-            key.row.revoked_at = Some(now);
-            key.record.revoke_reason = Some(reason.to_owned());
-            self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))?;
+            self.revoke_in(tx, key, now, Some(reason.to_owned()))?;
             n += 1;
         }
         Ok(n)
