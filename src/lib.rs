@@ -28,7 +28,10 @@ mod error;
 mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};
-pub use domain::{Amount, Cidr, Duration, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Scope, ScopeLevel};
+pub use domain::{
+    Amount, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Scope,
+    ScopeLevel, SystemClock,
+};
 pub use error::{Error, Result};
 pub use store::{
     AuditEntry, AuditFilter, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyUpdate,

@@ -154,7 +154,9 @@ impl Ctx {
         if !self.store_path.exists() {
             return Err(Error::NoStore(self.store_path.clone()));
         }
-        Ok(Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)?.with_max_ttl(self.config.max_ttl()))
+        Ok(Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)?
+            .with_max_ttl(self.config.max_ttl())
+            .with_clock(clock()))
     }
 
     /// The org this command works in.
@@ -232,4 +234,17 @@ mod tests {
         walk(&Cli::command(), "keyctl", &mut missing);
         assert!(missing.is_empty(), "commands without examples in --help: {missing:?}");
     }
+}
+
+/// Where "now" comes from for this process. Debug builds (the test suite) may pin it with
+/// `KEYCTL_TEST_NOW` (seconds since the epoch), so tests move time instead of sleeping;
+/// release builds ignore that variable and always use the system clock.
+pub fn clock() -> std::sync::Arc<dyn keyctl::Clock> {
+    #[cfg(debug_assertions)]
+    if let Some(secs) = std::env::var("KEYCTL_TEST_NOW").ok().and_then(|v| v.trim().parse::<i64>().ok()) {
+        if let Some(t) = chrono::DateTime::from_timestamp(secs, 0) {
+            return std::sync::Arc::new(keyctl::FixedClock(t));
+        }
+    }
+    std::sync::Arc::new(keyctl::SystemClock)
 }

@@ -59,6 +59,7 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
         kdf_iterations: unlock::kdf_iterations(),
     };
     let (store, org) = Store::init(&ctx.store_path, &passphrase, &opts)?;
+    let store = store.with_clock(super::clock());
     let project = store.show_project(&org.id, &org.default_project_id)?;
     match ctx.output {
         OutputFormat::Json => output::json(&json!({

@@ -2,8 +2,8 @@ use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 
 use crate::error::Error;
 
-/// Where "now" comes from. The CLI always uses [`SystemClock`]; tests and embedders can
-/// inject their own through the library, never through the environment.
+/// Where "now" comes from. The CLI uses [`SystemClock`] (debug builds may pin it with
+/// `KEYCTL_TEST_NOW`); tests and embedders inject their own through the library.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
@@ -14,6 +14,17 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+}
+
+/// A clock that always answers the same time: for tests, and for the debug-build
+/// `KEYCTL_TEST_NOW` override of the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
     }
 }
 

@@ -77,6 +77,9 @@ impl TestStore {
     pub fn bare(&self) -> Command {
         let mut cmd = keyctl();
         cmd.env("KEYCTL_STORE", self.path()).env("KEYCTL_CONFIG", self.config_path());
+        for (k, v) in self.private_dirs() {
+            cmd.env(k, v);
+        }
         cmd
     }
 
@@ -88,7 +91,16 @@ impl TestStore {
             .env("KEYCTL_STORE", self.path())
             .env("KEYCTL_CONFIG", self.config_path())
             .env("KEYCTL_STORE_KEY", &self.store_key);
+        for (k, v) in self.private_dirs() {
+            cmd.env(k, v);
+        }
         cmd
+    }
+
+    /// Per-store state and runtime folders (the rollback anchor, the unlock agent's
+    /// socket), so tests never touch the user's own or each other's.
+    pub fn private_dirs(&self) -> [(&'static str, PathBuf); 2] {
+        [("XDG_STATE_HOME", self.dir.path().join("state")), ("XDG_RUNTIME_DIR", self.dir.path().join("run"))]
     }
 
     /// A command that unlocks with the test store key.
