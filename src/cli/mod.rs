@@ -210,6 +210,19 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Where "now" comes from for this process. Debug builds (the test suite) may pin it with
+/// `KEYCTL_TEST_NOW` (seconds since the epoch), so tests move time instead of sleeping;
+/// release builds ignore that variable and always use the system clock.
+pub fn clock() -> std::sync::Arc<dyn keyctl::Clock> {
+    #[cfg(debug_assertions)]
+    if let Some(secs) = std::env::var("KEYCTL_TEST_NOW").ok().and_then(|v| v.trim().parse::<i64>().ok()) {
+        if let Some(t) = chrono::DateTime::from_timestamp(secs, 0) {
+            return std::sync::Arc::new(keyctl::FixedClock(t));
+        }
+    }
+    std::sync::Arc::new(keyctl::SystemClock)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,17 +247,4 @@ mod tests {
         walk(&Cli::command(), "keyctl", &mut missing);
         assert!(missing.is_empty(), "commands without examples in --help: {missing:?}");
     }
-}
-
-/// Where "now" comes from for this process. Debug builds (the test suite) may pin it with
-/// `KEYCTL_TEST_NOW` (seconds since the epoch), so tests move time instead of sleeping;
-/// release builds ignore that variable and always use the system clock.
-pub fn clock() -> std::sync::Arc<dyn keyctl::Clock> {
-    #[cfg(debug_assertions)]
-    if let Some(secs) = std::env::var("KEYCTL_TEST_NOW").ok().and_then(|v| v.trim().parse::<i64>().ok()) {
-        if let Some(t) = chrono::DateTime::from_timestamp(secs, 0) {
-            return std::sync::Arc::new(keyctl::FixedClock(t));
-        }
-    }
-    std::sync::Arc::new(keyctl::SystemClock)
 }
