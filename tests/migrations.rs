@@ -49,7 +49,7 @@ impl Fixture {
 fn a_schema_1_store_opens_migrates_and_keeps_its_keys() {
     let f = fixture();
     let info = f.json(&["store", "info"]);
-    assert_eq!(info["schema_version"], 3);
+    assert_eq!(info["schema_version"], 4);
     assert_eq!(info["owner_email"], f.facts["owner"]);
 
     let (code, v) = f.verify(f.facts["live_key"].as_str().unwrap());

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_usage_and_limits.sql"),
     include_str!("migrations/0003_ledger_and_lean_keys.sql"),
+    include_str!("migrations/0004_project_usage.sql"),
 ];
 
 /// The schema version this build writes.
@@ -590,7 +591,9 @@ impl Tx<'_> {
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
-    /// Records `requests` uses and `cost` for a key on `day`, and its last use.
+    /// Records `requests` uses and `cost` for a key on `day`, and its last use. The
+    /// project's daily total is kept by [`Tx::record_project_use`], which the caller runs in
+    /// the same transaction with the sums of what it recorded here.
     pub fn record_use(
         &self,
         key_id: &str,
@@ -607,6 +610,18 @@ impl Tx<'_> {
                    cost = cost + excluded.cost, last_at = max(last_at, excluded.last_at)",
             )?
             .execute(params![key_id, project_id, day, requests, cost, at])?;
+        Ok(())
+    }
+
+    /// Adds to a project's total for `day` (the sum of the keys' uses recorded that day).
+    pub fn record_project_use(&self, project_id: &str, day: i64, requests: i64, cost: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO usage_projects (project_id, day, requests, cost) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (project_id, day) DO UPDATE SET requests = requests + excluded.requests,
+                   cost = cost + excluded.cost",
+            )?
+            .execute(params![project_id, day, requests, cost])?;
         Ok(())
     }
 
@@ -637,7 +652,9 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Usage rows between two days (inclusive), optionally for one project or key.
+    /// Usage rows between two days (inclusive), optionally for one project or key. Each
+    /// filter has its own statement so that SQLite searches the index that leads with it (an
+    /// `?3 IS NULL OR ...` filter would walk every row of the period).
     pub fn usage(
         &self,
         from_day: i64,
@@ -645,40 +662,60 @@ impl Tx<'_> {
         project_id: Option<&str>,
         key_id: Option<&str>,
     ) -> Result<Vec<UsageRow>> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT key_id, project_id, day, requests, cost FROM usage
-             WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR project_id = ?3) AND (?4 IS NULL OR key_id = ?4)
-             ORDER BY day, key_id",
-        )?;
-        let rows = stmt
-            .query_map(params![from_day, to_day, project_id, key_id], |r| {
-                Ok(UsageRow {
-                    key_id: r.get(0)?,
-                    project_id: r.get(1)?,
-                    day: r.get(2)?,
-                    requests: r.get(3)?,
-                    cost: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        const SELECT: &str = "SELECT key_id, project_id, day, requests, cost FROM usage";
+        let row = |r: &rusqlite::Row<'_>| {
+            Ok(UsageRow {
+                key_id: r.get(0)?,
+                project_id: r.get(1)?,
+                day: r.get(2)?,
+                requests: r.get(3)?,
+                cost: r.get(4)?,
+            })
+        };
+        let rows = match (key_id, project_id) {
+            (Some(k), p) => self
+                .tx
+                .prepare_cached(&format!(
+                    "{SELECT} WHERE key_id = ?3 AND day BETWEEN ?1 AND ?2 AND (?4 IS NULL OR project_id = ?4) ORDER BY day"
+                ))?
+                .query_map(params![from_day, to_day, k, p], row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            (None, Some(p)) => self
+                .tx
+                .prepare_cached(&format!(
+                    "{SELECT} WHERE project_id = ?3 AND day BETWEEN ?1 AND ?2 ORDER BY day, key_id"
+                ))?
+                .query_map(params![from_day, to_day, p], row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            (None, None) => self
+                .tx
+                .prepare_cached(&format!("{SELECT} WHERE day BETWEEN ?1 AND ?2 ORDER BY day, key_id"))?
+                .query_map(params![from_day, to_day], row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        };
         Ok(rows)
     }
 
-    /// Totals (requests, cost) between two days for a project or a key.
-    pub fn usage_total(
-        &self,
-        from_day: i64,
-        to_day: i64,
-        project_id: Option<&str>,
-        key_id: Option<&str>,
-    ) -> Result<(i64, i64)> {
+    /// A key's totals (requests, cost) between two days: its own rows only.
+    pub fn key_usage_total(&self, key_id: &str, from_day: i64, to_day: i64) -> Result<(i64, i64)> {
         Ok(self
             .tx
             .prepare_cached(
                 "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage
-                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR project_id = ?3) AND (?4 IS NULL OR key_id = ?4)",
+                 WHERE key_id = ?1 AND day BETWEEN ?2 AND ?3",
             )?
-            .query_row(params![from_day, to_day, project_id, key_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
+            .query_row(params![key_id, from_day, to_day], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    }
+
+    /// A project's totals (requests, cost) between two days, from its daily totals.
+    pub fn project_usage_total(&self, project_id: &str, from_day: i64, to_day: i64) -> Result<(i64, i64)> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage_projects
+                 WHERE project_id = ?1 AND day BETWEEN ?2 AND ?3",
+            )?
+            .query_row(params![project_id, from_day, to_day], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
     /// Drops the rate-limit counters of a key or project that no longer exists.
@@ -746,6 +783,98 @@ mod tests {
         std::fs::write(&junk, vec![0x5a; 8192]).unwrap();
         assert!(matches!(Db::open(&junk).err().unwrap().exit_code(), 3 | 4));
         assert_eq!(Db::open(&dir.path().join("missing.db")).err().unwrap().exit_code(), 3);
+    }
+
+    /// SQLite virtual-machine steps (in units of 100) that `f` costs on `db`'s connection.
+    fn vm_steps<T>(db: &Db, f: impl FnOnce() -> T) -> (T, u64) {
+        let steps = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = steps.clone();
+        db.conn.progress_handler(
+            100,
+            Some(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                false
+            }),
+        );
+        let out = f();
+        db.conn.progress_handler(0, None::<fn() -> bool>);
+        (out, steps.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Issue 14: a key's or project's month, and a key's use count, read only that key's or
+    /// project's rows. Before, `usage_total` walked every usage row of the month, so `key
+    /// list` cost keys x history. 100,000 other rows must not change the work done.
+    #[test]
+    fn usage_reads_are_bounded_whatever_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::create(&dir.path().join("s.db")).unwrap();
+        let day = 20_000;
+        db.write(|tx| {
+            for d in 0..3 {
+                tx.record_use("key_mine", "prj_mine", day + d, 2, 10, 1)?;
+                tx.record_project_use("prj_mine", day + d, 2, 10)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let cost = |db: &Db| {
+            vm_steps(db, || {
+                db.read(|tx| {
+                    Ok((
+                        tx.key_usage_total("key_mine", day, day + 30)?,
+                        tx.project_usage_total("prj_mine", day, day + 30)?,
+                        tx.key_use_stats("key_mine")?.0,
+                        tx.usage(day, day + 30, None, Some("key_mine"))?.len(),
+                        tx.usage(day, day + 30, Some("prj_mine"), None)?.len(),
+                    ))
+                })
+                .unwrap()
+            })
+        };
+        let (before, small) = cost(&db);
+        assert_eq!(before, ((6, 30), (6, 30), 6, 3, 3));
+        db.conn
+            .execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+                 INSERT INTO usage (key_id, project_id, day, requests, cost, last_at)
+                 SELECT printf('key_%06d', i), printf('prj_%03d', i % 100), 20000 + i % 3, 1, 1, 1 FROM n;
+                 INSERT INTO usage_projects (project_id, day, requests, cost)
+                 SELECT project_id, day, sum(requests), sum(cost) FROM usage WHERE key_id != 'key_mine' GROUP BY 1, 2;",
+            )
+            .unwrap();
+        let (after, big) = cost(&db);
+        assert_eq!(after, before);
+        // A walk over the other rows would take well over 100,000 steps (1,000 units).
+        assert!(big <= small + 5, "usage reads cost {small} then {big} hundred steps");
+    }
+
+    /// Migration 4 from a version-3 store: the project totals are built from its usage rows.
+    #[test]
+    fn migration_4_totals_the_usage_of_a_version_3_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let db = Db::create(&path).unwrap();
+        db.write(|tx| {
+            tx.record_use("key_a", "prj_1", 100, 3, 30, 1)?;
+            tx.record_use("key_b", "prj_1", 100, 4, 40, 1)?;
+            tx.record_use("key_b", "prj_1", 101, 5, 50, 1)?;
+            tx.record_use("key_c", "prj_2", 100, 6, 60, 1)
+        })
+        .unwrap();
+        db.conn.execute_batch("DROP TABLE usage_projects; PRAGMA user_version = 3;").unwrap();
+        drop(db);
+        let db = Db::open(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), 4);
+        let totals = db
+            .read(|tx| {
+                Ok((
+                    tx.project_usage_total("prj_1", 100, 100)?,
+                    tx.project_usage_total("prj_1", 0, 200)?,
+                    tx.project_usage_total("prj_2", 0, 200)?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(totals, ((7, 70), (12, 120), (6, 60)));
     }
 
     #[test]

@@ -209,7 +209,7 @@ impl Store {
             max_uses: key.record.limits.max_uses,
             uses,
             allow_ip: key.record.limits.allow_ip.clone(),
-            this_month: self.month_usage(tx, None, Some(&key.row.id), None)?,
+            this_month: self.month_usage(tx, super::usage::UsageOf::Key(&key.row.id), None)?,
         })
     }
 

@@ -37,6 +37,13 @@ pub enum UsageGroup {
     Project,
 }
 
+/// Whose month `month_usage` totals.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UsageOf<'a> {
+    Key(&'a str),
+    Project(&'a str),
+}
+
 /// What `usage` reports on.
 #[derive(Debug, Clone)]
 pub struct UsageQuery {
@@ -82,15 +89,15 @@ impl Store {
         })
     }
 
-    pub(crate) fn month_usage(
-        &self,
-        tx: &Tx<'_>,
-        project_id: Option<&str>,
-        key_id: Option<&str>,
-        budget: Option<Amount>,
-    ) -> Result<MonthUsage> {
+    /// This month's totals for one key or project: a bounded read (a key's own rows, or a
+    /// project's daily totals), whatever the size of the usage history.
+    pub(crate) fn month_usage(&self, tx: &Tx<'_>, of: UsageOf<'_>, budget: Option<Amount>) -> Result<MonthUsage> {
         let now = self.now();
-        let (requests, cost) = tx.usage_total(day_number(month_start(now)), day_number(now), project_id, key_id)?;
+        let (from, to) = (day_number(month_start(now)), day_number(now));
+        let (requests, cost) = match of {
+            UsageOf::Key(id) => tx.key_usage_total(id, from, to)?,
+            UsageOf::Project(id) => tx.project_usage_total(id, from, to)?,
+        };
         let cost = Amount::from_micros(cost);
         Ok(MonthUsage {
             requests,

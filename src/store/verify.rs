@@ -220,8 +220,15 @@ impl Pending {
     }
 
     fn apply(self, tx: &Tx<'_>) -> Result<()> {
+        let mut projects: BTreeMap<(String, i64), (i64, i64)> = BTreeMap::new();
         for ((key_id, day), (project_id, requests, cost, at)) in self.uses {
             tx.record_use(&key_id, &project_id, day, requests, cost, at)?;
+            let e = projects.entry((project_id, day)).or_insert((0, 0));
+            e.0 += requests;
+            e.1 += cost;
+        }
+        for ((project_id, day), (requests, cost)) in projects {
+            tx.record_project_use(&project_id, day, requests, cost)?;
         }
         for ((scope, kind, start), delta) in self.counters {
             tx.counter_add(&scope, kind, start, delta)?;
