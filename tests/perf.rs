@@ -123,3 +123,58 @@ fn project_totals_match_the_key_rows_after_every_kind_of_verify() {
     let expected = lines.lines().count() + lines[..lines.len() / 2].lines().count() + 3;
     assert_eq!(total, expected as i64);
 }
+
+// ---- the WAL policy ------------------------------------------------------------------------
+
+/// What `db::WAL_LIMIT` is: the WAL a command may leave behind.
+const WAL_LIMIT: u64 = 1 << 20;
+
+fn wal_size(s: &TestStore) -> u64 {
+    std::fs::metadata(format!("{}-wal", s.path().display())).map_or(0, |m| m.len())
+}
+
+/// Issue 14: batches left the WAL at the size of the largest transaction (66 MB after
+/// `--count 20000` batches): 1,050 bytes per key on disk, and every later process read it
+/// all before its first query. A write that leaves it above the limit now folds it back.
+#[test]
+fn batches_leave_the_wal_below_the_limit() {
+    let s = TestStore::new();
+    for round in 1..=3 {
+        let out = s.ok(&["key", "create", "--count", "4000", "-q"]);
+        assert_eq!(out.lines().count(), 4000);
+        assert!(wal_size(&s) <= WAL_LIMIT, "after batch {round}: WAL of {} bytes", wal_size(&s));
+    }
+    let conn = s.sql();
+    let keys: i64 = conn.query_row("SELECT count(*) FROM api_keys", [], |r| r.get(0)).unwrap();
+    assert_eq!(keys, 12_000);
+    // Short writes keep the WAL (no checkpoint and fsyncs per command) until it is large.
+    s.ok(&["project", "create", "small"]);
+    let after_small = wal_size(&s);
+    assert!(after_small > 0 && after_small <= WAL_LIMIT, "WAL of {after_small} bytes");
+}
+
+/// A WAL left large by a crash, a build without the policy or plain SQLite is folded back
+/// by the next command that opens the store, even a read-only one.
+#[test]
+fn a_large_leftover_wal_is_folded_back_by_the_next_command() {
+    let s = TestStore::new();
+    let (_, key) = s.create_key(&[]);
+    let conn = s.sql();
+    conn.execute_batch(
+        "PRAGMA wal_autocheckpoint = 0;
+         CREATE TABLE filler (x BLOB);
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999)
+         INSERT INTO filler SELECT randomblob(4000) FROM n;
+         DROP TABLE filler;",
+    )
+    .unwrap();
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).unwrap();
+    drop(conn);
+    assert!(wal_size(&s) > 4 * WAL_LIMIT, "the planted WAL is {} bytes", wal_size(&s));
+    let list = s.json(&["key", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(wal_size(&s) <= WAL_LIMIT, "WAL of {} bytes after key list", wal_size(&s));
+    let (code, v) = s.verify(&key, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(s.check().0, 0);
+}

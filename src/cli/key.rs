@@ -1,12 +1,14 @@
 //! `keyctl key ...`: issue, list, update, revoke, rotate, prune and verify API keys.
 
-use std::io::{BufRead, Read, Write};
+use std::io::Write;
+
+use super::lines;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use keyctl::{
     Amount, Cidr, Duration, Error, Expiry, KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyStatus, KeyUpdate, NewKey,
-    Permission, Result, Scope, VerifyOutcome, VerifyRequest,
+    NewKeys, Permission, Result, Scope, VerifyOutcome, VerifyRequest,
 };
 use serde_json::json;
 
@@ -203,7 +205,7 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 count,
             };
             let mut progress = output::Progress::new("creating keys", 10_000);
-            let keys = store.create_keys_reporting(&org.id, &spec, &mut |done, total| progress.update(done, total))?;
+            let keys = store.create_key_batch(&org.id, &spec, &mut |done, total| progress.update(done, total))?;
             progress.finish();
             print_new_keys(ctx, &keys)
         }
@@ -282,21 +284,21 @@ fn key_json(key: &NewKey) -> Result<serde_json::Value> {
     Ok(value)
 }
 
-fn print_new_keys(ctx: &Ctx, keys: &[NewKey]) -> Result<()> {
+fn print_new_keys(ctx: &Ctx, keys: &NewKeys) -> Result<()> {
     // `-q` wins over the output format: `KEY=$(keyctl key create -q)` must capture only
-    // the key, whatever KEYCTL_OUTPUT says.
+    // the key, whatever KEYCTL_OUTPUT says. Many keys are written one at a time, as they
+    // are unpacked: a million keys' listings never sit in memory together.
+    let all = 0..keys.len();
     match ctx.output {
-        _ if ctx.quiet => keys.iter().try_for_each(|k| output::line(k.secret.expose_secret())),
-        OutputFormat::Json if keys.len() == 1 => output::json(&key_json(&keys[0])?),
-        OutputFormat::Json => keys.iter().try_for_each(|k| output::json_line(&key_json(k)?)),
+        _ if ctx.quiet => all.into_iter().try_for_each(|i| output::line(keys.expose_secret(i))),
+        OutputFormat::Json if keys.len() == 1 => output::json(&key_json(&keys.get(0))?),
+        OutputFormat::Json => keys.iter().try_for_each(|k| output::json_line(&key_json(&k)?)),
         OutputFormat::Csv => {
-            let rows: Vec<Vec<String>> =
-                keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
             output::line("id,key")?;
-            rows.iter().try_for_each(|r| output::line(&r.join(",")))
+            all.into_iter().try_for_each(|i| output::line(&format!("{},{}", keys.id(i), keys.expose_secret(i))))
         }
         OutputFormat::Table if keys.len() == 1 => {
-            let k = &keys[0];
+            let k = keys.get(0);
             output::line(k.secret.expose_secret())?;
             output::note(
                 false,
@@ -312,7 +314,7 @@ fn print_new_keys(ctx: &Ctx, keys: &[NewKey]) -> Result<()> {
         }
         OutputFormat::Table => {
             let rows: Vec<Vec<String>> =
-                keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
+                all.map(|i| vec![keys.id(i).to_owned(), keys.expose_secret(i).to_owned()]).collect();
             output::table(&["ID", "KEY"], &rows)?;
             output::note(false, &format!("Created {} keys. Save them now: they will not be shown again.", keys.len()));
             Ok(())
@@ -351,43 +353,6 @@ fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
     output::fields(pairs)
 }
 
-/// Longest line `verify` reads; anything longer is answered MALFORMED without being kept.
-const MAX_LINE: usize = 4096;
-
-/// Reads one line of at most `MAX_LINE` bytes. Returns `None` at end of input, and
-/// `Some(None)` for a line that was too long or not UTF-8 (its bytes are discarded).
-fn read_key_line(input: &mut impl BufRead) -> Result<Option<Option<keyctl::SecretString>>> {
-    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(128));
-    let n = input
-        .by_ref()
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut buf)
-        .map_err(|e| Error::io("cannot read stdin", e))?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
-        // Skip the rest of an over-long line.
-        let mut sink = Vec::new();
-        loop {
-            sink.clear();
-            let m = input
-                .by_ref()
-                .take(64 * 1024)
-                .read_until(b'\n', &mut sink)
-                .map_err(|e| Error::io("cannot read stdin", e))?;
-            if m == 0 || sink.last() == Some(&b'\n') {
-                break;
-            }
-        }
-        return Ok(Some(None));
-    }
-    while matches!(buf.last(), Some(b'\n' | b'\r')) {
-        buf.pop();
-    }
-    Ok(Some(std::str::from_utf8(&buf).ok().map(keyctl::SecretString::from)))
-}
-
 const MALFORMED_INPUT: &str = "\u{0}";
 
 fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
@@ -405,7 +370,7 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
         },
         None => {
             let stdin = std::io::stdin();
-            match read_key_line(&mut stdin.lock())? {
+            match lines::read_key_line(&mut stdin.lock())? {
                 Some(line) => line,
                 None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
             }
@@ -450,7 +415,7 @@ fn verify_stream(store: &keyctl::Store, args: &VerifyArgs) -> Result<()> {
         let stdin = std::io::stdin();
         let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
         loop {
-            let line = read_key_line(&mut input);
+            let line = lines::read_key_line(&mut input);
             let stop = !matches!(line, Ok(Some(_)));
             let item = match line {
                 Ok(Some(key)) => Ok(key),

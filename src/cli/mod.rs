@@ -4,6 +4,7 @@
 mod audit;
 mod config;
 mod key;
+pub mod lines;
 mod man;
 mod member;
 mod org;

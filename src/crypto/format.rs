@@ -97,6 +97,11 @@ impl ApiKey {
             .map(|prefix| ApiKey { prefix, secret: SecretString::from(s) })
     }
 
+    /// A key this build generated, read back from where it was kept (no checks).
+    pub(crate) fn from_generated(prefix: KeyPrefix, s: &str) -> ApiKey {
+        ApiKey { prefix, secret: SecretString::from(s) }
+    }
+
     pub fn prefix(&self) -> KeyPrefix {
         self.prefix
     }

@@ -107,9 +107,21 @@ pub enum KeyScope<'a> {
     Owner(&'a str),
 }
 
+/// The WAL policy: a write that leaves the WAL above this size folds it back into the store
+/// and truncates it (and `journal_size_limit` trims it to this size whenever SQLite restarts
+/// it). A short command's write adds a few pages and rarely crosses it; a batch, a stream's
+/// flushes or a crashed batch's leftovers do, once. Every process that opens the store
+/// rebuilds its index of the WAL, so a small WAL keeps short commands fast, and the store's
+/// size on disk is its data, not the largest transaction it ever saw.
+pub const WAL_LIMIT: u64 = 1 << 20;
+
+/// How long a command waits for another process's write lock.
+const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(30);
+
 /// An open store file.
 pub struct Db {
     conn: Connection,
+    wal: std::path::PathBuf,
 }
 
 impl Db {
@@ -124,10 +136,10 @@ impl Db {
         check_not_truncated(path)?;
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        let db = Db { conn };
+        let db = Db { conn, wal: wal_path(path) };
         // Identify the file before changing anything about it (journal mode included), so
         // a file that is not a keyctl store is left exactly as it was.
-        db.conn.busy_timeout(StdDuration::from_secs(30))?;
+        db.conn.busy_timeout(BUSY_TIMEOUT)?;
         let version = db.user_version()?;
         if version == 0 || !db.has_marker()? {
             return Err(Error::Unreadable(format!("{} is not a keyctl store", path.display())));
@@ -147,6 +159,8 @@ impl Db {
         if version < SCHEMA_VERSION {
             db.migrate(version)?;
         }
+        // A crashed batch or another build can have left a large WAL behind.
+        db.checkpoint_if_large();
         Ok(db)
     }
 
@@ -157,7 +171,7 @@ impl Db {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let db = Db { conn };
+        let db = Db { conn, wal: wal_path(path) };
         db.configure()?;
         if db.user_version()? != 0 {
             return Err(Error::StoreExists(path.to_path_buf()));
@@ -167,11 +181,12 @@ impl Db {
     }
 
     fn configure(&self) -> Result<()> {
-        self.conn.busy_timeout(StdDuration::from_secs(30))?;
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // journal_mode answers with a row, so it is queried rather than executed.
         let _mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         self.conn
             .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;")?;
+        let _limit: i64 = self.conn.query_row(&format!("PRAGMA journal_size_limit = {WAL_LIMIT}"), [], |r| r.get(0))?;
         self.conn.set_prepared_statement_cache_capacity(64);
         // Leave the WAL in place when a short-lived process closes the store: checkpointing
         // and deleting it on every close costs four fsyncs per command. SQLite's automatic
@@ -230,7 +245,32 @@ impl Db {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let out = f(&Tx { tx: &tx, changes: Default::default() })?;
         tx.commit()?;
+        self.checkpoint_if_large();
         Ok(out)
+    }
+
+    /// The WAL file's size in bytes (0 when there is none).
+    pub fn wal_size(&self) -> u64 {
+        std::fs::metadata(&self.wal).map_or(0, |m| m.len())
+    }
+
+    /// Applies the WAL policy ([`WAL_LIMIT`]) after a commit or at open. Best effort: the
+    /// data is already safe in the WAL, so a checkpoint that cannot run now is left to a
+    /// later write.
+    fn checkpoint_if_large(&self) {
+        if self.wal_size() > WAL_LIMIT {
+            let _ = self.checkpoint_truncate();
+        }
+    }
+
+    /// Copies every committed WAL page into the store file and truncates the WAL to zero
+    /// bytes, without waiting: a reader still using the WAL or another writer makes it stop
+    /// where it is. `Ok(true)` when the WAL was emptied.
+    pub fn checkpoint_truncate(&self) -> Result<bool> {
+        self.conn.busy_timeout(StdDuration::ZERO)?;
+        let done = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(done? == 0)
     }
 
     /// Runs `f` against one consistent snapshot.
@@ -251,6 +291,12 @@ impl Db {
     pub fn schema_version(&self) -> Result<u32> {
         self.user_version()
     }
+}
+
+fn wal_path(store: &Path) -> std::path::PathBuf {
+    let mut name = store.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
 }
 
 /// Refuses a file shorter than its own SQLite header says it is (a truncated copy):

@@ -40,7 +40,7 @@ impl Store {
         action: &str,
         target_id: Option<&str>,
         project_id: Option<&str>,
-        details: serde_json::Value,
+        details: impl serde::Serialize,
     ) -> Result<()> {
         let head: AuditHead = self.get_meta(tx, HEAD)?.unwrap_or_default();
         let seq = head.last_seq + 1;
@@ -53,6 +53,7 @@ impl Store {
             details,
         };
         let plain = serde_json::to_vec(&record).map_err(|e| Error::Db(e.to_string()))?;
+        drop(record);
         let payload = self.keys.seal(&entry_aad(seq), &plain);
         let mac = self.keys.audit_mac(&mac_input(&head.last_mac, seq, at, &payload)).to_vec();
         tx.audit_append(&AuditRow { seq, at, payload, mac: mac.clone() })?;

@@ -5,7 +5,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
+use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, NewKeys, OwnerView, ProjectLimits, Store};
+
+/// How many keys a batch creates between folds of its row changes into the ledger.
+#[cfg(not(test))]
+const LEDGER_FOLD_EVERY: usize = 100_000;
+#[cfg(test)]
+const LEDGER_FOLD_EVERY: usize = 7;
 use crate::crypto::{ApiKey, KeyPrefix};
 use crate::db::{KeyRow, KeyScope, Tx};
 use crate::domain::{
@@ -256,16 +262,17 @@ impl Store {
 
     /// Issues `spec.count` keys in one transaction: all or none.
     pub fn create_keys(&self, org_id: &str, spec: &KeyCreate) -> Result<Vec<NewKey>> {
-        self.create_keys_reporting(org_id, spec, &mut |_, _| {})
+        Ok(self.create_key_batch(org_id, spec, &mut |_, _| {})?.iter().collect())
     }
 
-    /// [`Store::create_keys`], calling `progress(done, total)` now and then along the way.
-    pub fn create_keys_reporting(
+    /// [`Store::create_keys`], packed ([`NewKeys`]: what `--count 1000000` needs), calling
+    /// `progress(done, total)` now and then along the way. One transaction.
+    pub fn create_key_batch(
         &self,
         org_id: &str,
         spec: &KeyCreate,
         progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<Vec<NewKey>> {
+    ) -> Result<NewKeys> {
         self.write(|tx| self.create_keys_in(tx, org_id, spec, progress))
     }
 
@@ -275,7 +282,7 @@ impl Store {
         org_id: &str,
         spec: &KeyCreate,
         progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<Vec<NewKey>> {
+    ) -> Result<NewKeys> {
         if let Some(name) = &spec.name {
             validate_name("key", name)?;
         }
@@ -291,67 +298,94 @@ impl Store {
             (Some(p), true) => p,
         };
         let scopes = Scope::normalize(spec.scopes.clone())?;
-        {
-            let project = self.target_project(tx, org_id, spec.project.as_deref())?;
-            let expires_at = cap_expiry(&project.limits, self.max_ttl, spec.expiry, self.now_ceil())?;
-            if project.status == ProjectStatus::Archived {
-                return Err(Error::refused(format!(
-                    "project {:?} is archived; unarchive it before issuing keys",
-                    project.name
-                )));
-            }
-            let (owner, prefix) = self.key_owner(tx, org_id, &project.id, spec)?;
-            let mut names = HashMap::new();
-            let mut out = Vec::with_capacity(spec.count as usize);
-            let total = spec.count as usize;
-            for done in 0..total {
-                if done % 1000 == 0 {
-                    progress(done, total);
-                }
-                let secret = ApiKey::generate(prefix);
-                let record = KeyRecord {
-                    name: spec.name.clone(),
-                    owner: owner.clone(),
-                    permission,
-                    scopes: scopes.clone(),
-                    redacted: secret.redacted(),
-                    revoke_reason: None,
-                    limits: spec.limits.clone(),
-                };
-                let row = self.seal_key(
-                    KeyRow {
-                        id: Id::generate(IdKind::Key).to_string(),
-                        org_id: org_id.to_owned(),
-                        project_id: project.id.clone(),
-                        owner_id: owner.id().to_owned(),
-                        hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
-                        created_at: self.now_ceil().timestamp(),
-                        expires_at,
-                        revoked_at: None,
-                        payload: Vec::new(),
-                    },
-                    &record,
-                )?;
-                tx.key_insert(&row)?;
-                let info = self.key_view(tx, &OpenedKey { row, record }, &mut names)?;
-                out.push(NewKey { info, secret });
-            }
-            // One entry for the whole batch: a million keys should not mean a million
-            // audit entries. It names every key id.
-            let ids: Vec<&str> = out.iter().map(|k| k.info.id.as_str()).collect();
-            let mut details = json!({
-                "permission": permission,
-                "scopes": scopes,
-                "owner": owner.id(),
-                "expires_at": expires_at.map(from_unix),
-            });
-            if ids.len() > 1 {
-                details["count"] = json!(ids.len());
-                details["key_ids"] = json!(ids);
-            }
-            self.audit(tx, "key.created", ids.first().copied(), Some(&project.id), details)?;
-            Ok(out)
+        let project = self.target_project(tx, org_id, spec.project.as_deref())?;
+        let expires_at = cap_expiry(&project.limits, self.max_ttl, spec.expiry, self.now_ceil())?;
+        if project.status == ProjectStatus::Archived {
+            return Err(Error::refused(format!(
+                "project {:?} is archived; unarchive it before issuing keys",
+                project.name
+            )));
         }
+        let (owner, prefix) = self.key_owner(tx, org_id, &project.id, spec)?;
+        let record = KeyRecord {
+            name: spec.name.clone(),
+            owner: owner.clone(),
+            permission,
+            scopes: scopes.clone(),
+            redacted: String::new(),
+            revoke_reason: None,
+            limits: spec.limits.clone(),
+        };
+        let total = spec.count as usize;
+        let mut out: Option<NewKeys> = None;
+        for done in 0..total {
+            if done % 1000 == 0 {
+                progress(done, total);
+            }
+            // Fold the ledger's pending row changes in now and then: they hold a copy of
+            // every sealed row, which for a million keys would be a quarter of a gigabyte.
+            if done > 0 && done % LEDGER_FOLD_EVERY == 0 {
+                self.ledger_apply(tx)?;
+            }
+            let secret = ApiKey::generate(prefix);
+            let mut record = record.clone();
+            record.redacted = secret.redacted();
+            let row = self.seal_key(
+                KeyRow {
+                    id: Id::generate(IdKind::Key).to_string(),
+                    org_id: org_id.to_owned(),
+                    project_id: project.id.clone(),
+                    owner_id: owner.id().to_owned(),
+                    hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                    created_at: self.now_ceil().timestamp(),
+                    expires_at,
+                    revoked_at: None,
+                    payload: Vec::new(),
+                },
+                &record,
+            )?;
+            tx.key_insert(&row)?;
+            let keys = match &mut out {
+                Some(keys) => keys,
+                // The first key's listing, read like any other; a new key has no usage, so
+                // the others copy it.
+                None => out.insert(NewKeys::new(
+                    self.key_view(tx, &OpenedKey { row: row.clone(), record }, &mut HashMap::new())?,
+                    prefix,
+                    total,
+                )),
+            };
+            keys.push(&row.id, &secret, row.created_at);
+        }
+        let out = out.ok_or_else(|| Error::invalid("--count must be at least 1"))?;
+        // One entry for the whole batch: a million keys should not mean a million audit
+        // entries. It names every key id.
+        let mut details = json!({
+            "permission": permission,
+            "scopes": scopes,
+            "owner": owner.id(),
+            "expires_at": expires_at.map(from_unix),
+        });
+        let first = Some(out.id(0));
+        if out.len() > 1 {
+            details["count"] = json!(out.len());
+            #[derive(serde::Serialize)]
+            struct Batch<'a, I: serde::Serialize> {
+                #[serde(flatten)]
+                shared: &'a serde_json::Value,
+                key_ids: I,
+            }
+            self.audit(
+                tx,
+                "key.created",
+                first,
+                Some(&project.id),
+                Batch { shared: &details, key_ids: out.ids_json() },
+            )?;
+        } else {
+            self.audit(tx, "key.created", first, Some(&project.id), details)?;
+        }
+        Ok(out)
     }
 
     /// Who will own a new key, and its prefix: the named member or service account, or
@@ -628,5 +662,54 @@ impl Store {
             }
             Ok(pruned)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{InitOptions, Unlock, VerifyCode, VerifyRequest};
+    use crate::SecretString;
+    use std::collections::HashSet;
+
+    fn store(dir: &std::path::Path) -> (Store, String) {
+        let path = dir.join("keyctl.db");
+        let opts = InitOptions { kdf_iterations: 1000, ..InitOptions::default() };
+        let (store, org) = Store::init(&path, &SecretString::from("unit test"), &opts).unwrap();
+        drop(store);
+        (Store::open(&path, Unlock::passphrase("unit test")).unwrap(), org.id)
+    }
+
+    /// Issue 14: a batch folds its row changes into the ledger every `LEDGER_FOLD_EVERY`
+    /// keys (7 here) inside its one transaction: every key is fresh and verifies, and a
+    /// batch that fails after folds leaves neither keys nor ledger entries.
+    #[test]
+    fn a_batch_folding_its_ledger_is_still_one_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, org) = store(dir.path());
+        let spec = KeyCreate { count: 50, ..KeyCreate::default() };
+        let keys = store.create_key_batch(&org, &spec, &mut |_, _| {}).unwrap();
+        assert_eq!(keys.len(), 50);
+        assert_eq!(keys.ids().collect::<HashSet<_>>().len(), 50);
+        let mut verifier = store.verifier();
+        for k in keys.iter() {
+            assert_eq!(k.info.redacted, k.secret.redacted());
+            let outcome = verifier.verify(&VerifyRequest::new(k.secret.expose_secret())).unwrap();
+            assert_eq!(outcome.code, VerifyCode::Valid);
+        }
+        drop(verifier);
+        let listed = store.list_keys(&org, &KeyFilter::default()).unwrap();
+        assert_eq!(listed.len(), 50);
+        let check = store.check().unwrap();
+        assert!(check.is_ok(), "{:?}", check.problems);
+
+        let failed: Result<()> = store.write(|tx| {
+            store.create_keys_in(tx, &org, &spec, &mut |_, _| {})?;
+            Err(Error::refused("the batch fails after its folds"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(store.list_keys(&org, &KeyFilter::default()).unwrap().len(), 50);
+        let check = store.check().unwrap();
+        assert!(check.is_ok(), "{:?}", check.problems);
     }
 }

@@ -112,6 +112,11 @@ impl Store {
         Ok(())
     }
 
+    /// Drops every cached node and record (after a rolled-back write).
+    pub(crate) fn ledger_forget(&self) {
+        *self.ledger.borrow_mut() = LedgerCache::default();
+    }
+
     /// The head: one digest per group. `None` when the store has no ledger yet.
     fn ledger_head(&self, tx: &Tx<'_>) -> Result<Option<Rc<[u8]>>> {
         if let Some(h) = &self.ledger.borrow().head {

@@ -334,12 +334,18 @@ impl Store {
     /// Runs `f` in one write transaction and records the rows it changed in the ledger
     /// before committing: all of it or none of it.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        self.db.write(|tx| {
+        let result = self.db.write(|tx| {
             self.ledger_refresh(tx)?;
             let out = f(tx)?;
             self.ledger_apply(tx)?;
             Ok(out)
-        })
+        });
+        if result.is_err() {
+            // Nodes read after a fold of this transaction (a large batch folds as it goes)
+            // were never committed: forget them.
+            self.ledger_forget();
+        }
+        result
     }
 
     /// Opens a sealed record and checks that it is the latest version (the ledger).

@@ -197,9 +197,10 @@ pub(crate) struct OwnerIdentity {
     pub ledger: bool,
 }
 
-/// A sealed audit entry's content.
+/// A sealed audit entry's content. Written with any serializable details (a batch's key
+/// ids stream from where they are kept instead of being copied into a JSON value first).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct AuditRecord {
+pub(crate) struct AuditRecord<D = serde_json::Value> {
     pub actor: String,
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,7 +208,7 @@ pub(crate) struct AuditRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
     #[serde(default)]
-    pub details: serde_json::Value,
+    pub details: D,
 }
 
 /// The sealed head of the audit chain: how many entries there are and the last MAC, so a

@@ -104,8 +104,8 @@ impl Store {
                 count: 1,
                 ..first_key.clone()
             };
-            let mut keys = self.create_keys_in(tx, org_id, &spec, &mut |_, _| {})?;
-            Ok((sa, keys.remove(0)))
+            let keys = self.create_keys_in(tx, org_id, &spec, &mut |_, _| {})?;
+            Ok((sa, keys.get(0)))
         })
     }
 
