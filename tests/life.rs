@@ -567,3 +567,48 @@ fn usage_by_day_draws_a_bar_per_day() {
     let by_key = s.ok(&["usage", "--by", "key", "--since", "2026-12-01T00:00:00Z", "--until", "2026-12-04T00:00:00Z"]);
     assert!(!by_key.contains('#'), "{by_key}");
 }
+
+// ---- the library gets all of it (a server embeds these rules) ----
+
+#[test]
+fn the_library_verifier_answers_disabled_meta_and_refill_by_the_injected_clock() {
+    use std::sync::Arc;
+
+    use keyctl::VerifyRequest;
+    use keyctl::{FixedClock, InitOptions, KeyCreate, KeyLimits, Refill, SecretString, Store, Unlock, VerifyCode};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyctl.db");
+    let opts = InitOptions { kdf_iterations: 1000, ..InitOptions::default() };
+    let (store, org) = Store::init(&path, &SecretString::from("library test"), &opts).unwrap();
+    drop(store);
+    let open_at = |t: &str| {
+        let clock = Arc::new(FixedClock(t.parse().unwrap()));
+        Store::open(&path, Unlock::passphrase("library test")).unwrap().with_clock(clock)
+    };
+    let store = open_at("2027-03-31T23:00:00Z");
+    let spec = KeyCreate {
+        limits: KeyLimits { max_uses: Some(1), refill: Some(Refill::Monthly), ..KeyLimits::default() },
+        meta: [("plan".to_owned(), "pro".to_owned())].into_iter().collect(),
+        external_id: Some("cus_lib".into()),
+        ..KeyCreate::default()
+    };
+    let key = store.create_keys(&org.id, &spec).unwrap().remove(0);
+    let secret = key.secret.expose_secret().to_owned();
+    let first = store.verifier().verify(&VerifyRequest::new(secret.as_str())).unwrap();
+    assert_eq!(first.code, VerifyCode::Valid);
+    let verdict = first.key.unwrap();
+    assert_eq!((verdict.meta["plan"].as_str(), verdict.external_id.as_deref()), ("pro", Some("cus_lib")));
+    assert_eq!(verdict.remaining, Some(0));
+    assert_eq!(store.verifier().verify(&VerifyRequest::new(secret.as_str())).unwrap().code, VerifyCode::UsageExceeded);
+
+    let store = open_at("2027-04-01T00:00:00Z");
+    store.disable_key(&org.id, &key.info.id, Some("investigating")).unwrap();
+    assert_eq!(store.verifier().verify(&VerifyRequest::new(secret.as_str())).unwrap().code, VerifyCode::Disabled);
+    store.enable_key(&org.id, &key.info.id).unwrap();
+    assert_eq!(
+        store.verifier().verify(&VerifyRequest::new(secret.as_str())).unwrap().code,
+        VerifyCode::Valid,
+        "April's use"
+    );
+}
