@@ -52,9 +52,13 @@ impl Store {
             project_id: project_id.map(str::to_owned),
             details,
         };
-        let plain = serde_json::to_vec(&record).map_err(|e| Error::Db(e.to_string()))?;
-        drop(record);
-        let payload = self.keys.seal(&entry_aad(seq), &plain);
+        // Each copy of a large entry (a million-key batch names every key) is dropped as soon
+        // as the next exists: the record, then its JSON once sealed.
+        let payload = {
+            let plain = serde_json::to_vec(&record).map_err(|e| Error::Db(e.to_string()))?;
+            drop(record);
+            self.keys.seal(&entry_aad(seq), &plain)
+        };
         let mac = self.keys.audit_mac(&mac_input(&head.last_mac, seq, at, &payload)).to_vec();
         tx.audit_append(&AuditRow { seq, at, payload, mac: mac.clone() })?;
         self.put_meta(tx, HEAD, &AuditHead { count: head.count + 1, last_seq: seq, last_mac: mac })

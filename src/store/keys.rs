@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 
 /// How many keys a batch creates between folds of its row changes into the ledger.
 #[cfg(not(test))]
-const LEDGER_FOLD_EVERY: usize = 100_000;
+const LEDGER_FOLD_EVERY: usize = 50_000;
 #[cfg(test)]
 const LEDGER_FOLD_EVERY: usize = 7;
 
