@@ -234,12 +234,13 @@ impl Tabular for KeyInfo {
 
 impl Tabular for SlotInfo {
     fn headers() -> &'static [&'static str] {
-        &["NAME", "TYPE", "KDF", "ITERATIONS"]
+        &["NAME", "TYPE", "ADMIN", "KDF", "ITERATIONS"]
     }
     fn cells(&self) -> Vec<String> {
         vec![
             self.name.clone(),
             self.kind.into(),
+            if self.admin { "yes" } else { "no" }.into(),
             self.kdf.clone(),
             self.iterations.map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
         ]

@@ -59,7 +59,7 @@ impl Store {
         self.put_meta(tx, HEAD, &AuditHead { count: head.count + 1, last_seq: seq, last_mac: mac })
     }
 
-    fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
+    pub(super) fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
         let plain = self
             .keys
             .open(&entry_aad(row.seq), &row.payload)

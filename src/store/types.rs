@@ -125,6 +125,8 @@ pub struct SlotInfo {
     pub kind: &'static str,
     pub kdf: String,
     pub iterations: Option<u32>,
+    /// The passphrase, or a store key added with `--admin`: may manage slots.
+    pub admin: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

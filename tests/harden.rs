@@ -1,0 +1,207 @@
+//! Issue 10 (hardening), items 3, 5, 6, 7, 9, 12 and 13: each test performs the attack (a
+//! plain SQL edit, a file swap, a hostile argument) and asserts that keyctl refuses it.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// Runs with a given store key instead of the harness's admin key.
+fn run_as(s: &TestStore, store_key: &str, args: &[&str]) -> std::process::Output {
+    s.bare().env("KEYCTL_STORE_KEY", store_key).args(args).output().unwrap()
+}
+
+fn passphrase_run(s: &TestStore, args: &[&str]) -> std::process::Output {
+    s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], args)
+}
+
+// ---- item 7: slot management needs the passphrase or an admin store key ---------------
+
+#[test]
+fn issue_10_7_a_plain_store_key_cannot_manage_slots() {
+    let s = TestStore::new();
+    let ci = s.ok(&["store", "add-key", "ci", "-q"]).trim().to_owned();
+    let attempts: [(&[&str], &[(&str, &str)]); 4] = [
+        (&["store", "remove-key", "passphrase", "--yes"], &[]),
+        (&["store", "remove-key", "test", "--yes"], &[]),
+        (&["store", "add-key", "mine", "-q"], &[]),
+        (&["store", "passwd"], &[("KEYCTL_NEW_PASSPHRASE", "taken over")]),
+    ];
+    for (args, env) in attempts {
+        let mut cmd = s.bare();
+        cmd.env("KEYCTL_STORE_KEY", &ci);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(args).output().unwrap();
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr_of(&out));
+        assert_one_line_error(&out);
+        assert!(stderr_of(&out).contains("admin"), "{args:?}: {}", stderr_of(&out));
+    }
+    // Nothing changed: the passphrase still opens the store, no slot was added or removed.
+    let names: Vec<String> =
+        s.json(&["store", "keys"]).as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["ci", "passphrase", "test"]);
+    assert_eq!(code(&passphrase_run(&s, &["store", "info"])), 0);
+    // The same key still does everything else.
+    assert_eq!(code(&run_as(&s, &ci, &["key", "create", "-q"])), 0);
+}
+
+#[test]
+fn issue_10_7_admin_store_keys_manage_slots_and_show_as_admin() {
+    let s = TestStore::new();
+    let admin = s.ok(&["store", "add-key", "ops", "--admin", "-q"]).trim().to_owned();
+    assert_eq!(code(&run_as(&s, &admin, &["store", "add-key", "ci", "-q"])), 0);
+    let keys = s.json(&["store", "keys"]);
+    let admin_of = |name: &str| keys.as_array().unwrap().iter().find(|k| k["name"] == name).unwrap()["admin"].clone();
+    assert_eq!(admin_of("passphrase"), true);
+    assert_eq!(admin_of("ops"), true);
+    assert_eq!(admin_of("ci"), false);
+    let out = run_as(&s, &admin, &["store", "remove-key", "ci", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let out = run_as(&s, &admin, &["store", "passwd"]);
+    assert_eq!(code(&out), 2, "no new passphrase given: {}", stderr_of(&out));
+}
+
+#[test]
+fn issue_10_7_the_admin_flag_is_not_a_column_a_file_edit_could_flip() {
+    let s = TestStore::new();
+    let ci = s.ok(&["store", "add-key", "ci", "-q"]).trim().to_owned();
+    // Admin and non-admin slots look alike in the file: same columns, same KDF, no flag.
+    let db = s.sql();
+    let cols: Vec<String> = db
+        .prepare("SELECT name FROM pragma_table_info('slots')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(cols, ["name", "kdf", "iterations", "salt", "wrapped"]);
+    // Giving ci the admin slot's salt and wrapped key does not make ci an admin: it opens nothing.
+    db.execute(
+        "UPDATE slots SET salt = (SELECT salt FROM slots WHERE name = 'test'), wrapped = (SELECT wrapped FROM slots WHERE name = 'test') WHERE name = 'ci'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let out = run_as(&s, &ci, &["store", "remove-key", "passphrase", "--yes"]);
+    assert_eq!(code(&out), 3, "{}", stderr_of(&out));
+    // And renaming the admin's slot to ci breaks the admin key instead of lending it.
+    let db = s.sql();
+    db.execute("DELETE FROM slots WHERE name = 'ci'", []).unwrap();
+    db.execute("UPDATE slots SET name = 'ci' WHERE name = 'test'", []).unwrap();
+    drop(db);
+    assert_eq!(code(&run_as(&s, &ci, &["store", "info"])), 3);
+    assert_eq!(code(&s.run(&["store", "info"])), 3);
+}
+
+fn fixture_copy() -> (tempfile::TempDir, std::path::PathBuf, Value) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let facts: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/tests/fixtures/store-v1.json")).unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyctl.db");
+    std::fs::copy(format!("{root}/tests/fixtures/store-v1.db"), &path).unwrap();
+    (dir, path, facts)
+}
+
+#[test]
+fn issue_10_7_store_keys_of_an_older_store_are_not_admins() {
+    let (dir, path, facts) = fixture_copy();
+    let run = |env: (&str, &str), args: &[&str]| {
+        keyctl()
+            .env("KEYCTL_STORE", &path)
+            .env("KEYCTL_CONFIG", dir.path().join("config.toml"))
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env(env.0, env.1)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let key = ("KEYCTL_STORE_KEY", facts["store_key"].as_str().unwrap());
+    let out = run(key, &["store", "add-key", "more", "-q"]);
+    assert_eq!(code(&out), 1, "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("admin"));
+    let out = run(key, &["store", "keys", "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let keys: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(keys.as_array().unwrap().iter().all(|k| k["admin"] == (k["type"] == "passphrase")), "{keys}");
+    // The passphrase is still an admin and can make the old key's successor an admin one.
+    let pass = ("KEYCTL_PASSPHRASE", facts["passphrase"].as_str().unwrap());
+    let out = run(pass, &["store", "add-key", "ops", "--admin", "-q"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let out =
+        run(("KEYCTL_STORE_KEY", String::from_utf8(out.stdout).unwrap().trim()), &["store", "add-key", "more", "-q"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert_eq!(code(&run(key, &["store", "check"])), 0, "{}", stderr_of(&run(key, &["store", "check"])));
+}
+
+// ---- item 9: a forged slot cannot hang an unlock; store check accounts for every slot -----
+
+#[test]
+fn issue_10_9_a_forged_slot_with_a_huge_kdf_cost_does_not_hang_unlock() {
+    let s = TestStore::new();
+    let db = s.sql();
+    // Sorts before "passphrase", so a loop over every PBKDF2 slot would run it first.
+    db.execute("INSERT INTO slots VALUES ('0evil', 'pbkdf2-sha256', 4294967295, randomblob(16), randomblob(60))", [])
+        .unwrap();
+    drop(db);
+    let started = std::time::Instant::now();
+    let out = passphrase_run(&s, &["key", "list"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let out = s.run_env(&[("KEYCTL_PASSPHRASE", "wrong")], &["key", "list"]);
+    assert_eq!(code(&out), 3, "{}", stderr_of(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "unlock ran the forged KDF");
+    let (exit, report) = s.check();
+    assert_eq!(exit, 4, "{report}");
+    assert!(report.contains("\"0evil\""), "{report}");
+}
+
+#[test]
+fn issue_10_9_the_passphrase_slot_with_a_raised_cost_is_refused_not_run() {
+    let s = TestStore::new();
+    s.sql().execute("UPDATE slots SET iterations = 4294967295 WHERE name = 'passphrase'", []).unwrap();
+    let started = std::time::Instant::now();
+    let out = passphrase_run(&s, &["key", "list"]);
+    assert_eq!(code(&out), 4, "{}", stderr_of(&out));
+    assert_one_line_error(&out);
+    assert!(stderr_of(&out).contains("4294967295"), "{}", stderr_of(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let (exit, report) = s.check();
+    assert_eq!(exit, 4, "{report}");
+    assert!(report.contains("\"passphrase\""), "{report}");
+}
+
+#[test]
+fn issue_10_9_store_check_flags_slots_it_cannot_account_for() {
+    let s = TestStore::new();
+    assert_eq!(s.check().0, 0, "{}", s.check().1);
+    // A copy of a real store-key slot under a new name: a well-formed row that no
+    // `store add-key` ever wrote.
+    s.sql()
+        .execute(
+            "INSERT INTO slots SELECT 'planted', kdf, iterations, salt, wrapped FROM slots WHERE name = 'test'",
+            [],
+        )
+        .unwrap();
+    let (exit, report) = s.check();
+    assert_eq!(exit, 4, "{report}");
+    assert!(report.contains("\"planted\"") && report.contains("not accounted for"), "{report}");
+    // A removed slot put back is flagged too.
+    let s = TestStore::new();
+    s.ok(&["store", "add-key", "ci", "-q"]);
+    let row: (String, i64, Vec<u8>, Vec<u8>) = s
+        .sql()
+        .query_row("SELECT kdf, iterations, salt, wrapped FROM slots WHERE name = 'ci'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    s.ok(&["store", "remove-key", "ci", "--yes"]);
+    s.sql()
+        .execute("INSERT INTO slots VALUES ('ci', ?1, ?2, ?3, ?4)", rusqlite::params![row.0, row.1, row.2, row.3])
+        .unwrap();
+    let (exit, report) = s.check();
+    assert_eq!(exit, 4, "{report}");
+    assert!(report.contains("\"ci\""), "{report}");
+}
