@@ -205,3 +205,49 @@ fn issue_10_9_store_check_flags_slots_it_cannot_account_for() {
     assert_eq!(exit, 4, "{report}");
     assert!(report.contains("\"ci\""), "{report}");
 }
+
+// ---- item 5: revoking by name after a rotation ------------------------------------------
+
+#[test]
+fn issue_10_5_a_name_in_rotation_grace_is_ambiguous_for_revoke() {
+    let s = TestStore::new();
+    let (old_id, leaked) = s.create_key(&["deploy"]);
+    let rotated = s.json(&["key", "rotate", "deploy", "--grace", "24h"]);
+    let new_id = rotated["id"].as_str().unwrap().to_owned();
+    let (exit, err) = s.fails(&["key", "revoke", "deploy"]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains(&old_id) && err.contains(&new_id) && err.contains("--all"), "{err}");
+    // Nothing was revoked: the leaked key still verifies (for now), and so does the new one.
+    assert_eq!(s.verify(&leaked, &["--no-record"]).0, 0);
+    // By id, the leaked one goes at once, and stderr says which.
+    let out = s.run(&["key", "revoke", &old_id, "-q"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains(&old_id), "{}", stderr_of(&out));
+    assert_eq!(s.verify(&leaked, &[]).1["code"], "REVOKED");
+    assert_eq!(s.verify(rotated["key"].as_str().unwrap(), &[]).0, 0);
+    // Now one live key has the name: revoking by name picks it and says so.
+    let out = s.run(&["key", "revoke", "deploy"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains(&new_id), "{}", stderr_of(&out));
+}
+
+#[test]
+fn issue_10_5_revoke_all_revokes_every_live_key_of_the_name() {
+    let s = TestStore::new();
+    let (old_id, leaked) = s.create_key(&["deploy"]);
+    let rotated = s.json(&["key", "rotate", "deploy", "--grace", "24h"]);
+    let (other_id, other) = s.create_key(&["other"]);
+    let out = s.run(&["key", "revoke", "deploy", "--all", "-o", "json", "--reason", "leaked"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    assert!(ids.contains(&old_id.as_str()) && ids.contains(&rotated["id"].as_str().unwrap()));
+    let err = stderr_of(&out);
+    assert!(err.contains(&old_id) && err.contains(rotated["id"].as_str().unwrap()), "{err}");
+    assert_eq!(s.verify(&leaked, &[]).1["code"], "REVOKED");
+    assert_eq!(s.verify(rotated["key"].as_str().unwrap(), &[]).1["code"], "REVOKED");
+    assert_eq!(s.verify(&other, &[]).0, 0, "{other_id} is not named deploy");
+    let (exit, err) = s.fails(&["key", "revoke", "deploy", "--all"]);
+    assert_eq!(exit, 1, "{err}");
+}

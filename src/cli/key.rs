@@ -124,11 +124,16 @@ pub enum KeyCommand {
         clear_allow_ip: bool,
     },
     /// Revoke a key at once
-    #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"")]
+    #[command(
+        after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"\n  keyctl key revoke deploy --all   # a rotated key in its grace and its successor"
+    )]
     Revoke {
         key: String,
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
+        /// Revoke every live key of this name (a rotated key in its grace and its successor)
+        #[arg(long)]
+        all: bool,
     },
     /// Issue a successor with the same settings; the old key works for --grace, then stops
     #[command(
@@ -233,12 +238,16 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             };
             show(ctx, &store.update_key(&org.id, &key, &update)?)
         }
-        KeyCommand::Revoke { key, reason } => {
-            let info = store.revoke_key(&org.id, &key, reason.as_deref())?;
-            if ctx.quiet {
-                return Ok(());
+        KeyCommand::Revoke { key, reason, all } => {
+            let revoked = store.revoke_keys(&org.id, &key, reason.as_deref(), all)?;
+            // Always on stderr, so a script sees which key a name meant.
+            let ids: Vec<&str> = revoked.iter().map(|k| k.id.as_str()).collect();
+            output::note(false, &format!("Revoked {}.", ids.join(", ")));
+            match revoked.as_slice() {
+                _ if ctx.quiet => Ok(()),
+                [one] if !all => show(ctx, one),
+                many => output::list(ctx.output, many),
             }
-            show(ctx, &info)
         }
         KeyCommand::Rotate { key, grace } => {
             let (new, old) = store.rotate_key(&org.id, &key, grace)?;
