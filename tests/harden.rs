@@ -251,3 +251,116 @@ fn issue_10_5_revoke_all_revokes_every_live_key_of_the_name() {
     let (exit, err) = s.fails(&["key", "revoke", "deploy", "--all"]);
     assert_eq!(exit, 1, "{err}");
 }
+
+// ---- item 6: the store's folder and companions belong to the user -----------------------
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn assert_refused_exit_3(s: &TestStore, needle: &str) {
+    for args in [&["key", "list"][..], &["store", "check"]] {
+        let out = s.run(args);
+        assert_eq!(code(&out), 3, "{args:?}: {}", stderr_of(&out));
+        assert_one_line_error(&out);
+        assert!(stderr_of(&out).contains(needle), "{args:?}: {}", stderr_of(&out));
+    }
+    let out = s.run_stdin(&["key", "verify"], "sk-proj-x\n");
+    assert_eq!(code(&out), 3, "verify: {}", stderr_of(&out));
+}
+
+#[test]
+fn issue_10_6_a_group_or_world_writable_store_folder_is_refused() {
+    let s = TestStore::new();
+    let dir = s.path().parent().unwrap().to_path_buf();
+    for mode in [0o777, 0o1777, 0o770, 0o720] {
+        chmod(&dir, mode);
+        assert_refused_exit_3(&s, "writable");
+    }
+    chmod(&dir, 0o755);
+    assert_eq!(code(&s.run(&["key", "list"])), 0, "a folder only its owner writes is fine");
+    // `init` refuses such a folder too, before creating anything.
+    let shared = s.dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    chmod(&shared, 0o1777);
+    let store = shared.join("keyctl.db");
+    let out = keyctl().env("KEYCTL_STORE", &store).env("KEYCTL_PASSPHRASE", PASSPHRASE).arg("init").output().unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr_of(&out));
+    assert!(!store.exists());
+}
+
+#[test]
+fn issue_10_6_a_store_folder_owned_by_another_user_is_refused() {
+    let s = TestStore::new();
+    let dir = s.path().parent().unwrap().to_path_buf();
+    // Tests run as root here: root can hand the folder to another uid.
+    std::os::unix::fs::chown(&dir, Some(4242), None).unwrap();
+    assert_refused_exit_3(&s, "uid 4242");
+}
+
+#[test]
+fn issue_10_6_planted_wal_and_shm_files_are_refused() {
+    type Plant = fn(&std::path::Path);
+    let plants: [(&str, &str, Plant); 5] = [
+        ("-wal", "mode 0666", |p| {
+            std::fs::write(p, b"").unwrap();
+            chmod(p, 0o666);
+        }),
+        ("-shm", "mode 0644", |p| {
+            std::fs::write(p, b"").unwrap();
+            chmod(p, 0o644);
+        }),
+        ("-wal", "uid 4242", |p| {
+            std::fs::write(p, b"").unwrap();
+            chmod(p, 0o600);
+            std::os::unix::fs::chown(p, Some(4242), None).unwrap();
+        }),
+        ("-wal", "symbolic link", |p| std::os::unix::fs::symlink("/dev/null", p).unwrap()),
+        ("-shm", "not a regular file", |p| std::fs::create_dir(p).unwrap()),
+    ];
+    for (suffix, needle, plant) in plants {
+        let s = TestStore::new();
+        s.ok(&["key", "create", "-q"]);
+        // Close cleanly: SQLite removes its companions when the last connection ends.
+        for sfx in ["-wal", "-shm"] {
+            let p = std::path::PathBuf::from(format!("{}{sfx}", s.path().display()));
+            let _ = std::fs::remove_file(&p);
+        }
+        let companion = std::path::PathBuf::from(format!("{}{suffix}", s.path().display()));
+        plant(&companion);
+        assert_refused_exit_3(&s, needle);
+    }
+}
+
+#[test]
+fn issue_10_6_init_under_umask_000_creates_each_missing_folder_0700() {
+    let root = tempfile::tempdir().unwrap();
+    let home = root.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    chmod(&home, 0o755);
+    let run = |args: &[&str]| {
+        clean_env(&mut std::process::Command::new("sh"))
+            .arg("-c")
+            .arg("umask 000 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_keyctl"))
+            .args(args)
+            .env("HOME", &home)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("XDG_CONFIG_HOME")
+            .env("XDG_STATE_HOME", root.path().join("state"))
+            .env("XDG_RUNTIME_DIR", root.path().join("run"))
+            .env("KEYCTL_PASSPHRASE", PASSPHRASE)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["init", "--org", "acme"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let out = run(&["org", "use", "acme"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert_eq!(mode(&home), 0o755, "an existing folder is not changed");
+    for d in [".local", ".local/share", ".local/share/keyctl", ".config", ".config/keyctl"] {
+        assert_eq!(mode(&home.join(d)), 0o700, "{d}");
+    }
+    assert_eq!(mode(&home.join(".local/share/keyctl/keyctl.db")), 0o600);
+}

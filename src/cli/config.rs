@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use keyctl::{Duration, Error, Result};
@@ -78,10 +78,7 @@ impl Config {
         };
         table.insert(key.to_owned(), toml::Value::String(value.to_owned()));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-                let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
-            }
+            keyctl::create_private_dir_all(dir)?;
         }
         let tmp = path.with_extension("toml.tmp");
         let mut file = fs::OpenOptions::new()

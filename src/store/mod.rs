@@ -3,6 +3,7 @@
 //! never prints.
 
 mod audit;
+mod files;
 mod keys;
 mod ledger;
 mod members;
@@ -30,6 +31,7 @@ use crate::domain::{from_unix, Clock, SystemClock};
 use crate::error::{Error, Result};
 
 pub use audit::AuditFilter;
+pub use files::create_private_dir_all;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
 pub use members::RoleScope;
 pub(crate) use records::*;
@@ -108,13 +110,12 @@ fn slot_aad(name: &str, params: &KdfParams, authority: Authority) -> Vec<u8> {
 /// Creates `path`'s folder (mode 0700) and the empty file (mode 0600), refusing to touch
 /// an existing store.
 fn create_store_file(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                .map_err(|e| Error::io(format!("cannot set permissions on {}", dir.display()), e))?;
-        }
-    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    files::create_private_dir_all(dir)?;
+    files::check_folder(dir)?;
     OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::StoreExists(path.to_path_buf())
@@ -187,6 +188,9 @@ impl Store {
     /// Opens and unlocks an existing store.
     pub fn open(path: impl AsRef<Path>, unlock: Unlock) -> Result<Store> {
         let path = path.as_ref();
+        if path.exists() {
+            files::check_store_files(path)?;
+        }
         let db = Db::open(path)?;
         let slots = db.read(|tx| tx.slots())?;
         let (data_key, actor, authority) = slots::unlock(&slots, &unlock)?;
