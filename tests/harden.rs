@@ -364,3 +364,63 @@ fn issue_10_6_init_under_umask_000_creates_each_missing_folder_0700() {
     }
     assert_eq!(mode(&home.join(".local/share/keyctl/keyctl.db")), 0o600);
 }
+
+// ---- item 3: counters with a window in the future are stale, not sacred -----------------
+
+fn at(s: &TestStore, now: i64, args: &[&str], stdin: &str) -> std::process::Output {
+    s.cmd().env("KEYCTL_TEST_NOW", now.to_string()).args(args).write_stdin(stdin.to_owned()).output().unwrap()
+}
+
+fn verdict(out: &std::process::Output) -> String {
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    v["code"].as_str().unwrap_or("?").to_owned()
+}
+
+/// 2026-06-10T12:00:00Z: mid-month, so 40 days ahead is another month.
+const NOW: i64 = 1_781_092_800;
+
+#[test]
+fn issue_10_3_a_verify_while_the_clock_ran_ahead_does_not_lift_the_budget() {
+    let s = TestStore::new();
+    s.ok(&["project", "create", "billing"]);
+    s.ok(&["project", "limits", "billing", "--monthly-budget", "0.30"]);
+    let (_, key) = s.create_key(&["--project", "billing"]);
+    let line = format!("{key}\n");
+    let verify = ["key", "verify", "--cost", "0.1", "-o", "json"];
+    // One verify while the clock was 40 days ahead.
+    assert_eq!(verdict(&at(&s, NOW + 40 * 86_400, &verify, &line)), "VALID");
+    // store check reports the future windows, without calling it tampering.
+    let out = at(&s, NOW, &["store", "check", "-o", "json"], "");
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("counters row") && warnings.contains("month_cost"), "{report}");
+    assert!(warnings.contains("usage row"), "{report}");
+    let out = at(&s, NOW, &["store", "check"], "");
+    assert!(stdout_of(&out).contains("WARNING"), "{}", stdout_of(&out));
+    // Back to now: the budget holds (three of 0.1, then refused).
+    let got: Vec<String> = (0..5).map(|_| verdict(&at(&s, NOW, &verify, &line))).collect();
+    assert_eq!(got, ["VALID", "VALID", "VALID", "BUDGET_EXCEEDED", "BUDGET_EXCEEDED"]);
+}
+
+#[test]
+fn issue_10_3_a_future_counter_row_does_not_turn_off_rate_limits() {
+    let s = TestStore::new();
+    s.ok(&["project", "create", "api"]);
+    s.ok(&["project", "limits", "api", "--rpd", "3"]);
+    let (_, key) = s.create_key(&["--project", "api", "--rpm", "2"]);
+    let line = format!("{key}\n");
+    let verify = ["key", "verify", "-o", "json"];
+    assert_eq!(verdict(&at(&s, NOW, &verify, &line)), "VALID");
+    // Push every counter's window a year ahead, as a wrong clock (or an edit) would.
+    let push = || s.sql().execute("UPDATE counters SET window_start = window_start + 365 * 86400", []).unwrap();
+    push();
+    // The minute's count is lost, but the key's rpm counts again from here.
+    let got: Vec<String> = (0..3).map(|_| verdict(&at(&s, NOW, &verify, &line))).collect();
+    assert_eq!(got, ["VALID", "VALID", "RATE_LIMITED"], "key rpm 2 holds");
+    // Three recorded today: once more pushed away, the project's rpd of 3 holds against the
+    // requests recorded today.
+    push();
+    assert_eq!(verdict(&at(&s, NOW + 60, &verify, &line)), "RATE_LIMITED", "project rpd 3 holds");
+    assert_eq!(code(&at(&s, NOW, &["store", "check"], "")), 0);
+}

@@ -104,10 +104,16 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         StoreCommand::Check => {
             let report = store.check()?;
             if ctx.output == OutputFormat::Json {
-                output::json(
-                    &json!({ "ok": report.is_ok(), "rows_checked": report.rows_checked, "problems": report.problems }),
-                )?;
+                output::json(&json!({
+                    "ok": report.is_ok(),
+                    "rows_checked": report.rows_checked,
+                    "problems": report.problems,
+                    "warnings": report.warnings,
+                }))?;
             } else if report.is_ok() {
+                for w in &report.warnings {
+                    output::line(&format!("WARNING: {}", output::sanitize(w)))?;
+                }
                 output::line(&format!("ok: {} rows authenticated, audit chain intact", report.rows_checked))?;
             } else {
                 for p in &report.problems {

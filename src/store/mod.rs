@@ -434,6 +434,14 @@ impl Store {
             }
             report.problems.extend(self.ledger_problems(tx)?);
             report.problems.extend(self.audit_problems(tx)?);
+            let now = self.now().timestamp();
+            for (table, id, kind, start) in tx.future_windows(now, now.div_euclid(86_400))? {
+                let at = if table == "usage" { start * 86_400 } else { start };
+                report.warnings.push(format!(
+                    "{table} row of {id} ({kind}) is for a window in the future ({}); it is stale and ignored by limits",
+                    crate::domain::from_unix(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ));
+            }
             Ok(())
         })?;
         Ok(report)

@@ -148,6 +148,9 @@ pub struct StoreInfo {
 pub struct CheckReport {
     pub rows_checked: usize,
     pub problems: Vec<String>,
+    /// Findings that are not integrity failures (exit 0): e.g. usage counters whose window
+    /// lies in the future, left by a clock that ran ahead; verify treats them as stale.
+    pub warnings: Vec<String>,
 }
 
 impl CheckReport {
