@@ -21,7 +21,8 @@ fn passphrase_run(s: &TestStore, args: &[&str]) -> std::process::Output {
 fn issue_10_7_a_plain_store_key_cannot_manage_slots() {
     let s = TestStore::new();
     let ci = s.ok(&["store", "add-key", "ci", "-q"]).trim().to_owned();
-    let attempts: [(&[&str], &[(&str, &str)]); 4] = [
+    type Attempt<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let attempts: [Attempt; 4] = [
         (&["store", "remove-key", "passphrase", "--yes"], &[]),
         (&["store", "remove-key", "test", "--yes"], &[]),
         (&["store", "add-key", "mine", "-q"], &[]),
@@ -423,4 +424,121 @@ fn issue_10_3_a_future_counter_row_does_not_turn_off_rate_limits() {
     push();
     assert_eq!(verdict(&at(&s, NOW + 60, &verify, &line)), "RATE_LIMITED", "project rpd 3 holds");
     assert_eq!(code(&at(&s, NOW, &["store", "check"], "")), 0);
+}
+
+// ---- item 12: secrets where they should not be -----------------------------------------
+
+/// A key with a typo (wrong checksum) is as secret as the real one.
+fn typo(key: &str) -> String {
+    let mut k = key.to_owned();
+    k.pop();
+    k.push(if key.ends_with('x') { 'y' } else { 'x' });
+    k
+}
+
+#[test]
+fn issue_10_12_no_error_line_carries_a_key_or_store_key() {
+    let s = TestStore::new();
+    let (_, key) = s.create_key(&["deploy"]);
+    let bad = typo(&key);
+    let truncated = &key[..30];
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["key", "show", &key],
+        vec!["key", "show", &bad],
+        vec!["key", "revoke", truncated],
+        vec!["project", "show", &key],
+        vec!["org", "show", &s.store_key],
+        vec!["sa", "show", &bad],
+        vec!["member", "set-role", &key, "all"],
+        vec!["key", "list", "--status", &key],
+        vec!["key", "list", &key],
+        vec!["usage", "--since", &key],
+    ];
+    for args in cases {
+        let out = s.run(&args);
+        assert_ne!(code(&out), 0, "{args:?}");
+        assert_one_line_error(&out);
+        let err = stderr_of(&out);
+        for secret in [key.as_str(), bad.as_str(), truncated, &key[8..], &s.store_key[10..]] {
+            assert!(!err.contains(secret), "{args:?} echoed a secret: {err}");
+        }
+    }
+}
+
+#[test]
+fn issue_10_12_names_that_contain_a_key_are_refused() {
+    let s = TestStore::new();
+    let (_, key) = s.create_key(&["deploy"]);
+    s.ok(&["project", "create", "api"]);
+    let in_name = format!("leaked {key} here");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["project", "create", &key],
+        vec!["project", "create", &in_name],
+        vec!["project", "rename", "api", &key],
+        vec!["org", "create", &key],
+        vec!["org", "rename", "acme", &s.store_key],
+        vec!["key", "create", &key],
+        vec!["key", "update", "deploy", "--name", &key],
+        vec!["sa", "create", &key, "--project", "api"],
+        vec!["member", "add", "eve@example.com", "--name", &in_name],
+    ];
+    for args in cases {
+        let out = s.run(&args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr_of(&out));
+        assert_one_line_error(&out);
+        assert!(!stderr_of(&out).contains(&key[8..]), "{args:?}");
+    }
+    let audit = s.ok(&["audit", "list", "-o", "json"]);
+    assert!(!audit.contains(&key[8..]) && !audit.contains(&s.store_key[10..]), "{audit}");
+    assert!(!contains(&s.file_bytes(), key.as_bytes()));
+}
+
+#[test]
+fn issue_10_12_the_passphrase_command_gets_no_secret_variables() {
+    let s = TestStore::new();
+    let (_, key) = s.create_key(&[]);
+    let seen = s.dir.path().join("seen-env");
+    let command = format!("env > '{}'; printf '%s' '{PASSPHRASE}'", seen.display());
+    let out = s.run_env(
+        &[
+            ("KEYCTL_PASSPHRASE_COMMAND", &command),
+            ("KEYCTL_PASSPHRASE", "a passphrase the child must not see"),
+            ("KEYCTL_NEW_PASSPHRASE", "the new passphrase the child must not see"),
+            ("API_KEY", &key),
+            ("HARMLESS", "kept"),
+        ],
+        &["store", "passwd"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let env = std::fs::read_to_string(&seen).unwrap();
+    assert!(env.contains("HARMLESS=kept"), "the child keeps its ordinary environment: {env}");
+    for secret in ["must not see", &key[8..]] {
+        assert!(!env.contains(secret), "the child saw {secret:?}");
+    }
+    assert!(!env.contains("KEYCTL_NEW_PASSPHRASE") && !env.contains("KEYCTL_PASSPHRASE="), "{env}");
+}
+
+#[test]
+fn issue_10_12_keyctl_runs_without_core_dumps() {
+    use std::io::Read;
+    let s = TestStore::new();
+    let mut child = s
+        .std_cmd()
+        .args(["key", "verify", "--stream"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // One answered line: the process has started and unlocked.
+    std::io::Write::write_all(&mut stdin, b"not-a-key\n").unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
 }
