@@ -542,3 +542,111 @@ fn issue_10_12_keyctl_runs_without_core_dumps() {
     let fields: Vec<&str> = core.split_whitespace().collect();
     assert_eq!(&fields[4..6], ["0", "0"], "{core}");
 }
+
+// ---- item 13: smaller ------------------------------------------------------------------
+
+#[test]
+fn issue_10_13_audit_list_marks_entries_after_an_edited_time_and_exits_4() {
+    let s = TestStore::new();
+    s.ok(&["project", "create", "api"]);
+    s.ok(&["project", "create", "web"]);
+    let clean = s.json(&["audit", "list"]);
+    assert!(clean.as_array().unwrap().iter().all(|e| e["verified"] == true), "{clean}");
+    let n = clean.as_array().unwrap().len() as i64;
+    // Move one entry's time back a day: it would still list, quietly.
+    s.sql().execute("UPDATE audit SET at = at - 86400 WHERE seq = ?1", [n - 1]).unwrap();
+    let out = s.run(&["audit", "list", "-o", "json"]);
+    assert_eq!(code(&out), 4, "{}", stderr_of(&out));
+    assert_one_line_error(&out);
+    assert!(stderr_of(&out).contains(&format!("audit entry {}", n - 1)), "{}", stderr_of(&out));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for e in listed.as_array().unwrap() {
+        let id = e["id"].as_i64().unwrap();
+        assert_eq!(e["verified"], id < n - 1, "entry {id}: {e}");
+    }
+    let out = s.run(&["audit", "list"]);
+    assert!(stdout_of(&out).contains("(UNVERIFIED)"), "{}", stdout_of(&out));
+}
+
+#[test]
+fn issue_10_13_store_check_names_the_missing_row() {
+    let s = TestStore::new();
+    let project = s.json(&["project", "create", "api"])["id"].as_str().unwrap().to_owned();
+    let (key_id, _) = s.create_key(&["--project", "api"]);
+    s.sql().execute("DELETE FROM projects WHERE id = ?1", [&project]).unwrap();
+    s.sql().execute("DELETE FROM api_keys WHERE id = ?1", [&key_id]).unwrap();
+    let (exit, report) = s.check();
+    assert_eq!(exit, 4, "{report}");
+    assert!(report.contains(&format!("projects row {project} is missing")), "{report}");
+    assert!(report.contains(&format!("api_keys row {key_id} is missing")), "{report}");
+}
+
+#[test]
+fn issue_10_13_scan_finds_a_key_right_after_a_letter_or_digit() {
+    let s = TestStore::new();
+    let (id, key) = s.create_key(&[]);
+    for text in
+        [format!("{{\"log\":\"line\\n{key}\"}}\n"), format!("GET /?a=1%0A{key} HTTP/1.1\n"), format!("x9{key}\n")]
+    {
+        let out = s.run_stdin(&["scan", "-", "-o", "json"], &text);
+        assert_eq!(code(&out), 10, "{text}: {}", stderr_of(&out));
+        assert!(stdout_of(&out).contains(&id), "{text}");
+    }
+}
+
+#[test]
+fn issue_10_13_scan_skips_what_is_not_a_regular_file() {
+    let s = TestStore::new();
+    let fifo = s.dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for path in [std::path::Path::new("/dev/zero"), &fifo] {
+        let mut child = s
+            .std_cmd()
+            .args(["scan", path.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let status = status.unwrap_or_else(|| panic!("scan {} hung", path.display()));
+        assert_eq!(status.code(), Some(0), "scan {}", path.display());
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+}
+
+#[test]
+fn issue_10_13_config_max_ttl_of_zero_is_refused() {
+    let s = TestStore::new();
+    for line in ["max_ttl = \"0s\"", "default_ttl = \"0s\""] {
+        std::fs::write(s.config_path(), format!("{line}\n")).unwrap();
+        let out = s.run(&["key", "create", "-q"]);
+        assert_eq!(code(&out), 2, "{line}: {}", stderr_of(&out));
+        assert_one_line_error(&out);
+    }
+}
+
+#[test]
+fn issue_10_13_bidi_overrides_are_refused_in_names_and_escaped_when_printed() {
+    let s = TestStore::new();
+    let name = "invoice\u{202E}fdp.exe";
+    let (exit, err) = s.fails(&["project", "create", name]);
+    assert_eq!(exit, 2, "{err}");
+    let (exit, err) = s.fails(&["project", "show", name]);
+    assert_eq!(exit, 1, "{err}");
+    assert!(!err.contains('\u{202E}') && err.contains("\\u{202e}"), "{err:?}");
+    let (exit, err) = s.fails(&["key", "create", "a\u{2066}b"]);
+    assert_eq!(exit, 2, "{err}");
+}

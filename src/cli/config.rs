@@ -38,11 +38,19 @@ fn config_path() -> Result<PathBuf> {
     }
 }
 
+/// A lifetime from the config. Zero is refused: as a cap it would silently mean none (a
+/// project's `--max-ttl 0` removes its cap, but a config line is there to set one), and as
+/// a default every key would be born expired. Leave the line out instead.
 fn parse_duration(field: &str, value: &Option<String>) -> Result<Option<Duration>> {
-    value
-        .as_deref()
-        .map(|v| v.parse::<Duration>().map_err(|e| Error::invalid(format!("config: {field}: {e}"))))
-        .transpose()
+    let Some(v) = value.as_deref() else { return Ok(None) };
+    let d = v.parse::<Duration>().map_err(|e| Error::invalid(format!("config: {field}: {e}")))?;
+    if d.seconds() <= 0 {
+        return Err(Error::invalid(format!(
+            "config: {field} = {v:?} is no lifetime at all; remove the line for no {}",
+            if field == "max_ttl" { "cap" } else { "default" }
+        )));
+    }
+    Ok(Some(d))
 }
 
 impl Config {

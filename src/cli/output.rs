@@ -257,7 +257,7 @@ impl Tabular for AuditEntry {
     }
     fn cells(&self) -> Vec<String> {
         vec![
-            self.id.to_string(),
+            if self.verified { self.id.to_string() } else { format!("{} (UNVERIFIED)", self.id) },
             time(self.at),
             self.actor.clone(),
             self.action.clone(),

@@ -168,4 +168,6 @@ pub struct AuditEntry {
     pub target_id: Option<String>,
     pub project_id: Option<String>,
     pub details: serde_json::Value,
+    /// Whether the audit chain up to and including this entry checks out.
+    pub verified: bool,
 }
