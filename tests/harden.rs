@@ -650,3 +650,14 @@ fn issue_10_13_bidi_overrides_are_refused_in_names_and_escaped_when_printed() {
     let (exit, err) = s.fails(&["key", "create", "a\u{2066}b"]);
     assert_eq!(exit, 2, "{err}");
 }
+
+#[test]
+fn issue_10_5_a_disabled_key_is_live_for_revoke_by_name() {
+    let s = TestStore::new();
+    let (id, key) = s.create_key(&["deploy"]);
+    s.ok(&["key", "disable", "deploy"]);
+    let out = s.run(&["key", "revoke", "deploy"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains(&id));
+    assert_eq!(s.verify(&key, &[]).1["code"], "REVOKED");
+}
