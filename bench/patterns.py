@@ -203,6 +203,7 @@ def main():
     rows = []  # (figure, target, {n: text})
 
     def put(figure, target, n, text):
+        log(f"N={n}: {figure}: {text}")
         for r in rows:
             if r[0] == figure:
                 r[2][n] = text
@@ -289,7 +290,7 @@ def main():
             after_list = min(timed(lst, env) for _ in range(3))
             after_create = min(timed(mk, env) for _ in range(3))
             usage = min(timed([BIN, "usage", "--by", "key", "--since",
-                               time.strftime("%Y-%m-%d", time.gmtime((today - 31) * 86400))], env) for _ in range(3))
+                               time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime((today - 31) * 86400))], env) for _ in range(3))
             put("`key list -o json` with / without usage", "<= 2x", n,
                 f"{after_list:.2f} s / {before_list:.2f} s = {after_list / before_list:.2f}x ({rows_now:,} usage rows)")
             put("`key create --count 1000` with / without usage", "<= 2x", n,

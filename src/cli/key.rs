@@ -190,11 +190,16 @@ pub enum KeyCommand {
     #[command(after_help = "Examples:\n  keyctl key enable key_0123456789abcdef")]
     Enable { key: String },
     /// Revoke a key at once
-    #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"")]
+    #[command(
+        after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"\n  keyctl key revoke deploy --all   # a rotated key in its grace and its successor"
+    )]
     Revoke {
         key: String,
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
+        /// Revoke every live key of this name (a rotated key in its grace and its successor)
+        #[arg(long)]
+        all: bool,
     },
     /// Issue a successor with the same settings; the old key works for --grace, then stops
     #[command(
@@ -348,12 +353,16 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             }
             show(ctx, &info)
         }
-        KeyCommand::Revoke { key, reason } => {
-            let info = store.revoke_key(&org.id, &key, reason.as_deref())?;
-            if ctx.quiet {
-                return Ok(());
+        KeyCommand::Revoke { key, reason, all } => {
+            let revoked = store.revoke_keys(&org.id, &key, reason.as_deref(), all)?;
+            // Always on stderr, so a script sees which key a name meant.
+            let ids: Vec<&str> = revoked.iter().map(|k| k.id.as_str()).collect();
+            output::note(false, &format!("Revoked {}.", ids.join(", ")));
+            match revoked.as_slice() {
+                _ if ctx.quiet => Ok(()),
+                [one] if !all => show(ctx, one),
+                many => output::list(ctx.output, many),
             }
-            show(ctx, &info)
         }
         KeyCommand::Rotate { key, grace } => {
             let (new, old) = store.rotate_key(&org.id, &key, grace)?;
@@ -521,13 +530,10 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
                 return Err(Error::Usage(format!("environment variable {var:?} is not set")));
             }
         },
-        None => {
-            let stdin = std::io::stdin();
-            match lines::read_key_line(&mut stdin.lock())? {
-                Some(line) => line,
-                None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
-            }
-        }
+        None => match lines::read_key_line(&mut lines::ZeroizingReader::new(std::io::stdin().lock()))? {
+            Some(line) => line,
+            None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
+        },
     };
     let outcome = store.verifier().verify(&verify_request(&args, key))?;
     match ctx.output {
@@ -565,8 +571,7 @@ fn verify_stream(store: &keyctl::Store, args: &VerifyArgs) -> Result<()> {
 
     let (tx, rx) = mpsc::sync_channel::<Result<Option<keyctl::SecretString>>>(1024);
     std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
+        let mut input = lines::ZeroizingReader::new(std::io::stdin().lock());
         loop {
             let line = lines::read_key_line(&mut input);
             let stop = !matches!(line, Ok(Some(_)));
