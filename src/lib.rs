@@ -28,6 +28,7 @@ mod error;
 mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};
+pub use db::{DbError, DbErrorKind, StoreLocation};
 pub use domain::{
     Amount, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Scope,
     ScopeLevel, SystemClock,

@@ -21,6 +21,18 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     out
 }
 
+/// Associated data for a seal: the domain tag, then each part preceded by its length (a
+/// big-endian `u32`), so no two different lists of parts give the same bytes.
+pub fn aad(domain: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(domain.len() + parts.iter().map(|p| p.len() + 4).sum::<usize>());
+    out.extend_from_slice(domain);
+    for part in parts {
+        out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        out.extend_from_slice(part);
+    }
+    out
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, data);

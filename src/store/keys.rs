@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::Tx;
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
 use crate::crypto::{ApiKey, KeyPrefix};
-use crate::db::{KeyRow, KeyScope, Tx};
+use crate::db::{KeyRow, KeyScope};
 use crate::domain::{
     from_unix, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef, Permission, ProjectStatus, Scope,
 };
@@ -92,25 +93,23 @@ impl OpenedKey {
 }
 
 fn key_aad(row: &KeyRow) -> Vec<u8> {
-    let mut aad = b"keyctl/v1/api_keys\0".to_vec();
     let opt = |v: Option<i64>| match v {
         Some(t) => [&[1u8][..], &t.to_be_bytes()].concat(),
         None => vec![0u8],
     };
-    for part in [
-        row.id.as_bytes(),
-        row.org_id.as_bytes(),
-        row.project_id.as_bytes(),
-        row.owner_id.as_bytes(),
-        &row.hash,
-        &row.created_at.to_be_bytes(),
-        &opt(row.expires_at),
-        &opt(row.revoked_at),
-    ] {
-        aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        aad.extend_from_slice(part);
-    }
-    aad
+    crate::crypto::aad(
+        super::domains::KEY_AAD,
+        &[
+            row.id.as_bytes(),
+            row.org_id.as_bytes(),
+            row.project_id.as_bytes(),
+            row.owner_id.as_bytes(),
+            &row.hash,
+            &row.created_at.to_be_bytes(),
+            &opt(row.expires_at),
+            &opt(row.revoked_at),
+        ],
+    )
 }
 
 /// The expiry time of a new lifetime, within the project's `max_ttl`: a longer one is
