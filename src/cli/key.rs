@@ -195,11 +195,7 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 permission,
                 scopes,
                 expiry,
-                limits: KeyLimits {
-                    rpm: limits.rpm.filter(|n| *n > 0),
-                    max_uses: limits.max_uses.filter(|n| *n > 0),
-                    allow_ip: limits.allow_ip,
-                },
+                limits: KeyLimits { rpm: limits.rpm, max_uses: limits.max_uses, allow_ip: limits.allow_ip },
                 count,
             };
             let mut progress = output::Progress::new("creating keys", 10_000);

@@ -152,7 +152,7 @@ fn resolve_expiry(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<i64>> {
 impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
-        let plain = zeroize::Zeroizing::new(record.to_bytes());
+        let plain = zeroize::Zeroizing::new(record.to_bytes()?);
         row.payload = self.keys.seal(&key_aad(&row), &plain);
         Ok(row)
     }
@@ -290,6 +290,7 @@ impl Store {
             (Some(p), true) => p,
         };
         let scopes = Scope::normalize(spec.scopes.clone())?;
+        let limits = spec.limits.clone().normalized();
         {
             let project = self.target_project(tx, org_id, spec.project.as_deref())?;
             let expires_at = cap_expiry(&project.limits, self.max_ttl, spec.expiry, self.now_ceil())?;
@@ -315,7 +316,7 @@ impl Store {
                     scopes: scopes.clone(),
                     redacted: secret.redacted(),
                     revoke_reason: None,
-                    limits: spec.limits.clone(),
+                    limits: limits.clone(),
                 };
                 let row = self.seal_key(
                     KeyRow {
@@ -477,11 +478,11 @@ impl Store {
                 changed.insert("expires_at".into(), json!(expires_at.map(from_unix)));
             }
             if let Some(rpm) = update.rpm {
-                key.record.limits.rpm = Some(rpm).filter(|n| *n > 0);
+                key.record.limits.rpm = super::no_limit_at_zero(Some(rpm));
                 changed.insert("rpm".into(), json!(rpm));
             }
             if let Some(max_uses) = update.max_uses {
-                key.record.limits.max_uses = Some(max_uses).filter(|n| *n > 0);
+                key.record.limits.max_uses = super::no_limit_at_zero(Some(max_uses));
                 changed.insert("max_uses".into(), json!(max_uses));
             }
             if let Some(allow) = &update.allow_ip {

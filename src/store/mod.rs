@@ -165,7 +165,11 @@ impl Store {
 
     /// Opens and unlocks an existing store.
     pub fn open(location: impl Into<StoreLocation>, unlock: Unlock) -> Result<Store> {
-        let db = db::open(&location.into())?;
+        Store::unlock(db::open(&location.into())?, unlock)
+    }
+
+    /// Unlocks an open backend.
+    fn unlock(db: Box<dyn Database>, unlock: Unlock) -> Result<Store> {
         let mut slots = Vec::new();
         db.read(&mut |tx| {
             slots = tx.slots()?;
@@ -516,6 +520,142 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::{Body, DbError, DbErrorKind, SqliteDatabase};
+    use crate::domain::FixedClock;
+    use crate::{KeyCreate, KeyLimits, VerifyCode, VerifyRequest};
+
+    /// A backend that runs every write body twice: first in a transaction it rolls back
+    /// (as PostgreSQL does after a serialization failure), then for real.
+    struct RetryEveryWrite(SqliteDatabase);
+
+    impl Database for RetryEveryWrite {
+        fn write(&self, body: &mut Body<'_>) -> Result<()> {
+            let lost = self.0.write(&mut |tx| {
+                body(tx)?;
+                Err(Error::Db(DbError::new(
+                    DbErrorKind::Busy,
+                    "simulated serialization failure",
+                    std::io::Error::other("could not serialize access"),
+                )))
+            });
+            match lost {
+                Err(e) if e.is_retryable() => self.0.write(body),
+                other => other,
+            }
+        }
+        fn read(&self, body: &mut Body<'_>) -> Result<()> {
+            self.0.read(body)
+        }
+        fn quick_check(&self) -> Result<Vec<String>> {
+            self.0.quick_check()
+        }
+        fn schema_version(&self) -> Result<u32> {
+            self.0.schema_version()
+        }
+        fn location(&self) -> &StoreLocation {
+            self.0.location()
+        }
+        fn size_bytes(&self) -> Option<u64> {
+            self.0.size_bytes()
+        }
+    }
+
+    fn new_store(dir: &Path) -> (std::path::PathBuf, String) {
+        let path = dir.join("s.db");
+        let opts = InitOptions { kdf_iterations: 1000, ..InitOptions::default() };
+        let (_, org) = Store::init(&path, &SecretString::from("pw"), &opts).unwrap();
+        (path, org.id)
+    }
+
+    fn clock() -> Arc<FixedClock> {
+        Arc::new(FixedClock(from_unix(1_800_000_000)))
+    }
+
+    #[test]
+    fn a_store_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Store>();
+        assert_send::<Box<dyn Database>>();
+        // And it really does: opened here, used there.
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        let names = std::thread::spawn(move || store.list_projects(&org, false).unwrap().len()).join().unwrap();
+        assert_eq!(names, 1);
+    }
+
+    #[test]
+    fn every_write_bumps_the_generation_once_and_reads_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        let before = store.generation().unwrap();
+        assert!(before > 0, "init writes, so it bumps the generation");
+        store.list_projects(&org, false).unwrap();
+        assert_eq!(store.generation().unwrap(), before);
+        store.create_project(&org, "p2", None).unwrap();
+        assert_eq!(store.generation().unwrap(), before + 1);
+        // Another handle (another process, as far as the cache knows) sees it and its own
+        // write is seen here: the ledger cache is keyed on it.
+        let other = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        assert_eq!(other.generation().unwrap(), before + 1);
+        other.archive_project(&org, "p2").unwrap();
+        assert_eq!(store.generation().unwrap(), before + 2);
+        assert_eq!(store.list_projects(&org, false).unwrap().len(), 1, "the cache must not hide the archive");
+    }
+
+    #[test]
+    fn write_bodies_survive_a_backend_that_runs_them_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let db = Box::new(RetryEveryWrite(SqliteDatabase::open(&path).unwrap()));
+        let store = Store::unlock(db, Unlock::passphrase("pw")).unwrap().with_clock(clock());
+        let g = store.generation().unwrap();
+        store.create_project(&org, "p2", None).unwrap();
+        assert_eq!(store.generation().unwrap(), g + 1, "the rolled-back run's bump must not count");
+        assert_eq!(store.list_projects(&org, false).unwrap().len(), 2);
+
+        // Limits stay exact, and uses are counted once each.
+        let spec = KeyCreate { limits: KeyLimits { rpm: Some(3), ..KeyLimits::default() }, ..KeyCreate::default() };
+        let limited = store.create_keys(&org, &spec).unwrap().remove(0);
+        let requests: Vec<VerifyRequest> = (0..5).map(|_| VerifyRequest::new(limited.secret.expose_secret())).collect();
+        let codes: Vec<VerifyCode> =
+            store.batched_verifier().verify_batch(&requests).unwrap().into_iter().map(|r| r.unwrap().code).collect();
+        assert_eq!(
+            codes,
+            [VerifyCode::Valid, VerifyCode::Valid, VerifyCode::Valid, VerifyCode::RateLimited, VerifyCode::RateLimited]
+        );
+
+        let free = store.create_keys(&org, &KeyCreate::default()).unwrap().remove(0);
+        let mut verifier = store.batched_verifier();
+        for _ in 0..4 {
+            assert!(verifier.verify(&VerifyRequest::new(free.secret.expose_secret())).unwrap().is_valid());
+        }
+        // A limited key's batch writes the pending uses of the unlimited one on the way.
+        let again = verifier.verify_batch(&requests[..1]).unwrap();
+        assert_eq!(again[0].as_ref().unwrap().code, VerifyCode::RateLimited);
+        verifier.flush().unwrap();
+        assert_eq!(store.show_key(&org, &free.info.id).unwrap().uses, 4);
+        assert_eq!(store.show_key(&org, &limited.info.id).unwrap().uses, 3);
+    }
+
+    #[test]
+    fn a_zero_limit_from_a_library_caller_is_no_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap().with_clock(clock());
+        let spec = KeyCreate {
+            limits: KeyLimits { rpm: Some(0), max_uses: Some(0), ..KeyLimits::default() },
+            ..KeyCreate::default()
+        };
+        let key = store.create_keys(&org, &spec).unwrap().remove(0);
+        assert_eq!((key.info.rpm, key.info.max_uses), (None, None));
+        let mut verifier = store.verifier();
+        for _ in 0..3 {
+            let outcome = verifier.verify(&VerifyRequest::new(key.secret.expose_secret())).unwrap();
+            assert_eq!(outcome.code, VerifyCode::Valid);
+        }
+    }
 
     #[test]
     fn suggests_the_closest_name() {

@@ -64,10 +64,10 @@ impl Store {
                 *l = ProjectLimits::default();
             }
             if let Some(n) = update.rpm {
-                l.rpm = Some(n).filter(|n| *n > 0);
+                l.rpm = super::no_limit_at_zero(Some(n));
             }
             if let Some(n) = update.rpd {
-                l.rpd = Some(n).filter(|n| *n > 0);
+                l.rpd = super::no_limit_at_zero(Some(n));
             }
             if let Some(b) = update.monthly_budget {
                 l.monthly_budget = Some(b).filter(|b| b.micros() > 0);
