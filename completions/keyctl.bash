@@ -124,6 +124,12 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__key,create)
                 cmd="keyctl__subcmd__help__subcmd__key__subcmd__create"
                 ;;
+            keyctl__subcmd__help__subcmd__key,disable)
+                cmd="keyctl__subcmd__help__subcmd__key__subcmd__disable"
+                ;;
+            keyctl__subcmd__help__subcmd__key,enable)
+                cmd="keyctl__subcmd__help__subcmd__key__subcmd__enable"
+                ;;
             keyctl__subcmd__help__subcmd__key,list)
                 cmd="keyctl__subcmd__help__subcmd__key__subcmd__list"
                 ;;
@@ -238,6 +244,12 @@ _keyctl() {
             keyctl__subcmd__key,create)
                 cmd="keyctl__subcmd__key__subcmd__create"
                 ;;
+            keyctl__subcmd__key,disable)
+                cmd="keyctl__subcmd__key__subcmd__disable"
+                ;;
+            keyctl__subcmd__key,enable)
+                cmd="keyctl__subcmd__key__subcmd__enable"
+                ;;
             keyctl__subcmd__key,help)
                 cmd="keyctl__subcmd__key__subcmd__help"
                 ;;
@@ -264,6 +276,12 @@ _keyctl() {
                 ;;
             keyctl__subcmd__key__subcmd__help,create)
                 cmd="keyctl__subcmd__key__subcmd__help__subcmd__create"
+                ;;
+            keyctl__subcmd__key__subcmd__help,disable)
+                cmd="keyctl__subcmd__key__subcmd__help__subcmd__disable"
+                ;;
+            keyctl__subcmd__key__subcmd__help,enable)
+                cmd="keyctl__subcmd__key__subcmd__help__subcmd__enable"
                 ;;
             keyctl__subcmd__key__subcmd__help,help)
                 cmd="keyctl__subcmd__key__subcmd__help__subcmd__help"
@@ -822,7 +840,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__key)
-            opts="create list show update revoke rotate prune verify"
+            opts="create list show update disable enable revoke rotate prune verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -836,6 +854,34 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__key__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__key__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__key__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1514,7 +1560,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version create list show update revoke rotate prune verify help"
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version create list show update disable enable revoke rotate prune verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1544,7 +1590,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__create)
-            opts="-o -q -y -h -V --project --owner --service-account --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --count --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --owner --service-account --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --refill --count --meta --external-id --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1590,7 +1636,19 @@ _keyctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --refill)
+                    COMPREPLY=($(compgen -W "daily monthly" -- "${cur}"))
+                    return 0
+                    ;;
                 --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --meta)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1617,8 +1675,72 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__key__subcmd__disable)
+            opts="-o -q -y -h -V --reason --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__enable)
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__key__subcmd__help)
-            opts="create list show update revoke rotate prune verify help"
+            opts="create list show update disable enable revoke rotate prune verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1632,6 +1754,34 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__help__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1758,7 +1908,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__list)
-            opts="-o -q -y -h -V --project --status --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --status --expiring-within --external-id --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1769,7 +1919,15 @@ _keyctl() {
                     return 0
                     ;;
                 --status)
-                    COMPREPLY=($(compgen -W "active expired revoked all" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "active disabled rotating expired revoked all" -- "${cur}"))
+                    return 0
+                    ;;
+                --expiring-within)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -1928,7 +2086,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__update)
-            opts="-o -q -y -h -V --name --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --clear-allow-ip --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --name --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --refill --clear-allow-ip --meta --external-id --clear-meta --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1963,6 +2121,18 @@ _keyctl() {
                     return 0
                     ;;
                 --allow-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refill)
+                    COMPREPLY=($(compgen -W "daily monthly" -- "${cur}"))
+                    return 0
+                    ;;
+                --meta)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 const HEAD: &str = "audit_head";
 
 fn entry_aad(seq: i64) -> Vec<u8> {
-    format!("keyctl/v1/audit\0{seq}").into_bytes()
+    format!("{}{seq}", super::domains::AUDIT_AAD).into_bytes()
 }
 
 fn mac_input(prev_mac: &[u8], row_seq: i64, at: i64, payload: &[u8]) -> Vec<u8> {

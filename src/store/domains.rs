@@ -19,6 +19,7 @@ pub(crate) const RECORD_AAD: &[u8] = b"keyctl/v1/record\0";
 pub(crate) const KEY_AAD: &[u8] = b"keyctl/v1/api_keys\0";
 pub(crate) const SLOT_AAD: &[u8] = b"keyctl/v1/slot\0";
 pub(crate) const META_AAD: &str = "keyctl/v1/meta\0";
+pub(crate) const AUDIT_AAD: &str = "keyctl/v1/audit\0";
 pub(crate) const LEDGER_HEAD_AAD: &[u8] = b"keyctl/v1/ledger-head";
 /// The blind-index tag of a ledger row reference.
 pub(crate) const LEDGER_ROW: &[u8] = b"ledger row";
