@@ -318,13 +318,14 @@ impl Store {
                 matches.push(key);
             }
         }
-        // Prefer the one live key of that name over revoked or expired namesakes, and over
-        // a rotated predecessor still in its grace period.
+        // Prefer the one live key of that name (active or disabled: it can be enabled again)
+        // over revoked or expired namesakes, and over a rotated predecessor still in its
+        // grace period.
         let now = self.now().timestamp();
-        for keep in [
-            |k: &OpenedKey, now: i64| k.status(now) == KeyStatus::Active,
-            |k: &OpenedKey, now: i64| k.status(now) == KeyStatus::Active && k.row.revoked_at.is_none(),
-        ] {
+        let live = |k: &OpenedKey, now: i64| matches!(k.status(now), KeyStatus::Active | KeyStatus::Disabled);
+        for keep in [&live as &dyn Fn(&OpenedKey, i64) -> bool, &|k: &OpenedKey, now: i64| {
+            live(k, now) && k.row.revoked_at.is_none()
+        }] {
             if matches.len() > 1 {
                 let narrowed: Vec<_> = matches.iter().filter(|k| keep(k, now)).cloned().collect();
                 if narrowed.len() == 1 {
