@@ -325,12 +325,18 @@ pub trait Transaction {
     fn key_use_stats(&self, id: &str) -> Result<(i64, Option<i64>)>;
     /// Records `requests` uses and `cost` for a key on `day`, and its last use `at`.
     fn record_use(&self, key_id: &str, project_id: &str, day: i64, requests: i64, cost: i64, at: i64) -> Result<()>;
-    /// The counter's value in the window starting at `window_start` (0 for an older window).
+    /// The counter's value in the window starting at `window_start` (0 for another window).
     fn counter(&self, scope_id: &str, kind: &str, window_start: i64) -> Result<i64>;
+    /// The stored window start and value of a counter, if it has a row.
+    fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>>;
     /// Adds `delta` to the counter for the window starting at `window_start`, resetting it
-    /// when the stored window is older. A window never moves backwards: a late write for an
-    /// earlier window is dropped rather than wiping the current window's count.
-    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64) -> Result<()>;
+    /// when the stored window is older. A late write for an earlier window is dropped
+    /// rather than wiping the current window's count; but a stored window later than
+    /// `current` (the window now is in) is stale, not sacred: it is replaced.
+    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()>;
+    /// Counters whose window starts after `now`, and usage rows of days after `today`:
+    /// left by a clock that ran ahead (or an edit), as (table, scope or key id, kind, start).
+    fn future_windows(&self, now: i64, today: i64) -> Result<Vec<(&'static str, String, String, i64)>>;
     /// Usage rows between two days (inclusive), optionally for one project or key.
     fn usage(
         &self,

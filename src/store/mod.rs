@@ -24,16 +24,18 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::crypto::{DataKey, KdfParams, RowKeys, SecretString, SlotKey, StoreKey, DEFAULT_PBKDF2_ITERATIONS};
+use crate::crypto::{DataKey, KdfParams, RowKeys, SecretString, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
 use crate::db::{self, Database, RecordRow, SlotRow, StoreLocation, Table};
 use crate::domain::{from_unix, Clock, SystemClock};
 use crate::error::{Error, Result};
 
+pub use crate::files::create_private_dir_all;
 pub use audit::AuditFilter;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
 pub use members::RoleScope;
 pub(crate) use records::*;
 pub use records::{KeyLimits, ProjectLimits};
+pub use slots::{Authority, MAX_PBKDF2_ITERATIONS};
 pub(crate) use tx::Tx;
 pub use types::*;
 pub use usage::{LimitsUpdate, UsageGroup, UsageQuery};
@@ -87,22 +89,23 @@ pub struct Store {
     data_key: DataKey,
     keys: RowKeys,
     actor: String,
+    /// What the unlocking slot may do: only admins manage slots.
+    authority: Authority,
     clock: Arc<dyn Clock>,
     /// A store-wide cap on new key lifetimes (the CLI's config `max_ttl`).
     max_ttl: Option<crate::domain::Duration>,
 }
 
-fn slot_aad(name: &str, params: &KdfParams) -> Vec<u8> {
-    crate::crypto::aad(
-        domains::SLOT_AAD,
-        &[name.as_bytes(), params.name().as_bytes(), &params.iterations().to_be_bytes(), params.salt()],
-    )
-}
-
-fn slot_params(row: &SlotRow) -> Result<KdfParams> {
-    KdfParams::from_parts(&row.kdf, row.iterations, row.salt.clone()).ok_or_else(|| {
-        Error::integrity(format!("unlock slot {:?} has an unknown key derivation {:?}", row.name, row.kdf))
-    })
+/// The AAD a slot's wrapped data key is sealed under. An admin store key's slot adds the
+/// word `admin`, so the flag is authenticated: a file edit cannot grant it (or move it to
+/// another slot), and slots written before the flag existed open as non-admin.
+fn slot_aad(name: &str, params: &KdfParams, authority: Authority) -> Vec<u8> {
+    let iterations = params.iterations().to_be_bytes();
+    let mut parts: Vec<&[u8]> = vec![name.as_bytes(), params.name().as_bytes(), &iterations[..], params.salt()];
+    if authority == Authority::Admin && params.name() == crate::crypto::KDF_HKDF_SHA256 {
+        parts.push(b"admin");
+    }
+    crate::crypto::aad(domains::SLOT_AAD, &parts)
 }
 
 impl Store {
@@ -135,18 +138,19 @@ impl Store {
                 keys: data_key.row_keys(),
                 data_key,
                 actor: PASSPHRASE_SLOT.to_owned(),
+                authority: Authority::Admin,
                 clock: Arc::new(SystemClock),
                 max_ttl: None,
             };
             let org = store.write(|tx| {
-                let params = KdfParams::new_pbkdf2(opts.kdf_iterations.max(1));
+                let params = KdfParams::new_pbkdf2(opts.kdf_iterations.clamp(1, MAX_PBKDF2_ITERATIONS));
                 let slot = SlotKey::derive(passphrase.expose_secret().as_bytes(), &params);
                 tx.slot_put(&SlotRow {
                     name: PASSPHRASE_SLOT.to_owned(),
                     kdf: params.name().to_owned(),
                     iterations: params.iterations(),
                     salt: params.salt().to_vec(),
-                    wrapped: slot.wrap(&store.data_key, &slot_aad(PASSPHRASE_SLOT, &params)),
+                    wrapped: slot.wrap(&store.data_key, &slot_aad(PASSPHRASE_SLOT, &params, Authority::Admin)),
                 })?;
                 let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
                 tx.meta_set("store_id", store_id.as_bytes())?;
@@ -175,48 +179,14 @@ impl Store {
             slots = tx.slots()?;
             Ok(())
         })?;
-        let (data_key, actor) = match &unlock {
-            Unlock::Passphrase(p) => {
-                let mut found = None;
-                for row in slots.iter().filter(|s| s.kdf == "pbkdf2-sha256") {
-                    let params = slot_params(row)?;
-                    let key = SlotKey::derive(p.expose_secret().as_bytes(), &params);
-                    if let Some(dk) = key.unwrap(&row.wrapped, &slot_aad(&row.name, &params)) {
-                        found = Some((dk, row.name.clone()));
-                        break;
-                    }
-                }
-                found.ok_or_else(|| Error::Locked("wrong passphrase: it does not open this store".into()))?
-            }
-            Unlock::StoreKey(k) => {
-                let key = StoreKey::parse(k.expose_secret().trim()).ok_or_else(|| {
-                    Error::Locked(format!(
-                        "KEYCTL_STORE_KEY is not a keyctl store key (expected {}... as printed by `keyctl store add-key`)",
-                        StoreKey::PREFIX
-                    ))
-                })?;
-                let mut found = None;
-                for row in slots.iter().filter(|s| s.kdf == "hkdf-sha256") {
-                    let params = slot_params(row)?;
-                    let slot = SlotKey::derive(key.expose_secret().as_bytes(), &params);
-                    if let Some(dk) = slot.unwrap(&row.wrapped, &slot_aad(&row.name, &params)) {
-                        found = Some((dk, row.name.clone()));
-                        break;
-                    }
-                }
-                found.ok_or_else(|| {
-                    Error::Locked(
-                        "the store key does not open this store (wrong store, or its slot was removed)".into(),
-                    )
-                })?
-            }
-        };
+        let (data_key, actor, authority) = slots::unlock(&slots, &unlock)?;
         let store = Store {
             db,
             ledger: Default::default(),
             keys: data_key.row_keys(),
             data_key,
             actor,
+            authority,
             clock: Arc::new(SystemClock),
             max_ttl: None,
         };
@@ -432,7 +402,7 @@ impl Store {
                 orgs: tx.records(Table::Orgs, None)?.len(),
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
-                slots: slots::slot_infos(&tx.slots()?),
+                slots: self.slot_infos(tx)?,
                 file_bytes,
             })
         })
@@ -446,12 +416,8 @@ impl Store {
             report.problems.push(format!("sqlite: {problem}"));
         }
         self.read(|tx| {
-            for row in tx.slots()? {
-                report.rows_checked += 1;
-                if slot_params(&row).is_err() {
-                    report.problems.push(format!("slots row {:?} has an unknown key derivation", row.name));
-                }
-            }
+            report.rows_checked += tx.slots()?.len();
+            report.problems.extend(self.slot_problems(tx)?);
             if let Err(e) = self.owner_identity(tx) {
                 report.problems.push(e.detail());
             }
@@ -477,6 +443,14 @@ impl Store {
             }
             report.problems.extend(self.ledger_problems(tx)?);
             report.problems.extend(self.audit_problems(tx)?);
+            let now = self.now().timestamp();
+            for (table, id, kind, start) in tx.future_windows(now, now.div_euclid(86_400))? {
+                let at = if table == "usage" { start * 86_400 } else { start };
+                report.warnings.push(format!(
+                    "{table} row of {id} ({kind}) is for a window in the future ({}); it is stale and ignored by limits",
+                    crate::domain::from_unix(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ));
+            }
             Ok(())
         })?;
         Ok(report)

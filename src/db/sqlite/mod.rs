@@ -14,6 +14,7 @@ use super::{
     Transaction, UsageRow, Written,
 };
 use crate::error::{Error, Result};
+use crate::files;
 
 /// Numbered migrations, applied in order in one transaction; `PRAGMA user_version`
 /// records how many have run.
@@ -48,6 +49,10 @@ pub struct SqliteDatabase {
 impl SqliteDatabase {
     /// Opens an existing store, upgrading its schema if it is older than this build.
     pub fn open(path: &Path) -> Result<SqliteDatabase> {
+        if path.exists() {
+            // The folder and files must be the user's own (see `files`).
+            files::check_store_files(path)?;
+        }
         if !path.exists() {
             return Err(Error::NoStore(path.into()));
         }
@@ -207,13 +212,12 @@ impl Database for SqliteDatabase {
 /// Creates `path`'s folder (mode 0700) and the empty file (mode 0600), refusing to touch
 /// an existing store.
 fn create_store_file(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                .map_err(|e| Error::io(format!("cannot set permissions on {}", dir.display()), e))?;
-        }
-    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    files::create_private_dir_all(dir)?;
+    files::check_folder(dir)?;
     OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::StoreExists(path.into())
@@ -513,31 +517,46 @@ impl Transaction for SqliteTx<'_> {
         Ok(())
     }
 
-    /// The counter's value in the window starting at `window_start` (0 for an older window).
     fn counter(&self, scope_id: &str, kind: &str, window_start: i64) -> Result<i64> {
-        let row: Option<(i64, i64)> = self
+        Ok(self.counter_row(scope_id, kind)?.filter(|(start, _)| *start == window_start).map_or(0, |(_, v)| v))
+    }
+
+    fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
+        Ok(self
             .tx
             .prepare_cached("SELECT window_start, value FROM counters WHERE scope_id = ?1 AND kind = ?2")?
             .query_row(params![scope_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        Ok(row.filter(|(start, _)| *start == window_start).map_or(0, |(_, v)| v))
+            .optional()?)
     }
 
-    /// Adds `delta` to the counter for the window starting at `window_start`, resetting it
-    /// when the stored window is older. A window never moves backwards: a late write for an
-    /// earlier window is dropped rather than wiping the current window's count.
-    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64) -> Result<()> {
+    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO counters (scope_id, kind, window_start, value) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (scope_id, kind) DO UPDATE SET
                    value = CASE WHEN window_start = excluded.window_start THEN value + excluded.value
-                                WHEN window_start < excluded.window_start THEN excluded.value
+                                WHEN window_start < excluded.window_start OR window_start > ?5 THEN excluded.value
                                 ELSE value END,
-                   window_start = max(window_start, excluded.window_start)",
+                   window_start = CASE WHEN window_start > ?5 THEN excluded.window_start
+                                       ELSE max(window_start, excluded.window_start) END",
             )?
-            .execute(params![scope_id, kind, window_start, delta])?;
+            .execute(params![scope_id, kind, window_start, delta, current])?;
         Ok(())
+    }
+
+    fn future_windows(&self, now: i64, today: i64) -> Result<Vec<(&'static str, String, String, i64)>> {
+        let mut out = Vec::new();
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT scope_id, kind, window_start FROM counters WHERE window_start > ?1 ORDER BY 1, 2",
+        )?;
+        for row in stmt.query_map([now], |r| Ok(("counters", r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            out.push(row?);
+        }
+        let mut stmt = self.tx.prepare_cached("SELECT key_id, 'day', day FROM usage WHERE day > ?1 ORDER BY 1, 3")?;
+        for row in stmt.query_map([today], |r| Ok(("usage", r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            out.push(row?);
+        }
+        Ok(out)
     }
 
     /// Usage rows between two days (inclusive), optionally for one project or key.
