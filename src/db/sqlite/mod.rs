@@ -92,6 +92,11 @@ impl SqliteDatabase {
     /// missing, the file (mode 0600) only if nothing is there.
     pub fn create(path: &Path) -> Result<SqliteDatabase> {
         create_store_file(path)?;
+        // Nobody else may have planted a -wal or -shm beside the new file.
+        if let Err(e) = files::check_store_files(path) {
+            let _ = fs::remove_file(path);
+            return Err(e);
+        }
         let created = Self::create_schema(path);
         if created.is_err() {
             remove_files(path); // the file is ours: create_store_file made it just now
