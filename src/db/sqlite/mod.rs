@@ -610,11 +610,6 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The counter's value in the window starting at `window_start` (0 for another window).
-    pub fn counter(&self, scope_id: &str, kind: &str, window_start: i64) -> Result<i64> {
-        Ok(self.counter_row(scope_id, kind)?.filter(|(start, _)| *start == window_start).map_or(0, |(_, v)| v))
-    }
-
     /// The stored window start and value of a counter, if it has a row.
     pub fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
         Ok(self
