@@ -325,8 +325,6 @@ pub trait Transaction {
     fn key_use_stats(&self, id: &str) -> Result<(i64, Option<i64>)>;
     /// Records `requests` uses and `cost` for a key on `day`, and its last use `at`.
     fn record_use(&self, key_id: &str, project_id: &str, day: i64, requests: i64, cost: i64, at: i64) -> Result<()>;
-    /// The counter's value in the window starting at `window_start` (0 for another window).
-    fn counter(&self, scope_id: &str, kind: &str, window_start: i64) -> Result<i64>;
     /// The stored window start and value of a counter, if it has a row.
     fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>>;
     /// Adds `delta` to the counter for the window starting at `window_start`, resetting it

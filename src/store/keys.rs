@@ -255,10 +255,7 @@ impl Store {
         let remaining = match key.record.limits.max_uses {
             Some(max) => {
                 let used = match key.record.limits.refill {
-                    Some(refill) => {
-                        let (kind, start) = super::verify::refill_window(refill, now);
-                        tx.counter(&key.row.id, kind, start)?
-                    }
+                    Some(refill) => super::verify::refill_used(tx, &key.row.id, refill, now)?,
                     None => uses,
                 };
                 Some(max.saturating_sub(used.max(0) as u64))

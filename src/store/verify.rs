@@ -197,8 +197,21 @@ const MONTH_COST: &str = "month_cost";
 const USES_DAY: &str = "uses_day";
 const USES_MONTH: &str = "uses_month";
 
+/// Uses of a refilling key in its current period as verify counts them: the period's
+/// counter, or, when it has none for this period yet, the uses recorded in the period.
+pub(super) fn refill_used(tx: &Tx<'_>, key_id: &str, refill: Refill, now: i64) -> Result<i64> {
+    let (kind, start) = refill_window(refill, now);
+    if let Some((s, v)) = tx.counter_row(key_id, kind)? {
+        if s == start {
+            return Ok(v);
+        }
+    }
+    let (_, end) = refill.period(from_unix(now));
+    Ok(tx.usage_total(start.div_euclid(86_400), (end - 1).div_euclid(86_400), None, Some(key_id))?.0)
+}
+
 /// The counter that holds a refilling key's uses at `now`: its kind and window start.
-pub(super) fn refill_window(refill: Refill, now: i64) -> (&'static str, i64) {
+fn refill_window(refill: Refill, now: i64) -> (&'static str, i64) {
     let kind = match refill {
         Refill::Daily => USES_DAY,
         Refill::Monthly => USES_MONTH,

@@ -522,10 +522,6 @@ impl Transaction for SqliteTx<'_> {
         Ok(())
     }
 
-    fn counter(&self, scope_id: &str, kind: &str, window_start: i64) -> Result<i64> {
-        Ok(self.counter_row(scope_id, kind)?.filter(|(start, _)| *start == window_start).map_or(0, |(_, v)| v))
-    }
-
     fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
         Ok(self
             .tx
