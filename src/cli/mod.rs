@@ -153,7 +153,7 @@ impl Ctx {
     /// Opens and unlocks the store with the first available secret source.
     pub fn open(&self) -> Result<Store> {
         if !self.store_path.exists() {
-            return Err(Error::NoStore(self.store_path.clone()));
+            return Err(Error::NoStore(self.store_path.clone().into()));
         }
         Ok(Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)?
             .with_max_ttl(self.config.max_ttl())
