@@ -521,11 +521,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -551,11 +551,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -649,11 +649,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -679,11 +679,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -709,11 +709,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1499,11 +1499,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1529,11 +1529,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1603,11 +1603,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1781,11 +1781,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1815,11 +1815,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1849,11 +1849,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1883,11 +1883,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1913,11 +1913,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1975,11 +1975,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2021,11 +2021,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2055,11 +2055,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2085,11 +2085,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2127,11 +2127,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2259,11 +2259,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2293,11 +2293,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2327,11 +2327,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2357,11 +2357,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2387,11 +2387,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2417,11 +2417,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2447,11 +2447,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2603,11 +2603,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2633,11 +2633,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2663,11 +2663,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2693,11 +2693,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2723,11 +2723,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2753,11 +2753,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2783,11 +2783,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2817,11 +2817,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2847,11 +2847,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3033,11 +3033,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3063,11 +3063,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3093,11 +3093,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3123,11 +3123,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3153,11 +3153,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3183,11 +3183,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3213,11 +3213,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3255,11 +3255,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3289,11 +3289,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3407,11 +3407,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3441,11 +3441,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3471,11 +3471,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3501,11 +3501,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3531,11 +3531,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3673,11 +3673,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3703,11 +3703,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3733,11 +3733,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3763,11 +3763,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3813,11 +3813,11 @@ _keyctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
                     return 0
                     ;;
                 *)

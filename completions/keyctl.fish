@@ -26,12 +26,13 @@ end
 
 complete -c keyctl -n "__fish_keyctl_needs_command" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_needs_command" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_needs_command" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_needs_command" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_needs_command" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_needs_command" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "init" -d 'Create a new store with its first organization and default project'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "store" -d 'Inspect and maintain the store: unlock slots, integrity'
@@ -50,22 +51,24 @@ complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this 
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l owner -d 'Your email: the owner identity, a member with role `all` in every org [default: owner@localhost]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l personal -d 'Make the first organization a personal one (no service accounts)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
@@ -76,57 +79,63 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
@@ -137,12 +146,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -f -a "create" -d 'Create an organization (with its default project)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -f -a "list" -d 'List organizations'
@@ -154,67 +164,74 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -l personal -d 'A personal org: no service accounts until `keyctl org upgrade`'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an organization (with its default project)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "list" -d 'List organizations'
@@ -226,12 +243,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -f -a "create" -d 'Create a project in the current organization'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -f -a "list" -d 'List active projects (all with --all)'
@@ -245,67 +263,74 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_se
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -l description -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -l all -d 'Include archived projects'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l rpm -d 'Valid verifies per minute over all the project\'s keys' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l rpd -d 'Valid verifies per UTC day over all the project\'s keys' -r
@@ -313,13 +338,14 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l max-ttl -d 'Longest lifetime of new keys; longer --ttl is refused, no --ttl gets this' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l clear -d 'Remove every limit (before applying the others given)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a project in the current organization'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "list" -d 'List active projects (all with --all)'
@@ -332,12 +358,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -f -a "add" -d 'Add a member (org-wide role with --role; a project role with --project and --role)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -f -a "list" -d 'List members (with --project: those with a role there)'
@@ -350,51 +377,56 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_su
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -l project -d 'Give the role in this project only' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a member (org-wide role with --role; a project role with --project and --role)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "list" -d 'List members (with --project: those with a role there)'
@@ -404,12 +436,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_su
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Create a service account and print its first key (once)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List service accounts (in one project with --project)'
@@ -421,42 +454,46 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fis
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l ttl -d 'Lifetime of the first key' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a service account and print its first key (once)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from help" -f -a "list" -d 'List service accounts (in one project with --project)'
@@ -465,12 +502,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fis
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Create a service account and print its first key (once)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List service accounts (in one project with --project)'
@@ -482,42 +520,46 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcom
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -l ttl -d 'Lifetime of the first key' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a service account and print its first key (once)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "list" -d 'List service accounts (in one project with --project)'
@@ -526,12 +568,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcom
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "create" -d 'Issue a key; the secret is printed once, on stdout, and never again'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "list" -d 'List keys (redacted), in the org or one project'
@@ -555,12 +598,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l count -d 'Issue N keys in one transaction (all or none)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l status -r -f -a "active\t''
@@ -569,21 +613,23 @@ revoked\t''
 all\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l name -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l permission -r
@@ -595,43 +641,47 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l allow-ip -d 'Accept the key only from these networks (repeatable; IPv4 or IPv6 CIDR)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l clear-allow-ip -d 'Remove the key\'s IP allowlist'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l reason -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l grace -d 'How long the old key keeps working' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -l older-than -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l from-env -d 'Read the key from this environment variable instead of stdin' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l require -d 'A scope the key must allow (repeatable)' -r
@@ -639,14 +689,15 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l cost -d 'What this request costs, counted toward the project\'s monthly budget' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l no-record -d 'Do not count this verify as a use'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l stream -d 'Read one key per line and answer one JSON line each, unlocking once'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "create" -d 'Issue a key; the secret is printed once, on stdout, and never again'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List keys (redacted), in the org or one project'
@@ -666,21 +717,23 @@ key\t''
 project\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -f -a "list" -d 'List audit entries, oldest first'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -f -a "verify" -d 'Check the whole chain; exit 4 naming the first bad entry'
@@ -690,53 +743,58 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "list" -d 'List audit entries, oldest first'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the whole chain; exit 4 naming the first bad entry'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l revoke -d 'Revoke the live API keys found (asks for confirmation, or --yes)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l out-dir -d 'Write keyctl.1 and one page per subcommand (keyctl-key-create.1, ...) here' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "init" -d 'Create a new store with its first organization and default project'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "store" -d 'Inspect and maintain the store: unlock slots, integrity'

@@ -29,7 +29,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(keyctl::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("keyctl: {}", cli::output::error_line(&err.to_string()));
+            // An empty message: the outcome is already shown (a rejected key's verdict).
+            let text = err.to_string();
+            if !text.is_empty() {
+                eprintln!("keyctl: {}", cli::output::error_line(&text));
+            }
             ExitCode::from(err.exit_code() as u8)
         }
     }

@@ -176,8 +176,13 @@ fn usage_table_shows_each_group() {
         let line = text.lines().find(|l| l.contains(id)).unwrap_or_else(|| panic!("no row for {id}:\n{text}"));
         line.split_whitespace().map(str::to_owned).collect()
     };
-    assert_eq!(row(&u.alpha), [u.alpha.as_str(), "5", "0.95"]);
-    assert_eq!(row(&u.beta), [u.beta.as_str(), "4", "0.00"]);
+    // Issue 15 item 11: the table names the projects; `-o wide` shows their ids.
+    assert_eq!(row("alpha"), ["alpha", "5", "0.95"]);
+    assert_eq!(row("beta"), ["beta", "4", "0.00"]);
+    let wide = s.ok(&["usage", "--by", "project", "-o", "wide"]);
+    assert!(wide.contains(&u.alpha) && wide.contains(&u.beta), "{wide}");
+    let by_key = s.ok(&["usage", "--by", "key"]);
+    assert!(by_key.lines().any(|l| l.split_whitespace().next() == Some("k1")), "{by_key}");
 
     let text = s.ok(&["usage"]);
     assert!(text.lines().next().unwrap().contains("DAY"), "{text}");

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use keyctl::{AuditFilter, Result};
 
-use super::{output, Ctx};
+use super::{output, Ctx, Mode};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -35,14 +35,21 @@ pub fn run(ctx: &Ctx, cmd: AuditCommand) -> Result<()> {
                 None => None,
             };
             let entries = store.list_audit(&AuditFilter { since, action, project_id })?;
-            output::list(ctx.output, &entries)
+            // The audit log is store-wide: name projects when an org is chosen, else show ids.
+            let names = match ctx.org(&store) {
+                Ok(org) => ctx.names(&store, &org.id, false)?,
+                Err(_) => output::Names::default(),
+            };
+            output::list(ctx.mode, &names, &entries)
         }
         AuditCommand::Verify => {
             let n = store.verify_audit()?;
-            if ctx.output == super::OutputFormat::Json {
-                return output::json(&serde_json::json!({ "ok": true, "entries": n }));
+            match ctx.mode {
+                Mode::Quiet => Ok(()),
+                Mode::Json => output::json(&serde_json::json!({ "ok": true, "entries": n })),
+                Mode::Csv => output::csv(&["ok", "entries"], &[vec!["true".into(), n.to_string()]]),
+                Mode::Table | Mode::Wide => output::line(&format!("ok: {n} audit entries, chain intact")),
             }
-            output::line(&format!("ok: {n} audit entries, chain intact"))
         }
     }
 }

@@ -10,7 +10,8 @@ use keyctl::{
 };
 use serde_json::json;
 
-use super::{output, Ctx, OutputFormat};
+use super::output;
+use super::{Ctx, Mode};
 
 fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, Error> {
     keyctl::domain::parse_time(s)
@@ -205,7 +206,7 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             let mut progress = output::Progress::new("creating keys", 10_000);
             let keys = store.create_keys_reporting(&org.id, &spec, &mut |done, total| progress.update(done, total))?;
             progress.finish();
-            print_new_keys(ctx, &keys)
+            print_new_keys(ctx, &store, &keys)
         }
         KeyCommand::List { project, status } => {
             let status = match status {
@@ -214,9 +215,10 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 StatusFilter::Revoked => Some(KeyStatus::Revoked),
                 StatusFilter::All => None,
             };
-            output::list(ctx.output, &store.list_keys(&org.id, &KeyFilter { project, status })?)
+            let names = ctx.names(&store, &org.id, false)?;
+            output::list(ctx.mode, &names, &store.list_keys(&org.id, &KeyFilter { project, status })?)
         }
-        KeyCommand::Show { key } => show(ctx, &store.show_key(&org.id, &key)?),
+        KeyCommand::Show { key } => show(ctx, &store, &store.show_key(&org.id, &key)?),
         KeyCommand::Update { key, name, permission, scopes, expiry, limits, clear_allow_ip } => {
             let update = KeyUpdate {
                 name,
@@ -231,28 +233,29 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                     (!limits.allow_ip.is_empty()).then_some(limits.allow_ip)
                 },
             };
-            show(ctx, &store.update_key(&org.id, &key, &update)?)
+            show(ctx, &store, &store.update_key(&org.id, &key, &update)?)
         }
         KeyCommand::Revoke { key, reason } => {
             let info = store.revoke_key(&org.id, &key, reason.as_deref())?;
-            if ctx.quiet {
-                return Ok(());
-            }
-            show(ctx, &info)
+            show(ctx, &store, &info)
         }
         KeyCommand::Rotate { key, grace } => {
             let (new, old) = store.rotate_key(&org.id, &key, grace)?;
-            match ctx.output {
-                _ if ctx.quiet => output::line(new.secret.expose_secret()),
-                OutputFormat::Json => {
+            match ctx.mode {
+                Mode::Quiet => output::line(new.secret.expose_secret()),
+                Mode::Json | Mode::Csv => {
                     let mut value = key_json(&new)?;
                     value["previous"] = json!({ "id": old.id, "redacted": old.redacted, "revoked_at": old.revoked_at });
-                    output::json(&value)
+                    if ctx.mode == Mode::Json {
+                        output::json(&value)
+                    } else {
+                        output::csv_of(&[value])
+                    }
                 }
-                _ => {
+                Mode::Table | Mode::Wide => {
                     output::line(new.secret.expose_secret())?;
                     output::note(
-                        ctx.quiet,
+                        ctx.mode,
                         &format!(
                             "Rotated {} to {}. The old key stops working at {}. Save the new key now: it will not be shown again.",
                             old.id,
@@ -266,10 +269,10 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
         }
         KeyCommand::Prune { older_than } => {
             let pruned = store.prune_keys(&org.id, older_than)?;
-            if ctx.output == OutputFormat::Json {
+            if ctx.mode == Mode::Json {
                 return output::json(&pruned);
             }
-            output::note(ctx.quiet, &format!("Pruned {} revoked or expired keys.", pruned.len()));
+            output::note(ctx.mode, &format!("Pruned {} revoked or expired keys.", pruned.len()));
             Ok(())
         }
         KeyCommand::Verify(_) => Ok(()),
@@ -277,78 +280,47 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
 }
 
 fn key_json(key: &NewKey) -> Result<serde_json::Value> {
-    let mut value = serde_json::to_value(&key.info).map_err(|e| Error::Db(e.to_string()))?;
+    let mut value = output::to_value(&key.info)?;
     value["key"] = json!(key.secret.expose_secret());
     Ok(value)
 }
 
-fn print_new_keys(ctx: &Ctx, keys: &[NewKey]) -> Result<()> {
-    // `-q` wins over the output format: `KEY=$(keyctl key create -q)` must capture only
-    // the key, whatever KEYCTL_OUTPUT says.
-    match ctx.output {
-        _ if ctx.quiet => keys.iter().try_for_each(|k| output::line(k.secret.expose_secret())),
-        OutputFormat::Json if keys.len() == 1 => output::json(&key_json(&keys[0])?),
-        OutputFormat::Json => keys.iter().try_for_each(|k| output::json_line(&key_json(k)?)),
-        OutputFormat::Csv => {
-            let rows: Vec<Vec<String>> =
-                keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
-            output::line("id,key")?;
-            rows.iter().try_for_each(|r| output::line(&r.join(",")))
-        }
-        OutputFormat::Table if keys.len() == 1 => {
+fn print_new_keys(ctx: &Ctx, store: &keyctl::Store, keys: &[NewKey]) -> Result<()> {
+    match ctx.mode {
+        Mode::Quiet => keys.iter().try_for_each(|k| output::line(k.secret.expose_secret())),
+        Mode::Json if keys.len() == 1 => output::json(&key_json(&keys[0])?),
+        Mode::Json => keys.iter().try_for_each(|k| output::json_line(&key_json(k)?)),
+        Mode::Csv => output::csv_of(&keys.iter().map(key_json).collect::<Result<Vec<_>>>()?),
+        Mode::Table | Mode::Wide if keys.len() == 1 => {
             let k = &keys[0];
+            let names = ctx.names(store, &k.info.org_id, false)?;
             output::line(k.secret.expose_secret())?;
             output::note(
-                false,
+                ctx.mode,
                 &format!(
                     "Created key {} in project {} (permission {}, expires {}). Save it now: it will not be shown again.",
                     k.info.id,
-                    k.info.project_id,
+                    names.of(&k.info.project_id),
                     k.info.permission,
-                    output::opt_time(k.info.expires_at)
+                    k.info.expires_at.map_or("never".into(), output::time)
                 ),
             );
             Ok(())
         }
-        OutputFormat::Table => {
+        Mode::Table | Mode::Wide => {
             let rows: Vec<Vec<String>> =
                 keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
             output::table(&["ID", "KEY"], &rows)?;
-            output::note(false, &format!("Created {} keys. Save them now: they will not be shown again.", keys.len()));
+            output::note(ctx.mode, &format!("Created {} keys. Save them now: they will not be shown again.", keys.len()));
             Ok(())
         }
     }
 }
 
-fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
-    if ctx.output != OutputFormat::Table {
-        return output::object(ctx.output, key);
-    }
-    let mut pairs: Vec<(String, String)> = vec![
-        ("id".into(), key.id.clone()),
-        ("name".into(), key.name.clone().unwrap_or_else(|| "-".into())),
-        ("key".into(), key.redacted.clone()),
-        ("project".into(), key.project_id.clone()),
-        ("owner".into(), format!("{} ({} {})", key.owner.name, key.owner.kind, key.owner.id)),
-        ("permission".into(), key.permission.to_string()),
-        ("scopes".into(), key.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")),
-        ("status".into(), key.status.as_str().into()),
-        ("created".into(), output::time(key.created_at)),
-        ("expires".into(), output::opt_time(key.expires_at)),
-        ("revoked".into(), output::opt_time(key.revoked_at)),
-        ("last used".into(), output::opt_time(key.last_used_at)),
-    ];
-    if let Some(reason) = &key.revoke_reason {
-        pairs.push(("revoke reason".into(), reason.clone()));
-    }
-    let limit = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
-    pairs.push(("rpm".into(), limit(key.rpm)));
-    pairs.push(("uses".into(), format!("{} of {}", key.uses, limit(key.max_uses))));
-    if !key.allow_ip.is_empty() {
-        pairs.push(("allow ip".into(), key.allow_ip.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")));
-    }
-    pairs.push(("this month".into(), format!("{} requests, cost {}", key.this_month.requests, key.this_month.cost)));
-    output::fields(pairs)
+/// One key's card (the same for show, update and revoke), or its JSON / CSV / id.
+fn show(ctx: &Ctx, store: &keyctl::Store, key: &KeyInfo) -> Result<()> {
+    let names = ctx.names(store, &key.org_id, false)?;
+    output::object(ctx.mode, &names, key)
 }
 
 /// Longest line `verify` reads; anything longer is answered MALFORMED without being kept.
@@ -412,15 +384,19 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
         }
     };
     let outcome = store.verifier().verify(&verify_request(&args, key))?;
-    match ctx.output {
-        _ if ctx.quiet => {}
-        OutputFormat::Json => output::json(&outcome)?,
-        _ => output::line(&verdict_line(&outcome))?,
+    match ctx.mode {
+        Mode::Quiet => {}
+        Mode::Json => output::json(&outcome)?,
+        Mode::Csv => output::csv_of(&[&outcome])?,
+        Mode::Table | Mode::Wide => output::line(&verdict_line(&outcome))?,
     }
     if outcome.valid {
         Ok(())
     } else {
-        Err(Error::Rejected(format!("key rejected: {}", outcome.code.as_str())))
+        // `-q` promises silence, and JSON or CSV already carry the code: exit 10 with an
+        // empty message, which `main` does not print. A table run also says it on stderr.
+        let said = if ctx.mode.human() { format!("key rejected: {}", outcome.code.as_str()) } else { String::new() };
+        Err(Error::Rejected(said))
     }
 }
 

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use keyctl::{Error, Org, Result, Store};
 
-pub use output::OutputFormat;
+pub use output::{Mode, OutputFormat};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -125,8 +125,8 @@ pub enum Command {
 pub struct Ctx {
     pub store_path: PathBuf,
     pub org: Option<String>,
-    pub output: OutputFormat,
-    pub quiet: bool,
+    /// How the result is shown: settled here, once, for every command.
+    pub mode: Mode,
     pub yes: bool,
     pub config: config::Config,
 }
@@ -138,7 +138,7 @@ impl Ctx {
             Some(o) => o,
             None => match config.output.as_deref() {
                 Some(o) => OutputFormat::from_str(o, true)
-                    .map_err(|_| Error::invalid(format!("config: output {o:?} is not one of table, json, csv")))?,
+                    .map_err(|_| Error::invalid(format!("config: output {o:?} is not one of table, wide, json, csv")))?,
                 None => OutputFormat::Table,
             },
         };
@@ -146,7 +146,7 @@ impl Ctx {
             Some(p) => p.clone(),
             None => config::default_store_path()?,
         };
-        Ok(Ctx { store_path, org: cli.org.clone(), output, quiet: cli.quiet, yes: cli.yes, config })
+        Ok(Ctx { store_path, org: cli.org.clone(), mode: Mode::new(cli.quiet, output), yes: cli.yes, config })
     }
 
     /// Opens and unlocks the store with the first available secret source.
@@ -162,6 +162,25 @@ impl Ctx {
     /// The org this command works in.
     pub fn org(&self, store: &Store) -> Result<Org> {
         store.select_org(self.org.as_deref(), self.config.default_org.as_deref())
+    }
+
+    /// Names for the ids a table of this org shows (projects, and keys with `keys`); empty
+    /// when the output is not a table, where ids are what is shown.
+    pub fn names(&self, store: &Store, org_id: &str, keys: bool) -> Result<output::Names> {
+        let mut names = output::Names::default();
+        if !self.mode.human() {
+            return Ok(names);
+        }
+        for p in store.list_projects(org_id, true)? {
+            names.insert(&p.id, &p.name);
+        }
+        if keys {
+            let all = store.list_keys(org_id, &keyctl::KeyFilter { project: None, status: None })?;
+            for k in all.iter().filter(|k| k.name.is_some()) {
+                names.insert(&k.id, k.name.as_deref().unwrap_or_default());
+            }
+        }
+        Ok(names)
     }
 
     /// Asks before a destructive action: `--yes`, or the user types `expected` on a

@@ -4,7 +4,8 @@ use clap::{Args, Subcommand};
 use keyctl::{Error, InitOptions, Result, Store};
 use serde_json::json;
 
-use super::{output, unlock, Ctx, OutputFormat};
+use super::output::{self, Names};
+use super::{unlock, Ctx, Mode};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -61,17 +62,21 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     let (store, org) = Store::init(&ctx.store_path, &passphrase, &opts)?;
     let store = store.with_clock(super::clock());
     let project = store.show_project(&org.id, &org.default_project_id)?;
-    match ctx.output {
-        OutputFormat::Json => output::json(&json!({
+    match ctx.mode {
+        Mode::Quiet => output::line(&store.path().display().to_string()),
+        Mode::Json => output::json(&json!({
             "store": store.path().display().to_string(),
             "org": org,
             "project": project,
         })),
-        _ if ctx.quiet => output::line(&store.path().display().to_string()),
-        _ => {
+        Mode::Csv => output::csv(
+            &["store", "org_id", "project_id"],
+            &[vec![store.path().display().to_string(), org.id.clone(), project.id.clone()]],
+        ),
+        Mode::Table | Mode::Wide => {
             output::line(&format!("Created store {}", store.path().display()))?;
-            output::line(&format!("Organization {} ({}), default project {}", org.name, org.id, project.id))?;
-            output::note(false, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
+            output::line(&format!("Organization {} ({}), default project {:?} ({})", org.name, org.id, project.name, project.id))?;
+            output::note(ctx.mode, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
             Ok(())
         }
     }
@@ -82,9 +87,11 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
     match cmd {
         StoreCommand::Info => {
             let info = store.info()?;
-            match ctx.output {
-                OutputFormat::Json => output::json(&info),
-                _ => output::fields(vec![
+            match ctx.mode {
+                Mode::Quiet => output::line(&info.path),
+                Mode::Json => output::json(&info),
+                Mode::Csv => output::csv_of(&[&info]),
+                Mode::Table | Mode::Wide => output::fields(vec![
                     ("path".into(), info.path.clone()),
                     ("schema version".into(), info.schema_version.to_string()),
                     ("store id".into(), info.store_id.clone()),
@@ -100,10 +107,12 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         }
         StoreCommand::Check => {
             let report = store.check()?;
-            if ctx.output == OutputFormat::Json {
+            if ctx.mode == Mode::Json {
                 output::json(
                     &json!({ "ok": report.is_ok(), "rows_checked": report.rows_checked, "problems": report.problems }),
                 )?;
+            } else if ctx.mode.quiet() {
+                // The exit code says it.
             } else if report.is_ok() {
                 output::line(&format!("ok: {} rows authenticated, audit chain intact", report.rows_checked))?;
             } else {
@@ -120,17 +129,18 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         StoreCommand::Passwd => {
             let new = unlock::changed_passphrase()?;
             store.change_passphrase(&new, unlock::kdf_iterations())?;
-            output::note(ctx.quiet, "Passphrase changed; store keys are unaffected.");
+            output::note(ctx.mode, "Passphrase changed; store keys are unaffected.");
             Ok(())
         }
         StoreCommand::AddKey { name } => {
             let (slot, key) = store.add_store_key(&name)?;
-            match ctx.output {
-                _ if ctx.quiet => output::line(key.expose_secret()),
-                OutputFormat::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
-                _ => {
+            match ctx.mode {
+                Mode::Quiet => output::line(key.expose_secret()),
+                Mode::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
+                Mode::Csv => output::csv(&["name", "store_key"], &[vec![slot.name.clone(), key.expose_secret().to_owned()]]),
+                Mode::Table | Mode::Wide => {
                     output::line(key.expose_secret())?;
-                    output::note(false, &format!(
+                    output::note(ctx.mode, &format!(
                         "Store key {:?} added. Save it now: it is not stored and will not be shown again.\nUse it as KEYCTL_STORE_KEY; remove it with `keyctl store remove-key {}`.",
                         slot.name, slot.name
                     ));
@@ -138,11 +148,11 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                 }
             }
         }
-        StoreCommand::Keys => output::list(ctx.output, &store.list_slots()?),
+        StoreCommand::Keys => output::list(ctx.mode, &Names::default(), &store.list_slots()?),
         StoreCommand::RemoveKey { name } => {
             ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;
             store.remove_slot(&name)?;
-            output::note(ctx.quiet, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));
+            output::note(ctx.mode, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));
             Ok(())
         }
     }

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
-use keyctl::{Result, UsageGroup, UsageLine, UsageQuery};
+use keyctl::{Result, UsageGroup, UsageQuery};
 
-use super::output::{self, Tabular};
+use super::output;
 use super::Ctx;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -33,17 +33,6 @@ pub struct UsageArgs {
     pub by: By,
 }
 
-impl Tabular for UsageLine {
-    fn headers() -> &'static [&'static str] {
-        &["GROUP", "REQUESTS", "COST"]
-    }
-    fn cells(&self) -> Vec<String> {
-        let group =
-            self.day.clone().or_else(|| self.key_id.clone()).or_else(|| self.project_id.clone()).unwrap_or_default();
-        vec![group, self.requests.to_string(), self.cost.to_string()]
-    }
-}
-
 pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
     let store = ctx.open()?;
     let org = ctx.org(&store)?;
@@ -54,25 +43,11 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
     };
     let query = UsageQuery { project: args.project, key: args.key, since: args.since, until: args.until, by };
     let lines = store.usage_report(&org.id, &query)?;
-    let rows: Vec<Vec<String>> = lines.iter().map(Tabular::cells).collect();
-    match ctx.output {
-        super::OutputFormat::Json => output::list(ctx.output, &lines),
-        // CSV headers match the JSON field names, so a script can switch formats freely.
-        super::OutputFormat::Csv => {
-            let group = match by {
-                UsageGroup::Day => "day",
-                UsageGroup::Key => "key_id",
-                UsageGroup::Project => "project_id",
-            };
-            output::csv(&[group, "requests", "cost"], &rows)
-        }
-        super::OutputFormat::Table => {
-            let group = match by {
-                UsageGroup::Day => "DAY",
-                UsageGroup::Key => "KEY",
-                UsageGroup::Project => "PROJECT",
-            };
-            output::table(&[group, "REQUESTS", "COST"], &rows)
-        }
-    }
+    let group = match by {
+        UsageGroup::Day => "DAY",
+        UsageGroup::Key => "KEY",
+        UsageGroup::Project => "PROJECT",
+    };
+    let names = ctx.names(&store, &org.id, by == UsageGroup::Key)?;
+    output::usage(ctx.mode, &names, group, &lines)
 }

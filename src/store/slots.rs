@@ -47,16 +47,21 @@ impl Store {
 
     /// Whether `secret` is a store key that opens one of this store's slots today.
     pub fn store_key_is_live(&self, secret: &str) -> Result<bool> {
-        let Some(key) = StoreKey::parse(secret) else { return Ok(false) };
+        Ok(self.store_key_slot(secret)?.is_some())
+    }
+
+    /// The name of the slot `secret` opens today, if it is a live store key of this store.
+    pub fn store_key_slot(&self, secret: &str) -> Result<Option<String>> {
+        let Some(key) = StoreKey::parse(secret) else { return Ok(None) };
         let slots = self.read(|tx| tx.slots())?;
         for row in slots.iter().filter(|s| s.kdf == "hkdf-sha256") {
             let params = super::slot_params(row)?;
             let slot = SlotKey::derive(key.expose_secret().as_bytes(), &params);
             if slot.unwrap(&row.wrapped, &slot_aad(&row.name, &params)).is_some() {
-                return Ok(true);
+                return Ok(Some(row.name.clone()));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     pub fn list_slots(&self) -> Result<Vec<SlotInfo>> {
