@@ -1,6 +1,7 @@
 //! The command line: the clap definition, and one module per command group that parses,
 //! calls the library and hands the result to `output`. No SQL and no rules live here.
 
+mod agent;
 mod audit;
 mod config;
 mod key;
@@ -15,11 +16,12 @@ mod store;
 mod unlock;
 mod usage;
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use keyctl::{Error, Org, Result, Store};
+use unlock::UnlockArgs;
 
 pub use output::{Mode, OutputFormat};
 
@@ -66,6 +68,22 @@ pub enum Command {
         after_help = "Examples:\n  keyctl init\n  keyctl init --org acme --owner ada@example.com\n  KEYCTL_PASSPHRASE_FILE=~/.keyctl-pass keyctl init --personal"
     )]
     Init(store::InitArgs),
+    /// Keep the store unlocked for a while (a background agent holds the key in memory)
+    #[command(
+        after_help = "Examples:\n  keyctl unlock              # asks once, then commands need no passphrase for 15m\n  keyctl unlock --for 1h\n  keyctl lock"
+    )]
+    Unlock(UnlockArgs),
+    /// End the unlock agent for this store (at once; later commands ask again)
+    #[command(after_help = "Examples:\n  keyctl lock")]
+    Lock,
+    /// The unlock agent itself (started by `keyctl unlock`)
+    #[command(name = "__agent", hide = true)]
+    Agent {
+        #[arg(long)]
+        socket: PathBuf,
+        #[arg(long)]
+        seconds: i64,
+    },
     /// Inspect and maintain the store: unlock slots, integrity
     #[command(subcommand)]
     #[command(after_help = "Examples:\n  keyctl store info\n  keyctl store add-key ci -q\n  keyctl store check")]
@@ -154,9 +172,7 @@ impl Ctx {
         if !self.store_path.exists() {
             return Err(Error::NoStore(self.store_path.clone()));
         }
-        Ok(Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)?
-            .with_max_ttl(self.config.max_ttl())
-            .with_clock(clock()))
+        Ok(unlock::open(&self.store_path)?.with_max_ttl(self.config.max_ttl()).with_clock(clock()))
     }
 
     /// The org this command works in.
@@ -189,13 +205,20 @@ impl Ctx {
         if self.yes {
             return Ok(());
         }
-        let stdin = std::io::stdin();
-        if !stdin.is_terminal() {
+        if !unlock::terminal() {
             return Err(Error::Usage(format!("refusing to {action} without confirmation; pass --yes")));
         }
-        eprint!("This will {action}. Type {expected:?} to confirm: ");
+        // Asked on the terminal, whatever stdin is (`git diff | keyctl scan - --revoke`).
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .map_err(|e| Error::io("cannot open the terminal", e))?;
+        let mut writer = &tty;
+        write!(writer, "This will {action}. Type {expected:?} to confirm: ")
+            .map_err(|e| Error::io("cannot write to the terminal", e))?;
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).map_err(|e| Error::io("cannot read the confirmation", e))?;
+        std::io::BufReader::new(&tty).read_line(&mut line).map_err(|e| Error::io("cannot read the confirmation", e))?;
         if line.trim() == expected {
             Ok(())
         } else {
@@ -213,9 +236,14 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Man { out_dir } = &cli.command {
         return man::run(out_dir.as_deref());
     }
+    if let Command::Agent { socket, seconds } = &cli.command {
+        return agent::serve(socket, *seconds);
+    }
     let ctx = Ctx::new(&cli)?;
     match cli.command {
         Command::Init(args) => store::init(&ctx, args),
+        Command::Unlock(args) => unlock::unlock(&ctx, args),
+        Command::Lock => unlock::lock(&ctx),
         Command::Store(cmd) => store::run(&ctx, cmd),
         Command::Org(cmd) => org::run(&ctx, cmd),
         Command::Project(cmd) => project::run(&ctx, cmd),
@@ -225,7 +253,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Usage(args) => usage::run(&ctx, args),
         Command::Audit(cmd) => audit::run(&ctx, cmd),
         Command::Scan(args) => scan::run(&ctx, args),
-        Command::Completions { .. } | Command::Man { .. } => Ok(()),
+        Command::Completions { .. } | Command::Man { .. } | Command::Agent { .. } => Ok(()),
     }
 }
 

@@ -42,6 +42,31 @@ pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, Ve
 pub enum Unlock {
     Passphrase(SecretString),
     StoreKey(SecretString),
+    /// A data key unwrapped earlier (what `keyctl unlock`'s agent holds), checked against
+    /// the store before it is used: it must open the store's sealed owner record, and the
+    /// slot that unwrapped it must still exist.
+    Unlocked(UnlockedKey),
+}
+
+/// A store's data key, unwrapped, and the name of the slot that unwrapped it (the actor).
+/// No `Debug`; zeroized on drop; read only through [`UnlockedKey::expose_secret`].
+pub struct UnlockedKey {
+    key: crate::crypto::SecretBytes<32>,
+    actor: String,
+}
+
+impl UnlockedKey {
+    pub fn new(key: crate::crypto::SecretBytes<32>, actor: impl Into<String>) -> UnlockedKey {
+        UnlockedKey { key, actor: actor.into() }
+    }
+
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        self.key.expose_secret()
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
 }
 
 impl Unlock {
@@ -217,6 +242,17 @@ impl Store {
                     )
                 })?
             }
+            Unlock::Unlocked(k) => {
+                let refused = || Error::Locked("the unlock agent's key does not open this store".into());
+                if !slots.iter().any(|s| s.name == k.actor) {
+                    return Err(refused());
+                }
+                let dk = DataKey::from_secret(k.key.clone());
+                let keys = dk.row_keys();
+                let owner = db.read(|tx| tx.meta_get("owner"))?.ok_or_else(refused)?;
+                keys.open(&Self::meta_aad("owner"), &owner).ok_or_else(refused)?;
+                (dk, k.actor.clone())
+            }
         };
         let store = Store {
             db,
@@ -281,6 +317,12 @@ impl Store {
     /// The name of the slot that unlocked this store: the actor in audit entries.
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    /// The unwrapped data key and actor, for an unlock agent to hold in memory and hand back
+    /// through [`Unlock::Unlocked`]. Whoever holds it can read and write the whole store.
+    pub fn unlocked_key(&self) -> UnlockedKey {
+        UnlockedKey::new(crate::crypto::SecretBytes::new(*self.data_key.expose_secret()), self.actor.clone())
     }
 
     pub fn path(&self) -> &Path {
