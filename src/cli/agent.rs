@@ -148,6 +148,11 @@ pub fn start(store: &Path, key: &UnlockedKey, seconds: i64) -> Result<(i64, u32)
         Command::new(exe).arg("__agent").arg("--socket").arg(&path).arg("--seconds").arg(seconds.to_string()),
         0,
     )
+    // A clean environment: the agent must not keep KEYCTL_PASSPHRASE (or anything else of
+    // the caller's) readable in /proc for its whole life.
+    .env_clear()
+    .envs(std::env::var_os("KEYCTL_TEST_NOW").filter(|_| cfg!(debug_assertions)).map(|v| ("KEYCTL_TEST_NOW", v)))
+    .current_dir("/")
     .stdin(Stdio::piped())
     .stdout(Stdio::piped())
     .stderr(Stdio::null())
