@@ -102,12 +102,16 @@ pub enum KeyCommand {
     },
     /// Show one key (redacted)
     #[command(after_help = "Examples:\n  keyctl key show key_0123456789abcdef\n  keyctl key show ci-deploy -o json")]
-    Show { key: String },
+    Show {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
+        key: String,
+    },
     /// Change a key's name, permission, scopes or expiry
     #[command(
         after_help = "Examples:\n  keyctl key update key_123 --permission readonly\n  keyctl key update ci-deploy --scope models:read --ttl 1h"
     )]
     Update {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
         #[arg(long)]
         name: Option<String>,
@@ -125,8 +129,9 @@ pub enum KeyCommand {
         clear_allow_ip: bool,
     },
     /// Revoke a key at once
-    #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"")]
+    #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"\n  keyctl key revoke \"$LEAKED_KEY\"   # the secret itself works too, and is never printed back")]
     Revoke {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
@@ -136,6 +141,7 @@ pub enum KeyCommand {
         after_help = "Examples:\n  keyctl key rotate key_123 --grace 24h -o json | jq -r .key | vault kv put secret/api key=-"
     )]
     Rotate {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
         /// How long the old key keeps working
         #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]

@@ -215,6 +215,27 @@ impl Store {
 
     /// Finds a key in `org_id` by id, or by name when exactly one key has it.
     pub(crate) fn find_key(&self, tx: &Tx<'_>, org_id: &str, id_or_name: &str) -> Result<OpenedKey> {
+        // The secret itself (say, a leaked key pasted into `key revoke`): looked up by its
+        // hash, and never repeated back in full.
+        if let Some(secret) = ApiKey::parse(id_or_name.trim()) {
+            let hash = self.keys.key_hash(secret.expose_secret());
+            let row = tx.key_by_hash(&hash)?.filter(|r| r.org_id == org_id).ok_or_else(|| Error::NotFound {
+                what: "key",
+                name: secret.redacted(),
+                hint: Some("no key with this secret in this organization".into()),
+            })?;
+            return self.open_key(tx, &row);
+        }
+        if id_or_name.starts_with(KeyPrefix::Project.as_str()) || id_or_name.starts_with(KeyPrefix::ServiceAccount.as_str())
+        {
+            // Key-shaped but its checksum fails: a mistyped or truncated secret. Say so
+            // without printing it.
+            return Err(Error::NotFound {
+                what: "key",
+                name: format!("{}...", id_or_name.chars().take(12).collect::<String>()),
+                hint: Some("it looks like a key, but its checksum does not match (mistyped or truncated)".into()),
+            });
+        }
         if Id::is_of_kind(id_or_name, IdKind::Key) {
             let row = tx
                 .key_get(id_or_name)?
@@ -244,7 +265,17 @@ impl Store {
             }
         }
         match matches.len() {
-            0 => Err(Error::not_found("key", id_or_name)),
+            0 => {
+                let mut names: Vec<String> = Vec::new();
+                for row in tx.keys(KeyScope::Org(org_id))? {
+                    if let Some(n) = self.open_key(tx, &row)?.record.name {
+                        if !names.contains(&n) {
+                            names.push(n);
+                        }
+                    }
+                }
+                Err(Error::NotFound { what: "key", name: id_or_name.to_owned(), hint: super::suggest(id_or_name, &names) })
+            }
             1 => Ok(matches.remove(0)),
             _ => Err(Error::Usage(format!(
                 "{} keys are named {id_or_name:?} ({}); pass a key id",
@@ -547,6 +578,14 @@ impl Store {
             }
             if old.row.revoked_at.is_some() {
                 return Err(Error::refused(format!("key {} was already rotated; rotate its successor", old.row.id)));
+            }
+            if old.status(now) == KeyStatus::Expired {
+                // A grace period for a key that already stopped working would promise what
+                // never was.
+                return Err(Error::refused(format!(
+                    "key {} has expired; it cannot be rotated (create a new key with `keyctl key create`)",
+                    old.row.id
+                )));
             }
             let project = self.find_project(tx, org_id, &old.row.project_id)?;
             if project.status == ProjectStatus::Archived {
