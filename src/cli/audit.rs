@@ -10,14 +10,16 @@ use super::{output, Ctx, Mode};
 pub enum AuditCommand {
     /// List audit entries, oldest first
     #[command(
-        after_help = "Examples:\n  keyctl audit list --action key.revoked\n  keyctl audit list --project billing-api --since 2026-11-01T00:00:00Z -o json"
+        after_help = "Examples:\n  keyctl audit list --action key.revoked\n  keyctl audit list --project billing-api --since 2026-11-01 -o json\n  keyctl audit list --since 1h"
     )]
     List {
-        #[arg(long, value_name = "TIME", value_parser = keyctl::domain::parse_time)]
+        /// Only entries from then on: RFC 3339, a date (2026-12-01) or a duration ago (1h)
+        #[arg(long, value_name = "TIME", value_parser = super::parse_when)]
         since: Option<DateTime<Utc>>,
         /// An action (`key.revoked`) or a group of them (`key`)
         #[arg(long, value_name = "ACTION")]
         action: Option<String>,
+        /// Only entries about this project (id or name)
         #[arg(long)]
         project: Option<String>,
     },

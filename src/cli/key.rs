@@ -1,6 +1,6 @@
 //! `keyctl key ...`: issue, list, update, revoke, rotate, prune and verify API keys.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
@@ -30,7 +30,7 @@ pub struct ExpiryArgs {
     /// Lifetime, e.g. 15m, 24h, 30d
     #[arg(long, value_name = "DURATION", conflicts_with = "expires_at", allow_hyphen_values = true)]
     pub ttl: Option<Duration>,
-    /// Absolute expiry (RFC 3339)
+    /// Absolute expiry: RFC 3339 or a date (2026-12-31, midnight UTC)
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -183,10 +183,15 @@ pub struct VerifyArgs {
 }
 
 pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
-    let store = ctx.open()?;
     if let KeyCommand::Verify(args) = cmd {
-        return verify(ctx, &store, args);
+        if args.stream {
+            return verify_stream(&ctx.open()?, &args);
+        }
+        // The key first: a missing input fails before anyone is asked for a passphrase.
+        let key = verify_input(&args)?;
+        return verify(ctx, &ctx.open()?, &args, key);
     }
+    let store = ctx.open()?;
     let org = ctx.org(&store)?;
     match cmd {
         KeyCommand::Create { name, project, owner, service_account, permission, scopes, expiry, limits, count } => {
@@ -368,12 +373,15 @@ fn read_key_line(input: &mut impl BufRead) -> Result<Option<Option<keyctl::Secre
 
 const MALFORMED_INPUT: &str = "\u{0}";
 
-fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
-    if args.stream {
-        return verify_stream(store, &args);
+/// The key to verify: from `--from-env`, a hidden prompt when stdin is a terminal, or the
+/// first line of stdin. `None`: input that cannot be a key (not UTF-8, or too long), which
+/// answers MALFORMED.
+fn verify_input(args: &VerifyArgs) -> Result<Option<keyctl::SecretString>> {
+    if args.from_env.is_none() && std::io::stdin().is_terminal() {
+        // Nothing piped: ask for it, without echo, rather than wait silently.
+        return super::unlock::prompt("API key to verify: ").map(Some);
     }
-    // `None`: input that cannot be a key (not UTF-8, or too long) answers MALFORMED.
-    let key = match &args.from_env {
+    Ok(match &args.from_env {
         Some(var) => match std::env::var(var) {
             Ok(v) => Some(keyctl::SecretString::new(v)),
             Err(std::env::VarError::NotUnicode(_)) => None,
@@ -388,8 +396,11 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
                 None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
             }
         }
-    };
-    let outcome = store.verifier().verify(&verify_request(&args, key))?;
+    })
+}
+
+fn verify(ctx: &Ctx, store: &keyctl::Store, args: &VerifyArgs, key: Option<keyctl::SecretString>) -> Result<()> {
+    let outcome = store.verifier().verify(&verify_request(args, key))?;
     match ctx.mode {
         Mode::Quiet => {}
         Mode::Json => output::json(&outcome)?,

@@ -257,6 +257,12 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// A time as people type it: RFC 3339, a plain date (midnight UTC) or a duration meaning
+/// that long ago (`--since 1h`). The one parser every `--since`/`--until` uses.
+pub fn parse_when(s: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, Error> {
+    keyctl::domain::parse_time_or_ago(s, clock().now())
+}
+
 /// Where "now" comes from for this process. Debug builds (the test suite) may pin it with
 /// `KEYCTL_TEST_NOW` (seconds since the epoch), so tests move time instead of sleeping;
 /// release builds ignore that variable and always use the system clock.

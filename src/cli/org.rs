@@ -99,6 +99,16 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
             )?;
             let deleted = store.delete_org(&target.id)?;
             output::note(ctx.mode, &format!("Deleted organization {} ({})", deleted.name, deleted.id));
+            // A default that names the deleted org would make every later command fail.
+            let points_here = ctx
+                .config
+                .default_org
+                .as_deref()
+                .is_some_and(|d| d == deleted.id || d.eq_ignore_ascii_case(&deleted.name));
+            if points_here {
+                let path = Config::unset("default_org")?;
+                output::note(ctx.mode, &format!("It was the default organization; removed default_org from {}", path.display()));
+            }
             Ok(())
         }
     }

@@ -16,18 +16,18 @@ pub enum By {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyctl usage --project billing-api --by day\n  keyctl usage --since 2026-11-01T00:00:00Z --by key -o csv > usage.csv"
+    after_help = "Examples:\n  keyctl usage --project billing-api --by day\n  keyctl usage --since 2026-11-01 --by key -o csv > usage.csv\n  keyctl usage --since 7d --by project"
 )]
 pub struct UsageArgs {
     #[arg(long)]
     pub project: Option<String>,
     #[arg(long)]
     pub key: Option<String>,
-    /// Start (RFC 3339) [default: the start of this month, UTC]
-    #[arg(long, value_name = "TIME", value_parser = keyctl::domain::parse_time)]
+    /// Start: RFC 3339, a date (2026-12-01) or a duration ago (7d) [default: the start of this month, UTC]
+    #[arg(long, value_name = "TIME", value_parser = super::parse_when)]
     pub since: Option<DateTime<Utc>>,
-    /// End (RFC 3339) [default: now]
-    #[arg(long, value_name = "TIME", value_parser = keyctl::domain::parse_time)]
+    /// End: RFC 3339, a date or a duration ago [default: now]
+    #[arg(long, value_name = "TIME", value_parser = super::parse_when)]
     pub until: Option<DateTime<Utc>>,
     #[arg(long, value_enum, default_value_t = By::Day)]
     pub by: By,

@@ -203,7 +203,9 @@ impl Store {
             created_at: from_unix(key.row.created_at),
             expires_at: key.row.expires_at.map(from_unix),
             revoked_at: key.row.revoked_at.map(from_unix),
-            last_used_at: last_used.map(from_unix),
+            // A key's lifetime starts at the next whole second, so a use in its first second
+            // is stamped before it; never show a last use before the creation.
+            last_used_at: last_used.map(|t| from_unix(t.max(key.row.created_at))),
             revoke_reason: key.record.revoke_reason.clone(),
             rpm: key.record.limits.rpm,
             max_uses: key.record.limits.max_uses,
