@@ -36,6 +36,6 @@ pub use error::{Error, Result};
 pub use store::{
     AuditEntry, AuditFilter, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyUpdate,
     LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView, Project, ProjectLimits, RateLimit, RoleScope,
-    ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UnlockedKey, UsageGroup, UsageLine, UsageQuery, VerifiedKey, Verifier,
-    VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
+    ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UnlockedKey, UsageGroup, UsageLine, UsageQuery, VerifiedKey,
+    Verifier, VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
 };

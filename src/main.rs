@@ -46,8 +46,7 @@ fn clap_error_line(text: &str) -> String {
         if let Some(tip) = line.strip_prefix("tip: ") {
             tips.push(tip.trim_end_matches('.').to_owned());
         } else if let Some(usage) = line.strip_prefix("Usage: ") {
-            let words: Vec<&str> =
-                usage.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
+            let words: Vec<&str> = usage.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
             if !words.is_empty() {
                 command = words.join(" ");
             }

@@ -262,7 +262,8 @@ fn quick_start() {
     assert_eq!(mode(&s.path()), 0o600);
 
     // Without the agent, the last line alone asks on the terminal although stdin is the key.
-    let (rc, shown) = sh_at_a_terminal(&s, "KEY=$(keyctl key create -q)\nprintf '%s\\n' \"$KEY\" | keyctl key verify\n");
+    let (rc, shown) =
+        sh_at_a_terminal(&s, "KEY=$(keyctl key create -q)\nprintf '%s\\n' \"$KEY\" | keyctl key verify\n");
     assert_eq!(rc, 0, "{shown}");
     assert_eq!(shown.matches("Passphrase for").count(), 2, "{shown}");
     assert!(shown.contains("\nVALID key_"), "{shown}");

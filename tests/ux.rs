@@ -237,3 +237,233 @@ fn a_wrong_passphrase_at_the_prompt_gets_three_tries() {
     assert!(shown.contains("(3 tries)"), "{shown}");
     assert!(!shown.contains("wrong 1"), "a passphrase was echoed: {shown}");
 }
+
+// ---- key-shaped arguments -------------------------------------------------------------------
+
+/// Issue 15 item 3 (and issue 10 item 12): `key revoke "$KEY"` works and never prints the
+/// secret; so do show, update and rotate.
+#[test]
+fn a_key_passed_as_an_argument_is_found_by_its_hash_and_never_printed() {
+    let s = TestStore::new();
+    let (id, key) = s.create_key(&["leaky"]);
+    let shown = s.json(&["key", "show", &key]);
+    assert_eq!(shown["id"], id.as_str());
+    let out = s.run(&["key", "update", &key, "--name", "still-leaky"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert!(!stdout_of(&out).contains(&key) && !stderr_of(&out).contains(&key));
+    let out = s.run(&["key", "revoke", &key, "--reason", "pasted in chat"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert!(!stdout_of(&out).contains(&key) && !stderr_of(&out).contains(&key), "{out:?}");
+    assert_eq!(s.verify(&key, &[]).1["code"], "REVOKED");
+
+    // A key of another store: not found, named only by its redacted form.
+    let other = TestStore::new();
+    let (_, foreign) = other.create_key(&[]);
+    let out = s.run(&["key", "revoke", &foreign]);
+    assert_eq!(code(&out), 1);
+    assert_one_line_error(&out);
+    let err = stderr_of(&out);
+    assert!(!err.contains(&foreign) && !err.contains(&foreign[8..20]), "the secret was echoed: {err}");
+    assert!(err.contains(&format!("{}...", &foreign[..12])), "{err}");
+    // A mistyped one (checksum fails): says so, without echoing it.
+    let typo = format!("{}x{}", &foreign[..20], &foreign[21..]);
+    let out = s.run(&["key", "show", &typo]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr_of(&out).contains("checksum") && !stderr_of(&out).contains(&typo[8..]), "{}", stderr_of(&out));
+    // Help says so.
+    let help = stdout_of(&s.run(&["key", "revoke", "--help"]));
+    assert!(help.contains("the secret itself"), "{help}");
+}
+
+#[test]
+fn a_near_miss_key_name_suggests_the_right_one() {
+    let s = TestStore::new();
+    s.create_key(&["ci-deploy"]);
+    let out = s.run(&["key", "show", "ci-depoly"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr_of(&out).contains("did you mean \"ci-deploy\""), "{}", stderr_of(&out));
+}
+
+// ---- verdicts for scripts ---------------------------------------------------------------------
+
+/// Issue 15 item 4: `-q` is silent; JSON says the code once (on stdout), not again on stderr.
+#[test]
+fn verify_quiet_is_silent_and_json_says_the_code_once() {
+    let s = TestStore::new();
+    let (id, key) = s.create_key(&[]);
+    s.ok(&["key", "revoke", &id]);
+    let out = s.run_stdin(&["key", "verify", "-q"], &format!("{key}\n"));
+    assert_eq!(code(&out), 10);
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "-q printed: {out:?}");
+    let out = s.run_stdin(&["key", "verify", "-o", "json"], &format!("{key}\n"));
+    assert_eq!(code(&out), 10);
+    assert!(out.stderr.is_empty(), "JSON repeated on stderr: {}", stderr_of(&out));
+    assert_eq!(stdout_of(&out).matches("REVOKED").count(), 1, "{}", stdout_of(&out));
+    // A table run still says it on stderr too, for people.
+    let out = s.run_stdin(&["key", "verify"], &format!("{key}\n"));
+    assert!(stderr_of(&out).contains("REVOKED"));
+    // -q wins over KEYCTL_OUTPUT=json for every command: create prints only the key.
+    let out = s.cmd().env("KEYCTL_OUTPUT", "json").args(["key", "create", "-q"]).output().unwrap();
+    assert!(stdout_of(&out).trim().starts_with("sk-proj-") && stdout_of(&out).lines().count() == 1);
+    let out = s.cmd().args(["init", "-q", "-o", "json"]).output().unwrap();
+    assert_eq!(code(&out), 1, "the store exists");
+}
+
+/// Issue 15 item 9: a missing `--from-env` variable fails before any passphrase is asked.
+#[test]
+fn verify_checks_its_input_before_unlocking() {
+    let s = TestStore::new();
+    // No secret source at all: the input error wins over the locked store.
+    let out = s.bare().args(["key", "verify", "--from-env", "NOT_SET_ANYWHERE"]).output().unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("NOT_SET_ANYWHERE"), "{}", stderr_of(&out));
+    // On a terminal with nothing piped, it asks for the key without echo.
+    let (_, key) = s.create_key(&[]);
+    let (rc, shown) = s.run_tty(true, &[], &["key", "verify"], &[&key]).expect("script is required");
+    assert_eq!(rc, 0, "{shown}");
+    assert!(shown.contains("API key to verify: "), "{shown}");
+    assert!(!shown.contains(&key[8..]), "the key was echoed: {shown}");
+    assert!(shown.contains("VALID key_"), "{shown}");
+}
+
+/// Issue 15 item 10.
+#[test]
+fn rotating_an_expired_key_is_refused_and_last_use_follows_creation() {
+    let s = TestStore::new();
+    let t0 = 1_900_000_000i64;
+    let at = |t: i64| t.to_string();
+    let out = s
+        .cmd()
+        .env("KEYCTL_TEST_NOW", at(t0))
+        .args(["key", "create", "short", "--ttl", "1h", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (id, key) = (v["id"].as_str().unwrap().to_owned(), v["key"].as_str().unwrap().to_owned());
+    let out = s
+        .cmd()
+        .env("KEYCTL_TEST_NOW", at(t0))
+        .args(["key", "verify", "-q"])
+        .write_stdin(format!("{key}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let shown = s.json(&["key", "show", &id]);
+    assert!(shown["last_used_at"].as_str() >= shown["created_at"].as_str(), "{shown}");
+    let out =
+        s.cmd().env("KEYCTL_TEST_NOW", at(t0 + 7200)).args(["key", "rotate", &id, "--grace", "1h"]).output().unwrap();
+    assert_eq!(code(&out), 1, "{}", stdout_of(&out));
+    assert_one_line_error(&out);
+    assert!(stderr_of(&out).contains("expired"), "{}", stderr_of(&out));
+    assert!(out.stdout.is_empty(), "no new key was printed");
+}
+
+// ---- times, the audit log, the config --------------------------------------------------------
+
+/// Issue 15 item 7.
+#[test]
+fn since_takes_durations_and_plain_dates_and_audit_refuses_unknown_actions() {
+    let s = TestStore::new();
+    for since in ["1h", "7d", "2026-12-01", "2026-12-01T00:00:00Z"] {
+        s.ok(&["usage", "--since", since]);
+        s.ok(&["audit", "list", "--since", since]);
+    }
+    // A duration ago counts back from the (test) clock.
+    let t0 = 1_900_000_000i64;
+    let recent =
+        s.cmd().env("KEYCTL_TEST_NOW", (t0).to_string()).args(["project", "create", "later"]).output().unwrap();
+    assert_eq!(code(&recent), 0);
+    let since = |ago: &str| -> usize {
+        let out = s
+            .cmd()
+            .env("KEYCTL_TEST_NOW", (t0 + 600).to_string())
+            .args(["audit", "list", "--since", ago, "-o", "json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().len()
+    };
+    assert_eq!(since("5m"), 0);
+    assert_eq!(since("15m"), 1);
+    let out = s.run(&["usage", "--since", "soon"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr_of(&out).contains("duration ago"), "{}", stderr_of(&out));
+
+    let out = s.run(&["audit", "list", "--action", "rotate"]);
+    assert_eq!(code(&out), 2, "{}", stdout_of(&out));
+    assert_one_line_error(&out);
+    assert!(stderr_of(&out).contains("key.rotated"), "{}", stderr_of(&out));
+    s.ok(&["audit", "list", "--action", "key"]);
+    s.ok(&["audit", "list", "--action", "project.created"]);
+}
+
+/// Issue 15 item 8.
+#[test]
+fn org_use_keeps_the_config_file_and_org_delete_clears_a_default_that_named_it() {
+    let s = TestStore::new();
+    let config = "# my keyctl settings\noutput = \"table\"  # tables for me\n\n# lifetimes\ndefault_ttl = \"30d\"\n";
+    std::fs::write(s.config_path(), config).unwrap();
+    let out = s.run(&["org", "create", "beta"]);
+    assert_eq!(code(&out), 0);
+    assert!(stderr_of(&out).contains("keyctl org use beta"), "a second org says how to choose: {}", stderr_of(&out));
+    s.ok(&["org", "use", "beta"]);
+    let edited = std::fs::read_to_string(s.config_path()).unwrap();
+    assert!(edited.starts_with(config), "comments and values kept: {edited}");
+    assert!(edited.contains("default_org = \"org_"), "{edited}");
+    assert_eq!(s.json(&["org", "show"])["name"], "beta");
+
+    let out = s.run(&["org", "delete", "beta", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let edited = std::fs::read_to_string(s.config_path()).unwrap();
+    assert!(!edited.contains("default_org"), "the default named a deleted org: {edited}");
+    assert!(edited.contains("# lifetimes"), "{edited}");
+    // Later commands work: the one org left is chosen.
+    assert_eq!(s.json(&["org", "show"])["name"], "acme");
+}
+
+// ---- help, errors, completions ------------------------------------------------------------------
+
+/// Issue 15 item 12.
+#[test]
+fn command_line_errors_keep_clap_suggestions_on_one_line() {
+    let s = TestStore::new();
+    for (args, want, help) in [
+        (&["key", "lst"][..], "'list'", "keyctl key --help"),
+        (&["key", "create", "--tll", "1h"], "'--ttl'", "keyctl key create --help"),
+        (&["key", "list", "--staus", "all"], "'--status'", "keyctl key list --help"),
+        (&["key", "show"], "<KEY>", "keyctl key show --help"),
+        (&["-o", "yaml", "org", "list"], "possible values", "--help"),
+    ] {
+        let out = s.run(args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert_one_line_error(&out);
+        let err = stderr_of(&out);
+        assert!(err.contains(want) && err.contains(help), "{args:?}: {err}");
+        assert!(!err.contains("\\n"), "a literal \\n: {err}");
+    }
+}
+
+// ---- output -----------------------------------------------------------------------------------
+
+/// Issue 15 item 15 and issue 11: one card per object, CSV headers are the JSON names.
+#[test]
+fn cards_csv_durations_and_plurals_read_right() {
+    let s = TestStore::new();
+    s.ok(&["project", "create", "billing"]);
+    let out = s.ok(&["project", "limits", "billing", "--max-ttl", "90d"]);
+    assert!(out.lines().any(|l| l.trim_start().starts_with("max ttl") && l.trim_end().ends_with("90d")), "{out}");
+    assert_eq!(s.ok(&["project", "show", "billing"]), out, "show and limits print the same card");
+    let (id, key) = s.create_key(&["one", "--project", "billing"]);
+    s.verify(&key, &[]);
+    let card = s.ok(&["key", "show", &id]);
+    assert!(card.contains("1 request,"), "{card}");
+    assert!(card.contains("uses") && card.contains("1 (no limit)"), "{card}");
+    let csv = s.ok(&["key", "list", "-o", "csv"]);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let json = s.json(&["key", "list"]);
+    let names: Vec<String> = json[0].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(header, names, "CSV headers are the JSON field names, in order");
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.contains(",,"), "nulls are empty cells: {row}");
+    let out = s.run(&["project", "delete", "billing", "--yes"]);
+    assert!(stderr_of(&out).contains("1 key revoked"), "{}", stderr_of(&out));
+}

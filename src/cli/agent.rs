@@ -126,7 +126,10 @@ fn socket_dir(path: &Path) -> Result<PathBuf> {
     }
     let meta = std::fs::symlink_metadata(&dir).map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
     if !meta.is_dir() || meta.uid() != rustix::process::getuid().as_raw() {
-        return Err(Error::Locked(format!("{} is not a folder of yours; the unlock agent will not use it", dir.display())));
+        return Err(Error::Locked(format!(
+            "{} is not a folder of yours; the unlock agent will not use it",
+            dir.display()
+        )));
     }
     if meta.mode() & 0o077 != 0 {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
@@ -191,7 +194,8 @@ pub fn serve(socket: &Path, seconds: i64) -> Result<()> {
 
     socket_dir(socket)?;
     let _ = std::fs::remove_file(socket);
-    let listener = UnixListener::bind(socket).map_err(|e| Error::io(format!("cannot listen on {}", socket.display()), e))?;
+    let listener =
+        UnixListener::bind(socket).map_err(|e| Error::io(format!("cannot listen on {}", socket.display()), e))?;
     std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| Error::io(format!("cannot set permissions on {}", socket.display()), e))?;
     let inode = std::fs::metadata(socket).map(|m| m.ino()).unwrap_or(0);
@@ -226,7 +230,8 @@ pub fn serve(socket: &Path, seconds: i64) -> Result<()> {
         let Ok(request) = serde_json::from_str::<Request>(&line) else { continue };
         // Debug builds honour the client's clock, so a test can move past the deadline.
         let expired = cfg!(debug_assertions) && request.now.is_some_and(|n| n >= deadline_secs);
-        let mut reply = Reply { ok: !expired, expires_at: Some(deadline_secs), pid: Some(std::process::id()), ..Reply::default() };
+        let mut reply =
+            Reply { ok: !expired, expires_at: Some(deadline_secs), pid: Some(std::process::id()), ..Reply::default() };
         let secret = if request.op == "key" && !expired { Some(hex(key.expose_secret())) } else { None };
         if let Some(s) = &secret {
             reply.key = Some(s.as_str().to_owned());

@@ -88,8 +88,9 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
         };
-        let mut doc: toml_edit::DocumentMut =
-            text.parse().map_err(|e: toml_edit::TomlError| Error::invalid(format!("{}: {}", path.display(), e.message())))?;
+        let mut doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| Error::invalid(format!("{}: {}", path.display(), e.message())))?;
         change(&mut doc);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.exists() {

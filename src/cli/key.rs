@@ -129,7 +129,9 @@ pub enum KeyCommand {
         clear_allow_ip: bool,
     },
     /// Revoke a key at once
-    #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"\n  keyctl key revoke \"$LEAKED_KEY\"   # the secret itself works too, and is never printed back")]
+    #[command(
+        after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"\n  keyctl key revoke \"$LEAKED_KEY\"   # the secret itself works too, and is never printed back"
+    )]
     Revoke {
         /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
@@ -322,7 +324,10 @@ fn print_new_keys(ctx: &Ctx, store: &keyctl::Store, keys: &[NewKey]) -> Result<(
             let rows: Vec<Vec<String>> =
                 keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
             output::table(&["ID", "KEY"], &rows)?;
-            output::note(ctx.mode, &format!("Created {} keys. Save them now: they will not be shown again.", keys.len()));
+            output::note(
+                ctx.mode,
+                &format!("Created {} keys. Save them now: they will not be shown again.", keys.len()),
+            );
             Ok(())
         }
     }

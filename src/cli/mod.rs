@@ -155,8 +155,9 @@ impl Ctx {
         let output = match cli.output {
             Some(o) => o,
             None => match config.output.as_deref() {
-                Some(o) => OutputFormat::from_str(o, true)
-                    .map_err(|_| Error::invalid(format!("config: output {o:?} is not one of table, wide, json, csv")))?,
+                Some(o) => OutputFormat::from_str(o, true).map_err(|_| {
+                    Error::invalid(format!("config: output {o:?} is not one of table, wide, json, csv"))
+                })?,
                 None => OutputFormat::Table,
             },
         };

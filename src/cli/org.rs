@@ -107,7 +107,10 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
                 .is_some_and(|d| d == deleted.id || d.eq_ignore_ascii_case(&deleted.name));
             if points_here {
                 let path = Config::unset("default_org")?;
-                output::note(ctx.mode, &format!("It was the default organization; removed default_org from {}", path.display()));
+                output::note(
+                    ctx.mode,
+                    &format!("It was the default organization; removed default_org from {}", path.display()),
+                );
             }
             Ok(())
         }

@@ -396,7 +396,19 @@ impl Card for Project {
 impl Tabular for KeyInfo {
     fn headers(wide: bool) -> Vec<&'static str> {
         if wide {
-            vec!["ID", "NAME", "KEY", "PROJECT", "OWNER", "PERMISSION", "SCOPES", "STATUS", "CREATED", "EXPIRES", "LAST USED"]
+            vec![
+                "ID",
+                "NAME",
+                "KEY",
+                "PROJECT",
+                "OWNER",
+                "PERMISSION",
+                "SCOPES",
+                "STATUS",
+                "CREATED",
+                "EXPIRES",
+                "LAST USED",
+            ]
         } else {
             vec!["ID", "NAME", "PROJECT", "PERMISSION", "STATUS", "EXPIRES", "LAST USED"]
         }
@@ -566,7 +578,13 @@ impl Tabular for UsageLine {
     fn cells(&self, names: &Names, wide: bool) -> Vec<String> {
         let group = match (&self.day, &self.key_id, &self.project_id) {
             (Some(day), _, _) => day.clone(),
-            (None, Some(id), _) | (None, None, Some(id)) => if wide { id.clone() } else { names.of(id) },
+            (None, Some(id), _) | (None, None, Some(id)) => {
+                if wide {
+                    id.clone()
+                } else {
+                    names.of(id)
+                }
+            }
             (None, None, None) => String::new(),
         };
         vec![group, self.requests.to_string(), self.cost.to_string()]

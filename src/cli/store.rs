@@ -75,7 +75,10 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
         ),
         Mode::Table | Mode::Wide => {
             output::line(&format!("Created store {}", store.path().display()))?;
-            output::line(&format!("Organization {} ({}), default project {:?} ({})", org.name, org.id, project.name, project.id))?;
+            output::line(&format!(
+                "Organization {} ({}), default project {:?} ({})",
+                org.name, org.id, project.name, project.id
+            ))?;
             output::note(ctx.mode, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
             Ok(())
         }
@@ -137,7 +140,9 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             match ctx.mode {
                 Mode::Quiet => output::line(key.expose_secret()),
                 Mode::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
-                Mode::Csv => output::csv(&["name", "store_key"], &[vec![slot.name.clone(), key.expose_secret().to_owned()]]),
+                Mode::Csv => {
+                    output::csv(&["name", "store_key"], &[vec![slot.name.clone(), key.expose_secret().to_owned()]])
+                }
                 Mode::Table | Mode::Wide => {
                     output::line(key.expose_secret())?;
                     output::note(ctx.mode, &format!(

@@ -229,7 +229,10 @@ pub fn unlock(ctx: &super::Ctx, args: UnlockArgs) -> Result<()> {
         _ => {
             super::output::note(
                 ctx.mode,
-                &format!("Unlocked {} until {until} (agent pid {pid}); `keyctl lock` ends it sooner.", ctx.store_path.display()),
+                &format!(
+                    "Unlocked {} until {until} (agent pid {pid}); `keyctl lock` ends it sooner.",
+                    ctx.store_path.display()
+                ),
             );
             Ok(())
         }
@@ -242,7 +245,8 @@ pub fn lock(ctx: &super::Ctx) -> Result<()> {
     match ctx.mode {
         super::Mode::Json => super::output::json(&serde_json::json!({ "locked": true, "agent_was_running": was })),
         _ => {
-            let text = if was { "Locked: the unlock agent has ended." } else { "No unlock agent was running for this store." };
+            let text =
+                if was { "Locked: the unlock agent has ended." } else { "No unlock agent was running for this store." };
             super::output::note(ctx.mode, &format!("{text} ({})", ctx.store_path.display()));
             Ok(())
         }

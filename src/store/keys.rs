@@ -228,7 +228,8 @@ impl Store {
             })?;
             return self.open_key(tx, &row);
         }
-        if id_or_name.starts_with(KeyPrefix::Project.as_str()) || id_or_name.starts_with(KeyPrefix::ServiceAccount.as_str())
+        if id_or_name.starts_with(KeyPrefix::Project.as_str())
+            || id_or_name.starts_with(KeyPrefix::ServiceAccount.as_str())
         {
             // Key-shaped but its checksum fails: a mistyped or truncated secret. Say so
             // without printing it.
@@ -276,7 +277,11 @@ impl Store {
                         }
                     }
                 }
-                Err(Error::NotFound { what: "key", name: id_or_name.to_owned(), hint: super::suggest(id_or_name, &names) })
+                Err(Error::NotFound {
+                    what: "key",
+                    name: id_or_name.to_owned(),
+                    hint: super::suggest(id_or_name, &names),
+                })
             }
             1 => Ok(matches.remove(0)),
             _ => Err(Error::Usage(format!(
