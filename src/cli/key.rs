@@ -68,7 +68,7 @@ pub enum KeyCommand {
         /// A name for the key (names need not be unique)
         name: Option<String>,
         /// Project id or name [default: the org's default project]
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
         /// Owner: a member's email or id [default: you]
         #[arg(long, value_name = "EMAIL")]
@@ -77,7 +77,7 @@ pub enum KeyCommand {
         #[arg(long, value_name = "SA")]
         service_account: Option<String>,
         /// all, restricted or readonly [default: all, or restricted with --scope]
-        #[arg(long, value_name = "PERM")]
+        #[arg(long, value_name = "PERM", value_parser = super::permission_parser())]
         permission: Option<Permission>,
         /// RESOURCE:LEVEL for restricted keys (repeatable), e.g. models:read, *:none
         #[arg(long = "scope", value_name = "RES:LEVEL")]
@@ -95,8 +95,9 @@ pub enum KeyCommand {
         after_help = "Examples:\n  keyctl key list --project billing-api\n  keyctl key list --status all -o json"
     )]
     List {
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
+        /// Which keys to list
         #[arg(long, value_enum, default_value_t = StatusFilter::Active)]
         status: StatusFilter,
     },
@@ -113,9 +114,11 @@ pub enum KeyCommand {
     Update {
         /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
+        /// A new name for the key
         #[arg(long)]
         name: Option<String>,
-        #[arg(long, value_name = "PERM")]
+        /// all, restricted or readonly
+        #[arg(long, value_name = "PERM", value_parser = super::permission_parser())]
         permission: Option<Permission>,
         /// Replaces the key's scopes (repeatable)
         #[arg(long = "scope", value_name = "RES:LEVEL")]
@@ -135,6 +138,7 @@ pub enum KeyCommand {
     Revoke {
         /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
+        /// Why (kept with the key and in the audit log; a key pasted here is stored redacted)
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
@@ -152,8 +156,12 @@ pub enum KeyCommand {
     /// Delete revoked and expired keys whose end is older than --older-than
     #[command(after_help = "Examples:\n  keyctl key prune --older-than 30d\n  keyctl key prune -o json")]
     Prune {
+        /// Only keys that ended at least this long ago
         #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
         older_than: Duration,
+        /// List what would be removed, and remove nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Check a key (from stdin, or --from-env VAR); exit 0 valid, 10 rejected
     #[command(
@@ -280,12 +288,20 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 }
             }
         }
-        KeyCommand::Prune { older_than } => {
-            let pruned = store.prune_keys(&org.id, older_than)?;
-            if ctx.mode == Mode::Json {
-                return output::json(&pruned);
+        KeyCommand::Prune { older_than, dry_run } => {
+            let pruned = if dry_run {
+                store.prunable_keys(&org.id, older_than)?
+            } else {
+                store.prune_keys(&org.id, older_than)?
+            };
+            let names = ctx.names(&store, &org.id, false)?;
+            if !pruned.is_empty() || !ctx.mode.human() {
+                output::list(ctx.mode, &names, &pruned)?;
             }
-            output::note(ctx.mode, &format!("Pruned {} revoked or expired keys.", pruned.len()));
+            let n = output::count(pruned.len() as i64, "revoked or expired key", "revoked or expired keys");
+            let what =
+                if dry_run { format!("Would prune {n} (dry run: nothing removed).") } else { format!("Pruned {n}.") };
+            output::note(ctx.mode, &what);
             Ok(())
         }
         KeyCommand::Verify(_) => Ok(()),

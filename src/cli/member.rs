@@ -14,19 +14,20 @@ pub enum MemberCommand {
     )]
     Add {
         email: String,
+        /// The member's display name
         #[arg(long)]
         name: Option<String>,
         /// all, restricted or readonly
-        #[arg(long)]
+        #[arg(long, value_parser = super::permission_parser())]
         role: Option<Permission>,
         /// Give the role in this project only
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
     },
     /// List members (with --project: those with a role there)
     #[command(after_help = "Examples:\n  keyctl member list\n  keyctl member list --project billing-api -o json")]
     List {
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
     },
     /// Show one member
@@ -38,8 +39,10 @@ pub enum MemberCommand {
     )]
     SetRole {
         email: String,
+        /// all, restricted or readonly
+        #[arg(value_parser = super::permission_parser())]
         role: Permission,
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
     },
     /// Remove a member from the org (revokes their keys) or from one project
@@ -48,7 +51,7 @@ pub enum MemberCommand {
     )]
     Remove {
         email: String,
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
     },
 }

@@ -35,26 +35,33 @@ Examples:
 /// Manage organizations, projects, API keys, service accounts and roles in a local
 /// encrypted store, and verify the keys your API receives.
 #[derive(Debug, Parser)]
-#[command(name = "keyctl", version, about, after_help = EXAMPLES, propagate_version = true)]
+#[command(
+    name = "keyctl",
+    version,
+    about,
+    after_help = EXAMPLES,
+    after_long_help = format!("{EXAMPLES}{}", man::help_sections()),
+    propagate_version = true
+)]
 pub struct Cli {
     /// The store file [default: <data dir>/keyctl/keyctl.db]
-    #[arg(long, global = true, env = "KEYCTL_STORE", value_name = "PATH")]
+    #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_STORE", value_name = "PATH")]
     pub store: Option<PathBuf>,
 
     /// The organization to work in (id or name) [default: config, else the only org]
-    #[arg(long, global = true, env = "KEYCTL_ORG", value_name = "ORG")]
+    #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_ORG", value_name = "ORG")]
     pub org: Option<String>,
 
     /// Output format
-    #[arg(short, long, global = true, env = "KEYCTL_OUTPUT", value_name = "FORMAT")]
+    #[arg(short, long, global = true, help_heading = "Global options", env = "KEYCTL_OUTPUT", value_name = "FORMAT")]
     pub output: Option<OutputFormat>,
 
     /// Print only the essential value (e.g. the new key)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
 
     /// Confirm destructive actions without asking
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub yes: bool,
 
     #[command(subcommand)]
@@ -63,7 +70,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new store with its first organization and default project
+    /// Create a new store with its first organization (named by --org NAME) and default project
     #[command(
         after_help = "Examples:\n  keyctl init\n  keyctl init --org acme --owner ada@example.com\n  KEYCTL_PASSPHRASE_FILE=~/.keyctl-pass keyctl init --personal"
     )]
@@ -230,7 +237,7 @@ impl Ctx {
 
 pub fn run(cli: Cli) -> Result<()> {
     if let Command::Completions { shell } = cli.command {
-        let mut cmd = Cli::command();
+        let mut cmd = completion_command();
         clap_complete::generate(shell, &mut cmd, "keyctl", &mut std::io::stdout());
         return Ok(());
     }
@@ -256,6 +263,37 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Scan(args) => scan::run(&ctx, args),
         Command::Completions { .. } | Command::Man { .. } | Command::Agent { .. } => Ok(()),
     }
+}
+
+/// The one vocabulary of roles and permissions, as a parser that lists its values (so
+/// `--help` and completions offer them).
+pub fn permission_parser() -> clap::builder::TryMapValueParser<
+    clap::builder::PossibleValuesParser,
+    fn(String) -> std::result::Result<keyctl::Permission, Error>,
+> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["all", "restricted", "readonly"]).try_map(|s| s.parse())
+}
+
+/// The CLI definition as completions see it: values that are names (projects, members,
+/// keys...) complete as plain words, never as file names; paths stay paths.
+pub fn completion_command() -> clap::Command {
+    fn adjust(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd.mut_args(|arg| {
+            let takes_value = arg.get_action().takes_values();
+            let is_path = arg
+                .get_value_names()
+                .is_some_and(|names| names.iter().any(|n| n.as_str().contains("PATH") || n.as_str().contains("DIR")));
+            if takes_value && !is_path && arg.get_value_hint() == clap::ValueHint::Unknown {
+                arg.value_hint(clap::ValueHint::Other)
+            } else {
+                arg
+            }
+        });
+        let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_owned()).collect();
+        names.into_iter().fold(cmd, |cmd, name| cmd.mut_subcommand(name, adjust))
+    }
+    adjust(Cli::command())
 }
 
 /// A time as people type it: RFC 3339, a plain date (midnight UTC) or a duration meaning
@@ -287,13 +325,32 @@ mod tests {
     }
 
     #[test]
+    fn every_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                let id = arg.get_id().as_str();
+                let option = arg.get_long().is_some();
+                if option && arg.get_help().is_none() && !matches!(id, "help" | "version") {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help" && !s.is_hide_set()) {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "keyctl", &mut missing);
+        assert!(missing.is_empty(), "options without help: {missing:?}");
+    }
+
+    #[test]
     fn every_command_shows_examples_in_its_help() {
         fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
             let has = cmd.get_after_help().is_some_and(|h| h.to_string().contains("Examples:"));
             if !has {
                 missing.push(path.to_owned());
             }
-            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help" && !s.is_hide_set()) {
                 walk(sub, &format!("{path} {}", sub.get_name()), missing);
             }
         }

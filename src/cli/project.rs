@@ -14,6 +14,7 @@ pub enum ProjectCommand {
     )]
     Create {
         name: String,
+        /// What the project is for
         #[arg(long, value_name = "TEXT")]
         description: Option<String>,
     },

@@ -15,10 +15,10 @@ pub enum ServiceAccountCommand {
     )]
     Create {
         name: String,
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
         /// all, restricted or readonly
-        #[arg(long, default_value = "all")]
+        #[arg(long, default_value = "all", value_parser = super::permission_parser())]
         role: Permission,
         /// Lifetime of the first key
         #[arg(long, value_name = "DURATION")]
@@ -27,7 +27,7 @@ pub enum ServiceAccountCommand {
     /// List service accounts (in one project with --project)
     #[command(after_help = "Examples:\n  keyctl sa list\n  keyctl sa list --project billing-api -o json")]
     List {
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
     },
     /// Show a service account
@@ -36,14 +36,14 @@ pub enum ServiceAccountCommand {
     )]
     Show {
         sa: String,
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
     },
     /// Delete a service account and revoke its keys
     #[command(after_help = "Examples:\n  keyctl sa delete deployer --yes")]
     Delete {
         sa: String,
-        #[arg(long)]
+        /// Project id or name        #[arg(long)]
         project: Option<String>,
     },
 }

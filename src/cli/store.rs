@@ -104,7 +104,10 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                     ("projects".into(), info.projects.to_string()),
                     ("keys".into(), info.keys.to_string()),
                     ("unlock slots".into(), info.slots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
-                    ("file size".into(), format!("{} bytes", info.file_bytes)),
+                    (
+                        "file size".into(),
+                        format!("{} bytes ({} in the write-ahead log)", info.file_bytes, info.wal_bytes),
+                    ),
                 ]),
             }
         }

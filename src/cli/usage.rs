@@ -19,8 +19,10 @@ pub enum By {
     after_help = "Examples:\n  keyctl usage --project billing-api --by day\n  keyctl usage --since 2026-11-01 --by key -o csv > usage.csv\n  keyctl usage --since 7d --by project"
 )]
 pub struct UsageArgs {
+    /// Only this project (id or name)
     #[arg(long)]
     pub project: Option<String>,
+    /// Only this key (id, name, or the secret itself)
     #[arg(long)]
     pub key: Option<String>,
     /// Start: RFC 3339, a date (2026-12-01) or a duration ago (7d) [default: the start of this month, UTC]
@@ -29,6 +31,7 @@ pub struct UsageArgs {
     /// End: RFC 3339, a date or a duration ago [default: now]
     #[arg(long, value_name = "TIME", value_parser = super::parse_when)]
     pub until: Option<DateTime<Utc>>,
+    /// Group the lines by day, key or project
     #[arg(long, value_enum, default_value_t = By::Day)]
     pub by: By,
 }

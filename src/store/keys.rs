@@ -654,17 +654,27 @@ impl Store {
 
     /// Deletes revoked and expired keys whose end lies more than `older_than` in the past.
     /// Their audit trail stays. Returns the pruned keys.
+    /// The keys [`Store::prune_keys`] would delete, deleting nothing (`key prune --dry-run`).
+    pub fn prunable_keys(&self, org_id: &str, older_than: Duration) -> Result<Vec<KeyInfo>> {
+        let cutoff = self.now().timestamp() - older_than.seconds();
+        self.read(|tx| {
+            let mut names = HashMap::new();
+            let mut out = Vec::new();
+            for row in tx.keys(KeyScope::Org(org_id))?.into_iter().filter(|r| ended_by(r, cutoff)) {
+                let key = self.open_key(tx, &row)?;
+                out.push(self.key_view(tx, &key, &mut names)?);
+            }
+            Ok(out)
+        })
+    }
+
     pub fn prune_keys(&self, org_id: &str, older_than: Duration) -> Result<Vec<KeyInfo>> {
         let cutoff = self.now().timestamp() - older_than.seconds();
         self.write(|tx| {
             let mut pruned = Vec::new();
             let mut names = HashMap::new();
             for row in tx.keys(KeyScope::Org(org_id))? {
-                let ended = match (row.revoked_at, row.expires_at) {
-                    (Some(r), Some(e)) => Some(r.min(e)),
-                    (r, e) => r.or(e),
-                };
-                if ended.is_some_and(|t| t <= cutoff) {
+                if ended_by(&row, cutoff) {
                     let key = self.open_key(tx, &row)?;
                     tx.key_delete(&row.id)?;
                     tx.delete_counters(&row.id)?;
@@ -675,4 +685,13 @@ impl Store {
             Ok(pruned)
         })
     }
+}
+
+/// Whether a key was revoked or expired at or before `cutoff` (unix seconds).
+fn ended_by(row: &KeyRow, cutoff: i64) -> bool {
+    let ended = match (row.revoked_at, row.expires_at) {
+        (Some(r), Some(e)) => Some(r.min(e)),
+        (r, e) => r.or(e),
+    };
+    ended.is_some_and(|t| t <= cutoff)
 }

@@ -445,7 +445,11 @@ impl Store {
     // ---- whole-store views ------------------------------------------------------------------
 
     pub fn info(&self) -> Result<StoreInfo> {
-        let file_bytes = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        // The data may sit in the write-ahead log until a checkpoint: count both.
+        let size =
+            |suffix: &str| fs::metadata(format!("{}{suffix}", self.path.display())).map(|m| m.len()).unwrap_or(0);
+        let wal_bytes = size("-wal");
+        let file_bytes = size("") + wal_bytes;
         self.read(|tx| {
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
@@ -460,6 +464,7 @@ impl Store {
                 keys: tx.all_keys()?.len(),
                 slots: slots::slot_infos(&tx.slots()?),
                 file_bytes,
+                wal_bytes,
             })
         })
     }
