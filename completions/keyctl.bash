@@ -142,6 +142,12 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__key,create)
                 cmd="keyctl__subcmd__help__subcmd__key__subcmd__create"
                 ;;
+            keyctl__subcmd__help__subcmd__key,disable)
+                cmd="keyctl__subcmd__help__subcmd__key__subcmd__disable"
+                ;;
+            keyctl__subcmd__help__subcmd__key,enable)
+                cmd="keyctl__subcmd__help__subcmd__key__subcmd__enable"
+                ;;
             keyctl__subcmd__help__subcmd__key,list)
                 cmd="keyctl__subcmd__help__subcmd__key__subcmd__list"
                 ;;
@@ -256,6 +262,12 @@ _keyctl() {
             keyctl__subcmd__key,create)
                 cmd="keyctl__subcmd__key__subcmd__create"
                 ;;
+            keyctl__subcmd__key,disable)
+                cmd="keyctl__subcmd__key__subcmd__disable"
+                ;;
+            keyctl__subcmd__key,enable)
+                cmd="keyctl__subcmd__key__subcmd__enable"
+                ;;
             keyctl__subcmd__key,help)
                 cmd="keyctl__subcmd__key__subcmd__help"
                 ;;
@@ -282,6 +294,12 @@ _keyctl() {
                 ;;
             keyctl__subcmd__key__subcmd__help,create)
                 cmd="keyctl__subcmd__key__subcmd__help__subcmd__create"
+                ;;
+            keyctl__subcmd__key__subcmd__help,disable)
+                cmd="keyctl__subcmd__key__subcmd__help__subcmd__disable"
+                ;;
+            keyctl__subcmd__key__subcmd__help,enable)
+                cmd="keyctl__subcmd__key__subcmd__help__subcmd__enable"
                 ;;
             keyctl__subcmd__key__subcmd__help,help)
                 cmd="keyctl__subcmd__key__subcmd__help__subcmd__help"
@@ -708,7 +726,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__audit__subcmd__list)
-            opts="-o -q -y -h -V --since --action --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --since --action --project --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,6 +740,13 @@ _keyctl() {
                     return 0
                     ;;
                 --action)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
@@ -951,7 +976,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__key)
-            opts="create list show update revoke rotate prune verify"
+            opts="create list show update disable enable revoke rotate prune verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -965,6 +990,34 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__key__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__key__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__key__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1683,7 +1736,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version create list show update revoke rotate prune verify help"
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version create list show update disable enable revoke rotate prune verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1722,12 +1775,19 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__create)
-            opts="-o -q -y -h -V --owner --service-account --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --count --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --owner --service-account --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --refill --count --meta --external-id --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --owner)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1791,7 +1851,28 @@ _keyctl() {
                     fi
                     return 0
                     ;;
+                --refill)
+                    COMPREPLY=($(compgen -W "daily monthly" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --count)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --meta)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --external-id)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
@@ -1830,8 +1911,93 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__key__subcmd__disable)
+            opts="-o -q -y -h -V --reason --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__enable)
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__key__subcmd__help)
-            opts="create list show update revoke rotate prune verify help"
+            opts="create list show update disable enable revoke rotate prune verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1845,6 +2011,34 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__help__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1971,14 +2165,35 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__list)
-            opts="-o -q -y -h -V --status --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --status --expiring-within --external-id --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --status)
-                    COMPREPLY=($(compgen -W "active expired revoked all" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "active disabled rotating expired revoked all" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --expiring-within)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
@@ -2194,7 +2409,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__update)
-            opts="-o -q -y -h -V --name --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --clear-allow-ip --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --name --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --refill --clear-allow-ip --meta --external-id --clear-meta --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2250,6 +2465,27 @@ _keyctl() {
                     return 0
                     ;;
                 --allow-ip)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --refill)
+                    COMPREPLY=($(compgen -W "daily monthly" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --meta)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --external-id)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
@@ -2477,7 +2713,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__member__subcmd__add)
-            opts="-o -q -y -h -V --name --role --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --name --role --project --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2492,6 +2728,13 @@ _keyctl() {
                     ;;
                 --role)
                     COMPREPLY=($(compgen -W "all restricted readonly" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
@@ -2628,12 +2871,19 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__member__subcmd__list)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2667,12 +2917,19 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__member__subcmd__remove)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2706,12 +2963,19 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__member__subcmd__set__subcmd__role)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version all restricted readonly"
+            opts="-o -q -y -h -V --project --store --org --output --quiet --yes --help --version all restricted readonly"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3826,12 +4090,19 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__service__subcmd__account__subcmd__create)
-            opts="-o -q -y -h -V --role --ttl --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --role --ttl --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --role)
                     COMPREPLY=($(compgen -W "all restricted readonly" -- "${cur}"))
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -3879,12 +4150,19 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__service__subcmd__account__subcmd__delete)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -4002,12 +4280,19 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__service__subcmd__account__subcmd__list)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -4041,12 +4326,19 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__service__subcmd__account__subcmd__show)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -70,7 +70,7 @@ fn clap_error_line(text: &str) -> String {
 fn typed_command() -> String {
     let mut cmd = cli::Cli::command();
     let mut path = vec!["keyctl".to_owned()];
-    for arg in std::env::args().skip(1).filter(|a| !a.starts_with('-')) {
+    for arg in std::env::args_os().skip(1).filter_map(|a| a.into_string().ok()).filter(|a| !a.starts_with('-')) {
         let Some(sub) = cmd.find_subcommand(&arg).cloned() else { break };
         path.push(sub.get_name().to_owned());
         cmd = sub;

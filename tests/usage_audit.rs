@@ -187,7 +187,9 @@ fn usage_table_shows_each_group() {
     let text = s.ok(&["usage"]);
     assert!(text.lines().next().unwrap().contains("DAY"), "{text}");
     let line = text.lines().find(|l| l.contains(&today())).unwrap_or_else(|| panic!("no row for today:\n{text}"));
-    assert_eq!(line.split_whitespace().collect::<Vec<_>>(), [today().as_str(), "9", "0.95"]);
+    // The one day is the busiest: a full bar (plain `#` off a terminal; issue 16).
+    let bar = "#".repeat(40);
+    assert_eq!(line.split_whitespace().collect::<Vec<_>>(), [today().as_str(), "9", "0.95", bar.as_str()]);
 }
 
 #[test]
@@ -463,8 +465,12 @@ fn audit_list_filters() {
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["target_id"], k2.as_str());
     assert_eq!(audit(&s, &["--action", "project.archived"]).len(), 1);
-    assert_eq!(audit(&s, &["--action", "ke"]), Vec::<Value>::new(), "a group is a whole word, not a prefix");
-    assert_eq!(audit(&s, &["--action", "nothing.like.this"]), Vec::<Value>::new());
+    // Issue 15 item 7: an action no entry can have is refused (exit 2), not an empty list; a
+    // group is a whole word, not a prefix.
+    for unknown in ["ke", "nothing.like.this"] {
+        let (code, err) = s.fails(&["audit", "list", "--action", unknown]);
+        assert_eq!(code, 2, "{unknown}: {err}");
+    }
 
     let in_p = audit(&s, &["--project", "billing"]);
     assert!(in_p.iter().all(|e| e["project_id"] == p.as_str()), "{in_p:?}");

@@ -20,7 +20,7 @@ pub enum AuditCommand {
         #[arg(long, value_name = "ACTION")]
         action: Option<String>,
         /// Only entries about this project (id or name)
-        /// Project id or name        #[arg(long)]
+        #[arg(long)]
         project: Option<String>,
     },
     /// Check the whole chain; exit 4 naming the first bad entry

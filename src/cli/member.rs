@@ -21,13 +21,14 @@ pub enum MemberCommand {
         #[arg(long, value_parser = super::permission_parser())]
         role: Option<Permission>,
         /// Give the role in this project only
-        /// Project id or name        #[arg(long)]
+        #[arg(long)]
         project: Option<String>,
     },
     /// List members (with --project: those with a role there)
     #[command(after_help = "Examples:\n  keyctl member list\n  keyctl member list --project billing-api -o json")]
     List {
-        /// Project id or name        #[arg(long)]
+        /// Project id or name
+        #[arg(long)]
         project: Option<String>,
     },
     /// Show one member
@@ -42,7 +43,8 @@ pub enum MemberCommand {
         /// all, restricted or readonly
         #[arg(value_parser = super::permission_parser())]
         role: Permission,
-        /// Project id or name        #[arg(long)]
+        /// Project id or name
+        #[arg(long)]
         project: Option<String>,
     },
     /// Remove a member from the org (revokes their keys) or from one project
@@ -51,7 +53,8 @@ pub enum MemberCommand {
     )]
     Remove {
         email: String,
-        /// Project id or name        #[arg(long)]
+        /// Project id or name
+        #[arg(long)]
         project: Option<String>,
     },
 }

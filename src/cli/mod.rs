@@ -199,7 +199,7 @@ impl Ctx {
             names.insert(&p.id, &p.name);
         }
         if keys {
-            let all = store.list_keys(org_id, &keyctl::KeyFilter { project: None, status: None })?;
+            let all = store.list_keys(org_id, &keyctl::KeyFilter { status: None, ..Default::default() })?;
             for k in all.iter().filter(|k| k.name.is_some()) {
                 names.insert(&k.id, k.name.as_deref().unwrap_or_default());
             }
@@ -265,12 +265,14 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// The one vocabulary of roles and permissions, as a parser that lists its values (so
-/// `--help` and completions offer them).
-pub fn permission_parser() -> clap::builder::TryMapValueParser<
+type PermissionParser = clap::builder::TryMapValueParser<
     clap::builder::PossibleValuesParser,
     fn(String) -> std::result::Result<keyctl::Permission, Error>,
-> {
+>;
+
+/// The one vocabulary of roles and permissions, as a parser that lists its values (so
+/// `--help` and completions offer them).
+pub fn permission_parser() -> PermissionParser {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(["all", "restricted", "readonly"]).try_map(|s| s.parse())
 }

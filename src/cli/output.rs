@@ -86,7 +86,8 @@ pub trait Tabular {
     fn essential(&self) -> String;
 }
 
-fn colour() -> bool {
+/// Whether stdout is a terminal that may be decorated (colour, block characters).
+pub fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
@@ -406,11 +407,11 @@ impl Tabular for KeyInfo {
                 "SCOPES",
                 "STATUS",
                 "CREATED",
-                "EXPIRES",
+                "ENDS",
                 "LAST USED",
             ]
         } else {
-            vec!["ID", "NAME", "PROJECT", "PERMISSION", "STATUS", "EXPIRES", "LAST USED"]
+            vec!["ID", "NAME", "PROJECT", "PERMISSION", "STATUS", "ENDS", "LAST USED"]
         }
     }
     fn cells(&self, names: &Names, wide: bool) -> Vec<String> {
@@ -421,8 +422,8 @@ impl Tabular for KeyInfo {
                 opt(self.name.as_deref()),
                 names.of(&self.project_id),
                 self.permission.as_str().into(),
-                self.status.as_str().into(),
-                ago(self.expires_at, now),
+                self.status_label().into(),
+                ago(self.ends_at, now),
                 self.last_used_at.map_or("never".into(), |t| ago(Some(t), now)),
             ];
         }
@@ -435,9 +436,9 @@ impl Tabular for KeyInfo {
             self.owner.name.clone(),
             self.permission.as_str().into(),
             or_dash(scopes),
-            self.status.as_str().into(),
+            self.status_label().into(),
             time(self.created_at),
-            opt_time(self.expires_at),
+            opt_time(self.ends_at),
             opt_time(self.last_used_at),
         ]
     }
@@ -457,14 +458,31 @@ impl Card for KeyInfo {
             ("owner".into(), format!("{} ({} {})", self.owner.name, self.owner.kind, self.owner.id)),
             ("permission".into(), self.permission.to_string()),
             ("scopes".into(), join(self.scopes.iter().map(ToString::to_string).collect())),
-            ("status".into(), self.status.as_str().into()),
+            ("status".into(), self.status_label().into()),
             ("created".into(), time(self.created_at)),
             ("expires".into(), self.expires_at.map_or("never".into(), time)),
             ("revoked".into(), opt_time(self.revoked_at)),
+            ("ends".into(), opt_time(self.ends_at)),
             ("last used".into(), self.last_used_at.map_or("never".into(), time)),
         ];
         if let Some(reason) = &self.revoke_reason {
             pairs.push(("revoke reason".into(), reason.clone()));
+        }
+        if let Some(at) = self.disabled_at {
+            let why = self.disable_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            pairs.push(("disabled".into(), format!("{}{why}", time(at))));
+        }
+        if let Some(s) = &self.successor_id {
+            pairs.push(("successor".into(), s.clone()));
+        }
+        if let Some(p) = &self.predecessor_id {
+            pairs.push(("predecessor".into(), p.clone()));
+        }
+        if let Some(x) = &self.external_id {
+            pairs.push(("external id".into(), x.clone()));
+        }
+        for (k, v) in &self.meta {
+            pairs.push((format!("meta.{k}"), v.clone()));
         }
         pairs.push(("rpm".into(), self.rpm.map_or("no limit".into(), |n| n.to_string())));
         pairs.push((
@@ -474,6 +492,14 @@ impl Card for KeyInfo {
                 None => format!("{} (no limit)", self.uses),
             },
         ));
+        if let (Some(remaining), Some(max)) = (self.remaining, self.max_uses) {
+            let period = match self.refill {
+                Some(keyctl::Refill::Daily) => " today (refills daily, UTC)",
+                Some(keyctl::Refill::Monthly) => " this month (refills monthly, UTC)",
+                None => "",
+            };
+            pairs.push(("remaining".into(), format!("{remaining} of {max}{period}")));
+        }
         pairs.push(("allow ip".into(), or_dash(join(self.allow_ip.iter().map(ToString::to_string).collect()))));
         let m = &self.this_month;
         pairs.push(("this month".into(), format!("{}, cost {}", count(m.requests, "request", "requests"), m.cost)));

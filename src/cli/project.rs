@@ -87,7 +87,10 @@ pub fn run(ctx: &Ctx, cmd: ProjectCommand) -> Result<()> {
                 ctx.confirm(&format!("delete project {:?} and revoke its keys", target.name), &target.name)?;
             }
             let live = store
-                .list_keys(&org.id, &keyctl::KeyFilter { project: Some(target.id.clone()), status: None })?
+                .list_keys(
+                    &org.id,
+                    &keyctl::KeyFilter { project: Some(target.id.clone()), status: None, ..Default::default() },
+                )?
                 .iter()
                 .filter(|k| k.revoked_at.is_none())
                 .count();

@@ -15,7 +15,8 @@ pub enum ServiceAccountCommand {
     )]
     Create {
         name: String,
-        /// Project id or name        #[arg(long)]
+        /// Project id or name
+        #[arg(long)]
         project: Option<String>,
         /// all, restricted or readonly
         #[arg(long, default_value = "all", value_parser = super::permission_parser())]
@@ -27,7 +28,8 @@ pub enum ServiceAccountCommand {
     /// List service accounts (in one project with --project)
     #[command(after_help = "Examples:\n  keyctl sa list\n  keyctl sa list --project billing-api -o json")]
     List {
-        /// Project id or name        #[arg(long)]
+        /// Project id or name
+        #[arg(long)]
         project: Option<String>,
     },
     /// Show a service account
@@ -36,14 +38,16 @@ pub enum ServiceAccountCommand {
     )]
     Show {
         sa: String,
-        /// Project id or name        #[arg(long)]
+        /// Project id or name
+        #[arg(long)]
         project: Option<String>,
     },
     /// Delete a service account and revoke its keys
     #[command(after_help = "Examples:\n  keyctl sa delete deployer --yes")]
     Delete {
         sa: String,
-        /// Project id or name        #[arg(long)]
+        /// Project id or name
+        #[arg(long)]
         project: Option<String>,
     },
 }
