@@ -467,3 +467,68 @@ fn cards_csv_durations_and_plurals_read_right() {
     let out = s.run(&["project", "delete", "billing", "--yes"]);
     assert!(stderr_of(&out).contains("1 key revoked"), "{}", stderr_of(&out));
 }
+
+/// Issue 15 items 13 and 14: man pages and help say what users look for; completions offer
+/// vocabularies, and never file names for names.
+#[test]
+fn man_help_and_completions_cover_the_environment_exit_codes_and_vocabularies() {
+    let s = TestStore::new();
+    let man = stdout_of(&s.run(&["man"]));
+    for section in [".SH EXAMPLES", ".SH ENVIRONMENT", ".SH FILES", ".SH EXIT STATUS", "KEYCTL_PASSPHRASE_FILE"] {
+        assert!(man.contains(section), "man page lacks {section}");
+    }
+    assert!(!man.contains(".SH EXTRA"), "examples belong under EXAMPLES");
+    let help = stdout_of(&s.run(&["--help"]));
+    for part in ["Environment:", "Exit status:", "Files:", "Global options:", "KEYCTL_STORE_KEY", "config.toml"] {
+        assert!(help.contains(part), "--help lacks {part}");
+    }
+    assert!(stdout_of(&s.run(&["init", "--help"])).contains("--org NAME"), "init says what --org means");
+
+    let bash = stdout_of(&s.run(&["completions", "bash"]));
+    // The case arm for an option: what completing its value offers.
+    let arm = |opt: &str| -> String {
+        let start = bash.find(&format!("                {opt})\n")).unwrap_or_else(|| panic!("no arm for {opt}"));
+        bash[start..].split(";;").next().unwrap().to_owned()
+    };
+    assert!(arm("--permission").contains("compgen -W \"all restricted readonly\""), "{}", arm("--permission"));
+    assert!(arm("--role").contains("compgen -W \"all restricted readonly\""), "{}", arm("--role"));
+    for name in ["--project", "--owner", "--service-account", "--org"] {
+        assert!(!arm(name).contains("compgen -f"), "{name} completes file names: {}", arm(name));
+    }
+    assert!(arm("--store").contains("compgen -f"), "--store is a path");
+}
+
+/// Issue 15 item 15: `store info` counts data still in the WAL; `key prune --dry-run`.
+#[test]
+fn store_info_counts_the_wal_and_prune_has_a_dry_run() {
+    let s = TestStore::new();
+    let (id, _) = s.create_key(&["old"]);
+    s.ok(&["key", "revoke", &id]);
+    let info = s.json(&["store", "info"]);
+    let wal = std::fs::metadata(format!("{}-wal", s.path().display())).map(|m| m.len()).unwrap_or(0);
+    let main = std::fs::metadata(s.path()).unwrap().len();
+    assert_eq!(info["wal_bytes"], wal, "{info}");
+    assert_eq!(info["file_bytes"], main + wal, "{info}");
+
+    let out = s.run(&["key", "prune", "--dry-run"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout_of(&out).contains(&id), "the dry run lists the key: {}", stdout_of(&out));
+    assert!(stderr_of(&out).contains("Would prune 1 revoked or expired key"), "{}", stderr_of(&out));
+    assert_eq!(s.json(&["key", "show", &id])["id"], id.as_str(), "a dry run removes nothing");
+    let pruned = s.json(&["key", "prune"]);
+    assert_eq!(pruned[0]["id"], id.as_str());
+    assert_eq!(s.fails(&["key", "show", &id]).0, 1, "pruned");
+}
+
+/// Issue 15 item 6: a leaked store key is reported with its slot's name.
+#[test]
+fn scan_names_the_slot_of_a_leaked_store_key() {
+    let s = TestStore::new();
+    let leaked = s.ok(&["store", "add-key", "laptop", "-q"]).trim().to_owned();
+    let out = s.run_stdin(&["scan", "-", "-o", "json"], &format!("KEYCTL_STORE_KEY={leaked}\n"));
+    assert_eq!(code(&out), 10);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["slot"], "laptop", "{v}");
+    assert!(stderr_of(&out).contains("keyctl store remove-key laptop"), "{}", stderr_of(&out));
+    assert!(!stdout_of(&out).contains(&leaked) && !stderr_of(&out).contains(&leaked));
+}
