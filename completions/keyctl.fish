@@ -149,6 +149,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 wide\t'Every column, with ids and full times'
 json\t'One JSON document (lists are arrays)'
 csv\t'A header of JSON field names, then one row per object'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -l admin -d 'Let this key manage unlock slots too (add-key, remove-key, passwd), like the passphrase'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -739,6 +740,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 wide\t'Every column, with ids and full times'
 json\t'One JSON document (lists are arrays)'
 csv\t'A header of JSON field names, then one row per object'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l all -d 'Revoke every live key of this name (a rotated key in its grace and its successor)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'

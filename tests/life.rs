@@ -615,3 +615,20 @@ fn the_library_verifier_answers_disabled_meta_and_refill_by_the_injected_clock()
         "April's use"
     );
 }
+
+#[test]
+fn a_disabled_key_is_found_by_name_over_revoked_namesakes_and_scan_calls_it_live() {
+    let s = TestStore::new();
+    let (old, _) = s.create_key(&["pager"]);
+    let rotated = s.json(&["key", "rotate", &old]);
+    let (new, secret) = (rotated["id"].as_str().unwrap().to_owned(), rotated["key"].as_str().unwrap().to_owned());
+    // The old "pager" is revoked; the live one is the successor, disabled or not.
+    assert_eq!(s.json(&["key", "disable", "pager"])["id"], new.as_str());
+    assert_eq!(s.json(&["key", "show", "pager"])["status"], "disabled");
+    // A leaked disabled key is live: it can be enabled again, so scan reports it (exit 10).
+    let file = s.dir.path().join("leak.env");
+    std::fs::write(&file, format!("API_KEY={secret}\n")).unwrap();
+    let out = s.run(&["scan", file.to_str().unwrap()]);
+    assert_eq!(code(&out), 10, "{}", stdout_of(&out));
+    assert_eq!(s.json(&["key", "enable", "pager"])["id"], new.as_str());
+}

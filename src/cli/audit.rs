@@ -36,13 +36,18 @@ pub fn run(ctx: &Ctx, cmd: AuditCommand) -> Result<()> {
                 Some(p) => Some(store.show_project(&ctx.org(&store)?.id, &p)?.id),
                 None => None,
             };
-            let entries = store.list_audit(&AuditFilter { since, action, project_id })?;
+            let (entries, problems) = store.list_audit(&AuditFilter { since, action, project_id })?;
             // The audit log is store-wide: name projects when an org is chosen, else show ids.
             let names = match ctx.org(&store) {
                 Ok(org) => ctx.names(&store, &org.id, false)?,
                 Err(_) => output::Names::default(),
             };
-            output::list(ctx.mode, &names, &entries)
+            output::list(ctx.mode, &names, &entries)?;
+            // Listed, so the damage can be seen, but never as a clean result.
+            match problems.into_iter().next() {
+                Some(first) => Err(keyctl::Error::integrity(format!("{first}; run `keyctl audit verify`"))),
+                None => Ok(()),
+            }
         }
         AuditCommand::Verify => {
             let n = store.verify_audit()?;
