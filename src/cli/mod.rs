@@ -178,7 +178,7 @@ impl Ctx {
     /// Opens and unlocks the store with the first available secret source.
     pub fn open(&self) -> Result<Store> {
         if !self.store_path.exists() {
-            return Err(Error::NoStore(self.store_path.clone()));
+            return Err(Error::NoStore(self.store_path.clone().into()));
         }
         Ok(unlock::open(&self.store_path)?.with_max_ttl(self.config.max_ttl()).with_clock(clock()))
     }

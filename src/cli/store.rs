@@ -53,7 +53,7 @@ pub enum StoreCommand {
 
 pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     if ctx.store_path.exists() {
-        return Err(Error::StoreExists(ctx.store_path.clone()));
+        return Err(Error::StoreExists(ctx.store_path.clone().into()));
     }
     let passphrase = unlock::new_store_passphrase()?;
     let opts = InitOptions {
@@ -66,18 +66,18 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     let store = store.with_clock(super::clock());
     let project = store.show_project(&org.id, &org.default_project_id)?;
     match ctx.mode {
-        Mode::Quiet => output::line(&store.path().display().to_string()),
+        Mode::Quiet => output::line(&store.location().to_string()),
         Mode::Json => output::json(&json!({
-            "store": store.path().display().to_string(),
+            "store": store.location().to_string(),
             "org": org,
             "project": project,
         })),
         Mode::Csv => output::csv(
             &["store", "org_id", "project_id"],
-            &[vec![store.path().display().to_string(), org.id.clone(), project.id.clone()]],
+            &[vec![store.location().to_string(), org.id.clone(), project.id.clone()]],
         ),
         Mode::Table | Mode::Wide => {
-            output::line(&format!("Created store {}", store.path().display()))?;
+            output::line(&format!("Created store {}", store.location()))?;
             output::line(&format!(
                 "Organization {} ({}), default project {:?} ({})",
                 org.name, org.id, project.name, project.id

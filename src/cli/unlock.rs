@@ -229,7 +229,7 @@ pub fn unlock(ctx: &super::Ctx, args: UnlockArgs) -> Result<()> {
         return Err(Error::invalid(format!("--for must be between 1s and 24h, not {}", args.duration)));
     }
     if !ctx.store_path.exists() {
-        return Err(Error::NoStore(ctx.store_path.clone()));
+        return Err(Error::NoStore(ctx.store_path.clone().into()));
     }
     let store = open_with(&ctx.store_path, false)?;
     let (until, pid) = agent::start(&ctx.store_path, &store.unlocked_key(), seconds)?;
