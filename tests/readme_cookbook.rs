@@ -230,14 +230,14 @@ fn sh_at_a_terminal(s: &TestStore, script: &str) -> (i32, String) {
         let text = String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
         let prompts = text.matches("assphrase").count();
         if prompts > typed && text.trim_end().ends_with(':') {
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(std::time::Duration::from_millis(100));
             let _ = std::io::Write::write_all(&mut stdin, format!("{PASSPHRASE}\n").as_bytes());
             typed += 1;
         }
         if child.try_wait().unwrap().is_some() {
             break;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let status = child.wait().unwrap();
     drop(stdin);
