@@ -21,6 +21,8 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod crypto;
 mod db;
 pub mod domain;

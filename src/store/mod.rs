@@ -518,23 +518,10 @@ pub(crate) fn suggest(typed: &str, names: &[String]) -> Option<String> {
     let typed_lower = typed.to_lowercase();
     names
         .iter()
-        .map(|n| (edit_distance(&typed_lower, &n.to_lowercase()), n))
+        .map(|n| (strsim::levenshtein(&typed_lower, &n.to_lowercase()), n))
         .filter(|(d, n)| *d <= (n.chars().count() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| format!("did you mean {n:?}?"))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
