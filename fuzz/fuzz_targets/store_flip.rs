@@ -21,7 +21,7 @@ fn seed() -> &'static Seed {
         let path = dir.join("keyctl.db");
         let opts = InitOptions { kdf_iterations: 1000, ..InitOptions::default() };
         let (store, org) = Store::init(&path, &SecretString::from("fuzz"), &opts).unwrap();
-        let (_, store_key) = store.add_store_key("fuzz").unwrap();
+        let (_, store_key) = store.add_store_key("fuzz", keyctl::Authority::Member).unwrap();
         let keys: Vec<String> = store
             .create_keys(&org.id, &KeyCreate { count: 5, ..KeyCreate::default() })
             .unwrap()
