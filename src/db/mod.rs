@@ -9,6 +9,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 
 use crate::error::{Error, Result};
 
+pub mod schema;
+
 /// Numbered migrations, applied in order in one transaction; `PRAGMA user_version`
 /// records how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -124,6 +126,8 @@ impl Db {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         let db = Db { conn };
+        // Objects in the file's schema must never run code this build did not write.
+        db.conn.execute_batch("PRAGMA trusted_schema = OFF")?;
         // Identify the file before changing anything about it (journal mode included), so
         // a file that is not a keyctl store is left exactly as it was.
         db.conn.busy_timeout(StdDuration::from_secs(30))?;
@@ -143,6 +147,8 @@ impl Db {
                 path.display()
             )));
         }
+        // Before anything is written: a planted trigger could swallow the migration too.
+        schema::check(&db.conn, version)?;
         if version < SCHEMA_VERSION {
             db.migrate(version)?;
         }
@@ -166,6 +172,7 @@ impl Db {
     }
 
     fn configure(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA trusted_schema = OFF")?;
         self.conn.busy_timeout(StdDuration::from_secs(30))?;
         // journal_mode answers with a row, so it is queried rather than executed.
         let _mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -292,6 +299,16 @@ fn file_and_header_size(path: &Path) -> Result<Option<(u64, u64)>> {
     Ok((valid && pages > 0).then_some((len, pages * page_size)))
 }
 
+/// A write meant to change exactly one row: zero (a planted trigger's `RAISE(IGNORE)`, a
+/// row that vanished) or more would make the command's success a lie.
+fn one_row(changed: usize, what: &str) -> Result<()> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Error::integrity(format!("a write to {what} changed {changed} rows instead of 1; nothing was changed")))
+    }
+}
+
 /// One transaction's view of the store: the whole SQL surface of keyctl.
 pub struct Tx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
@@ -341,7 +358,9 @@ impl Tx<'_> {
     pub fn meta_set(&self, name: &str, value: &[u8]) -> Result<()> {
         self.tx
             .prepare_cached("INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?
-            .execute(params![name, value])?;
+            .execute(params![name, value])
+            .map_err(Error::from)
+            .and_then(|n| one_row(n, "meta"))?;
         if let Some(name) = LEDGERED_META.iter().find(|n| **n == name) {
             self.changed("meta", name, Some(value));
         }
@@ -360,14 +379,15 @@ impl Tx<'_> {
     }
 
     pub fn slot_put(&self, slot: &SlotRow) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO slots (name, kdf, iterations, salt, wrapped) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (name) DO UPDATE SET kdf = excluded.kdf, iterations = excluded.iterations,
                  salt = excluded.salt, wrapped = excluded.wrapped",
             )?
             .execute(params![slot.name, slot.kdf, slot.iterations, slot.salt, slot.wrapped])?;
-        Ok(())
+        one_row(n, "slots")
     }
 
     pub fn slot_delete(&self, name: &str) -> Result<bool> {
@@ -462,12 +482,13 @@ impl Tx<'_> {
     }
 
     pub fn ledger_put(&self, node: i64, body: &[u8]) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO ledger (node, body) VALUES (?1, ?2) ON CONFLICT (node) DO UPDATE SET body = excluded.body",
             )?
             .execute(params![node, body])?;
-        Ok(())
+        one_row(n, "ledger")
     }
 
     pub fn ledger_delete(&self, node: i64) -> Result<()> {
@@ -503,7 +524,8 @@ impl Tx<'_> {
     // ---- API keys -----------------------------------------------------------------------
 
     pub fn key_insert(&self, k: &KeyRow) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -519,13 +541,15 @@ impl Tx<'_> {
                 k.revoked_at,
                 k.payload
             ])?;
+        one_row(n, "api_keys")?;
         self.changed("api_keys", &k.id, Some(&k.payload));
         Ok(())
     }
 
     /// Rewrites a key's authenticated columns and payload (not its hash or last use).
     pub fn key_update(&self, k: &KeyRow) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "UPDATE api_keys SET org_id = ?2, project_id = ?3, owner_id = ?4, created_at = ?5, expires_at = ?6,
                  revoked_at = ?7, payload = ?8 WHERE id = ?1",
@@ -540,6 +564,7 @@ impl Tx<'_> {
                 k.revoked_at,
                 k.payload
             ])?;
+        one_row(n, "api_keys")?;
         self.changed("api_keys", &k.id, Some(&k.payload));
         Ok(())
     }
@@ -600,14 +625,15 @@ impl Tx<'_> {
         cost: i64,
         at: i64,
     ) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO usage (key_id, project_id, day, requests, cost, last_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (key_id, day) DO UPDATE SET requests = requests + excluded.requests,
                    cost = cost + excluded.cost, last_at = max(last_at, excluded.last_at)",
             )?
             .execute(params![key_id, project_id, day, requests, cost, at])?;
-        Ok(())
+        one_row(n, "usage")
     }
 
     /// The counter's value in the window starting at `window_start` (0 for an older window).
@@ -624,7 +650,8 @@ impl Tx<'_> {
     /// when the stored window is older. A window never moves backwards: a late write for an
     /// earlier window is dropped rather than wiping the current window's count.
     pub fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO counters (scope_id, kind, window_start, value) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (scope_id, kind) DO UPDATE SET
@@ -634,7 +661,7 @@ impl Tx<'_> {
                    window_start = max(window_start, excluded.window_start)",
             )?
             .execute(params![scope_id, kind, window_start, delta])?;
-        Ok(())
+        one_row(n, "counters")
     }
 
     /// Usage rows between two days (inclusive), optionally for one project or key.
@@ -690,10 +717,20 @@ impl Tx<'_> {
     // ---- audit --------------------------------------------------------------------------
 
     pub fn audit_append(&self, row: &AuditRow) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached("INSERT INTO audit (seq, at, payload, mac) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![row.seq, row.at, row.payload, row.mac])?;
-        Ok(())
+        one_row(n, "audit")
+    }
+
+    /// Replaces an audit entry's sealed content and MAC (re-sealing under a new key).
+    pub fn audit_replace(&self, row: &AuditRow) -> Result<()> {
+        let n = self
+            .tx
+            .prepare_cached("UPDATE audit SET at = ?2, payload = ?3, mac = ?4 WHERE seq = ?1")?
+            .execute(params![row.seq, row.at, row.payload, row.mac])?;
+        one_row(n, "audit")
     }
 
     pub fn audit_since(&self, since: Option<i64>) -> Result<Vec<AuditRow>> {

@@ -1,0 +1,104 @@
+//! The schema a store must have: exactly the objects this build's migrations create, no
+//! more and no different. A trigger, view, index or table planted with plain SQL could turn
+//! a write into a silent no-op (`RAISE(IGNORE)`) or change what a query returns, so any
+//! object keyctl did not create refuses the store (exit 4, each object named).
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+
+use super::MIGRATIONS;
+use crate::error::{Error, Result};
+
+/// One schema object: its type, the table it belongs to, and its SQL (normalized).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Object {
+    kind: String,
+    table: String,
+    sql: Option<String>,
+}
+
+type Schema = BTreeMap<String, Object>;
+
+/// The SQL of a schema object without comments and with single spaces, so that the text
+/// SQLite keeps compares equal however the migration file was laid out.
+fn normalize(sql: &str) -> String {
+    let without_comments: Vec<&str> = sql.lines().map(|l| l.find("--").map_or(l, |i| &l[..i])).collect();
+    without_comments.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn read(conn: &Connection) -> Result<Schema> {
+    let mut stmt = conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema")?;
+    let rows = stmt.query_map([], |r| {
+        let sql: Option<String> = r.get(3)?;
+        Ok((r.get::<_, String>(1)?, Object { kind: r.get(0)?, table: r.get(2)?, sql: sql.as_deref().map(normalize) }))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The schema that migrations `0..version` create, built in memory.
+fn expected(version: u32) -> Result<Schema> {
+    let conn = Connection::open_in_memory()?;
+    for sql in MIGRATIONS.iter().take(version as usize) {
+        conn.execute_batch(sql)?;
+    }
+    read(&conn)
+}
+
+/// Every difference between the store's schema and the one `version`'s migrations make,
+/// one line per object; empty when they match.
+pub fn problems(conn: &Connection, version: u32) -> Result<Vec<String>> {
+    let found = read(conn)?;
+    let want = expected(version)?;
+    let mut out = Vec::new();
+    for (name, obj) in &found {
+        match want.get(name) {
+            None if obj.kind == "table" => out.push(format!("table {name:?} was not created by keyctl")),
+            None => out.push(format!("{} {name:?} on {} was not created by keyctl", obj.kind, obj.table)),
+            Some(w) if w != obj => out.push(format!("{} {name:?} differs from the one keyctl created", obj.kind)),
+            Some(_) => {}
+        }
+    }
+    for (name, w) in &want {
+        if !found.contains_key(name) {
+            out.push(format!("{} {name:?} is missing", w.kind));
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a store whose schema is not exactly what `version`'s migrations make.
+pub fn check(conn: &Connection, version: u32) -> Result<()> {
+    let problems = problems(conn, version)?;
+    match problems.len() {
+        0 => Ok(()),
+        _ => Err(Error::integrity(format!(
+            "the store's schema was altered outside keyctl: {} (restore it from a backup)",
+            problems.join("; ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizing_drops_comments_and_spacing() {
+        assert_eq!(normalize("CREATE TABLE t (\n  a INT, -- note\n  b   BLOB\n)"), "CREATE TABLE t ( a INT, b BLOB )");
+    }
+
+    #[test]
+    fn a_fresh_schema_matches_and_any_extra_object_is_named() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
+        let version = MIGRATIONS.len() as u32;
+        assert!(problems(&conn, version).unwrap().is_empty());
+        conn.execute_batch("CREATE TRIGGER t BEFORE UPDATE ON meta BEGIN SELECT RAISE(IGNORE); END;").unwrap();
+        let p = problems(&conn, version).unwrap();
+        assert_eq!(p, vec!["trigger \"t\" on meta was not created by keyctl".to_owned()], "{p:?}");
+        assert_eq!(check(&conn, version).unwrap_err().exit_code(), 4);
+    }
+}
