@@ -66,3 +66,74 @@ fn issue10_2_a_table_redefined_to_ignore_writes_is_refused() {
     assert_eq!(exit, 4);
     assert!(report.contains("table \"counters\" differs"), "{report}");
 }
+
+// ---- item 1: no downgrade of an upgraded store (property 6) -----------------------------------
+
+/// A copy of `tests/fixtures/store-v1.db` (schema 1, sealed before the keyring) in a harness
+/// store, with the fixture's facts.
+fn v1_fixture() -> (TestStore, serde_json::Value) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let facts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/tests/fixtures/store-v1.json")).unwrap())
+            .unwrap();
+    let s = TestStore { dir: tempfile::tempdir().unwrap(), store_key: facts["store_key"].as_str().unwrap().to_owned() };
+    std::fs::create_dir_all(s.path().parent().unwrap()).unwrap();
+    std::fs::copy(format!("{root}/tests/fixtures/store-v1.db"), s.path()).unwrap();
+    (s, facts)
+}
+
+const V1_KEY_COLUMNS: &str = "hash, id, org_id, project_id, owner_id, created_at, expires_at, revoked_at, payload";
+
+#[test]
+fn issue10_1_records_from_before_the_upgrade_never_authenticate_again() {
+    for drop_keyring in [false, true] {
+        let (s, facts) = v1_fixture();
+        let live = facts["live_key"].as_str().unwrap();
+        let old = tempfile::tempdir().unwrap();
+        let old_copy = old.path().join("pre-upgrade.db");
+        std::fs::copy(s.path(), &old_copy).unwrap();
+
+        let key_id = s.verify(live, &["--no-record"]).1["key_id"].as_str().unwrap().to_owned();
+        s.ok(&["key", "revoke", &key_id, "--yes"]);
+        assert_eq!(s.verify(live, &[]).1["code"], "REVOKED");
+
+        // The attack of the issue: the pre-upgrade owner record, no ledger, the key's old row.
+        let conn = s.sql();
+        conn.execute("ATTACH DATABASE ?1 AS old", [old_copy.to_str().unwrap()]).unwrap();
+        conn.execute_batch(&format!(
+            "UPDATE meta SET value = (SELECT value FROM old.meta WHERE name = 'owner') WHERE name = 'owner';
+             DELETE FROM meta WHERE name = 'ledger_head'; DELETE FROM ledger;
+             DELETE FROM api_keys WHERE id = '{key_id}';
+             INSERT INTO api_keys ({V1_KEY_COLUMNS}) SELECT {V1_KEY_COLUMNS} FROM old.api_keys WHERE id = '{key_id}';"
+        ))
+        .unwrap();
+        if drop_keyring {
+            conn.execute_batch("DELETE FROM meta WHERE name = 'keyring'").unwrap();
+        }
+        drop(conn);
+
+        let (exit, v) = s.verify(live, &[]);
+        assert_ne!(v["code"], "VALID", "keyring dropped: {drop_keyring}: {v}");
+        assert_eq!(exit, 4, "keyring dropped: {drop_keyring}: {v}");
+        assert_eq!(s.check().0, 4);
+        assert_eq!(s.fails(&["audit", "verify"]).0, 4);
+        assert_eq!(s.fails(&["key", "list"]).0, 4);
+    }
+}
+
+#[test]
+fn issue10_1_an_upgraded_store_cannot_pass_for_a_level_1_one() {
+    // Without its keyring (the sealed protection level), the upgraded store's rows no longer
+    // open under the old keys: it is refused rather than upgraded (and its ledger rebuilt) again.
+    let (s, facts) = v1_fixture();
+    assert_eq!(s.verify(facts["live_key"].as_str().unwrap(), &[]).0, 0);
+    s.sql().execute_batch("DELETE FROM meta WHERE name = 'keyring'").unwrap();
+    let (exit, report) = s.check();
+    assert_eq!(exit, 4, "{report}");
+    assert!(report.contains("fails authentication"), "{report}");
+    // A store made by this build is at level 2 from `init`: the same holds.
+    let s = TestStore::new();
+    let (_, key) = s.create_key(&[]);
+    s.sql().execute_batch("DELETE FROM meta WHERE name = 'keyring'").unwrap();
+    assert_eq!(s.verify(&key, &[]).0, 4);
+}

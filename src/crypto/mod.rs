@@ -7,7 +7,7 @@ mod keys;
 mod secret;
 
 pub use format::{base62_fixed, find_secrets, redact_secrets, ApiKey, KeyPrefix, StoreKey};
-pub use keys::{DataKey, KdfParams, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
+pub use keys::{DataKey, KdfParams, Keyring, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
 pub use secret::{SecretBytes, SecretString};
 
 use ring::rand::{SecureRandom, SystemRandom};

@@ -148,7 +148,7 @@ impl Db {
             )));
         }
         // Before anything is written: a planted trigger could swallow the migration too.
-        schema::check(&db.conn, version)?;
+        let version = schema::check(&db.conn)?;
         if version < SCHEMA_VERSION {
             db.migrate(version)?;
         }
@@ -489,6 +489,12 @@ impl Tx<'_> {
             )?
             .execute(params![node, body])?;
         one_row(n, "ledger")
+    }
+
+    /// Drops every ledger node, before the ledger is rebuilt from the rows.
+    pub fn ledger_clear(&self) -> Result<()> {
+        self.tx.prepare_cached("DELETE FROM ledger")?.execute([])?;
+        Ok(())
     }
 
     pub fn ledger_delete(&self, node: i64) -> Result<()> {

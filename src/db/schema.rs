@@ -67,11 +67,20 @@ pub fn problems(conn: &Connection, version: u32) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Refuses a store whose schema is not exactly what `version`'s migrations make.
-pub fn check(conn: &Connection, version: u32) -> Result<()> {
-    let problems = problems(conn, version)?;
+/// Refuses a store whose schema is not exactly what its version's migrations make, and
+/// returns that version. Both are read from one snapshot: another process may be
+/// migrating the file at this moment. A version newer than this build is returned
+/// unchecked, for the caller to refuse.
+pub fn check(conn: &Connection) -> Result<u32> {
+    let tx = conn.unchecked_transaction()?;
+    let version: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version as usize > MIGRATIONS.len() {
+        return Ok(version);
+    }
+    let problems = problems(&tx, version)?;
+    tx.finish()?;
     match problems.len() {
-        0 => Ok(()),
+        0 => Ok(version),
         _ => Err(Error::integrity(format!(
             "the store's schema was altered outside keyctl: {} (restore it from a backup)",
             problems.join("; ")
@@ -99,6 +108,7 @@ mod tests {
         conn.execute_batch("CREATE TRIGGER t BEFORE UPDATE ON meta BEGIN SELECT RAISE(IGNORE); END;").unwrap();
         let p = problems(&conn, version).unwrap();
         assert_eq!(p, vec!["trigger \"t\" on meta was not created by keyctl".to_owned()], "{p:?}");
-        assert_eq!(check(&conn, version).unwrap_err().exit_code(), 4);
+        conn.execute_batch(&format!("PRAGMA user_version = {version}")).unwrap();
+        assert_eq!(check(&conn).unwrap_err().exit_code(), 4);
     }
 }

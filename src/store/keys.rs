@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
-use crate::crypto::{ApiKey, KeyPrefix};
+use crate::crypto::{ApiKey, KeyPrefix, RowKeys};
 use crate::db::{KeyRow, KeyScope, Tx};
 use crate::domain::{
     from_unix, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef, Permission, ProjectStatus, Scope,
@@ -154,7 +154,7 @@ impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
         let plain = zeroize::Zeroizing::new(record.to_bytes());
-        row.payload = self.keys.seal(&key_aad(&row), &plain);
+        row.payload = self.keys().seal(&key_aad(&row), &plain);
         Ok(row)
     }
 
@@ -166,10 +166,23 @@ impl Store {
         Ok(key)
     }
 
+    /// Re-seals every key row from `from` to `to` (a rekey or an upgrade).
+    pub(crate) fn reseal_keys(&self, tx: &Tx<'_>, from: &RowKeys, to: &RowKeys) -> Result<()> {
+        for mut row in tx.all_keys()? {
+            let aad = key_aad(&row);
+            let plain = from
+                .open(&aad, &row.payload)
+                .ok_or_else(|| Error::integrity(format!("api_keys row {} fails authentication", row.id)))?;
+            row.payload = to.seal(&aad, &plain);
+            tx.key_update(&row)?;
+        }
+        Ok(())
+    }
+
     /// Authenticates a key row's columns and payload (no ledger check).
     pub(crate) fn open_key_sealed(&self, row: &KeyRow) -> Result<OpenedKey> {
         let fail = || Error::integrity(format!("api_keys row {} fails authentication", row.id));
-        let plain = self.keys.open(&key_aad(row), &row.payload).ok_or_else(fail)?;
+        let plain = self.keys().open(&key_aad(row), &row.payload).ok_or_else(fail)?;
         let record = KeyRecord::from_bytes(&plain, &row.owner_id).ok_or_else(fail)?;
         Ok(OpenedKey { row: row.clone(), record })
     }
@@ -324,7 +337,7 @@ impl Store {
                         org_id: org_id.to_owned(),
                         project_id: project.id.clone(),
                         owner_id: owner.id().to_owned(),
-                        hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                        hash: self.keys().key_hash(secret.expose_secret()).to_vec(),
                         created_at: self.now_ceil().timestamp(),
                         expires_at,
                         revoked_at: None,
@@ -408,7 +421,7 @@ impl Store {
     /// it belongs to), or `None` when it is malformed or this store does not know it.
     pub fn identify_key(&self, secret: &str) -> Result<Option<KeyInfo>> {
         let Some(key) = ApiKey::parse(secret) else { return Ok(None) };
-        let hash = self.keys.key_hash(key.expose_secret());
+        let hash = self.keys().key_hash(key.expose_secret());
         self.read(|tx| {
             let Some(row) = tx.key_by_hash(&hash)? else { return Ok(None) };
             let key = self.open_key(tx, &row)?;
@@ -580,7 +593,7 @@ impl Store {
             let row = self.seal_key(
                 KeyRow {
                     id: Id::generate(IdKind::Key).to_string(),
-                    hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                    hash: self.keys().key_hash(secret.expose_secret()).to_vec(),
                     created_at: self.now_ceil().timestamp(),
                     expires_at,
                     revoked_at: None,

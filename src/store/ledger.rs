@@ -94,7 +94,7 @@ type CachedRecord = (String, Rc<dyn std::any::Any>);
 impl Store {
     fn row_ref(&self, table: &str, id: &str) -> Ref {
         let mut r = [0u8; REF_LEN];
-        r.copy_from_slice(&self.keys.blind_index(&[b"ledger row", table.as_bytes(), id.as_bytes()])[..REF_LEN]);
+        r.copy_from_slice(&self.keys().blind_index(&[b"ledger row", table.as_bytes(), id.as_bytes()])[..REF_LEN]);
         r
     }
 
@@ -119,7 +119,7 @@ impl Store {
         }
         let Some(sealed) = tx.meta_get(HEAD)? else { return Ok(None) };
         let head = self
-            .keys
+            .keys()
             .open(Self::head_aad(), &sealed)
             .filter(|h| h.len() == (GROUPS as usize) * DIGEST_LEN)
             .ok_or_else(|| Error::integrity("the ledger head fails authentication"))?;
@@ -244,7 +244,7 @@ impl Store {
             let i = *g as usize * DIGEST_LEN;
             head[i..i + DIGEST_LEN].copy_from_slice(&d);
         }
-        tx.meta_set(HEAD, &self.keys.seal(Self::head_aad(), &head))?;
+        tx.meta_set(HEAD, &self.keys().seal(Self::head_aad(), &head))?;
         // Our own commit does not change our data_version: forget what we cached.
         let version = self.ledger.borrow().data_version;
         *self.ledger.borrow_mut() = LedgerCache { data_version: version, ..Default::default() };
@@ -258,7 +258,7 @@ impl Store {
             tx.record_change(table, &id, Some(&payload));
         }
         let empty = vec![0u8; GROUPS as usize * DIGEST_LEN];
-        tx.meta_set(HEAD, &self.keys.seal(Self::head_aad(), &empty))?;
+        tx.meta_set(HEAD, &self.keys().seal(Self::head_aad(), &empty))?;
         *self.ledger.borrow_mut() = LedgerCache::default();
         self.ledger_apply(tx)
     }

@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::crypto::{DataKey, KdfParams, RowKeys, SecretString, SlotKey, StoreKey, DEFAULT_PBKDF2_ITERATIONS};
+use crate::crypto::{DataKey, KdfParams, Keyring, RowKeys, SecretString, SlotKey, StoreKey, DEFAULT_PBKDF2_ITERATIONS};
 use crate::db::{Db, RecordRow, SlotRow, Table, Tx};
 use crate::domain::{from_unix, Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -75,8 +75,9 @@ pub const PASSPHRASE_SLOT: &str = "passphrase";
 pub struct Store {
     db: Db,
     ledger: ledger::LedgerCell,
-    data_key: DataKey,
-    keys: RowKeys,
+    /// Replaced only by an upgrade or a rekey, inside their write transaction.
+    data_key: std::cell::RefCell<Arc<DataKey>>,
+    keys: std::cell::RefCell<Arc<RowKeys>>,
     actor: String,
     path: PathBuf,
     clock: Arc<dyn Clock>,
@@ -97,6 +98,18 @@ fn slot_params(row: &SlotRow) -> Result<KdfParams> {
     KdfParams::from_parts(&row.kdf, row.iterations, row.salt.clone()).ok_or_else(|| {
         Error::integrity(format!("unlock slot {:?} has an unknown key derivation {:?}", row.name, row.kdf))
     })
+}
+
+/// The `meta` record holding the sealed keyring; its presence is the store's protection
+/// level (2), itself sealed under the data key.
+const KEYRING: &str = "keyring";
+
+fn store_keyring(db: &Db) -> Result<Option<Vec<u8>>> {
+    db.read(|tx| tx.meta_get(KEYRING))
+}
+
+fn open_keyring(data_key: &DataKey, sealed: &[u8]) -> Result<Keyring> {
+    data_key.open_keyring(sealed).ok_or_else(|| Error::integrity("the store's keyring fails authentication"))
 }
 
 /// Creates `path`'s folder (mode 0700) and the empty file (mode 0600), refusing to touch
@@ -140,11 +153,12 @@ impl Store {
         let result = (|| {
             let db = Db::create(path)?;
             let data_key = DataKey::generate();
+            let keyring = Keyring::generate();
             let store = Store {
                 db,
                 ledger: Default::default(),
-                keys: data_key.row_keys(),
-                data_key,
+                keys: std::cell::RefCell::new(Arc::new(data_key.row_keys(&keyring))),
+                data_key: std::cell::RefCell::new(Arc::new(data_key)),
                 actor: PASSPHRASE_SLOT.to_owned(),
                 path: path.to_path_buf(),
                 clock: Arc::new(SystemClock),
@@ -158,8 +172,9 @@ impl Store {
                     kdf: params.name().to_owned(),
                     iterations: params.iterations(),
                     salt: params.salt().to_vec(),
-                    wrapped: slot.wrap(&store.data_key, &slot_aad(PASSPHRASE_SLOT, &params)),
+                    wrapped: slot.wrap(&store.data_key(), &slot_aad(PASSPHRASE_SLOT, &params)),
                 })?;
+                tx.meta_set(KEYRING, &store.data_key().seal_keyring(&keyring))?;
                 let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
                 tx.meta_set("store_id", store_id.as_bytes())?;
                 store.put_meta(tx, "owner", &OwnerIdentity { email: owner_email.clone(), ledger: true })?;
@@ -218,51 +233,128 @@ impl Store {
                 })?
             }
         };
+        let sealed_keyring = store_keyring(&db)?;
+        let keys = match &sealed_keyring {
+            Some(sealed) => data_key.row_keys(&open_keyring(&data_key, sealed)?),
+            None => data_key.legacy_row_keys(),
+        };
         let store = Store {
             db,
             ledger: Default::default(),
-            keys: data_key.row_keys(),
-            data_key,
+            keys: std::cell::RefCell::new(Arc::new(keys)),
+            data_key: std::cell::RefCell::new(Arc::new(data_key)),
             actor,
             path: path.to_path_buf(),
             clock: Arc::new(SystemClock),
             max_ttl: None,
         };
-        store.ensure_ledger()?;
+        if sealed_keyring.is_none() {
+            store.upgrade_protection()?;
+        }
         Ok(store)
     }
 
-    /// A store made before the ledger existed gets one built from its rows (each
-    /// authenticated first). A store whose owner record says it has a ledger but has no
-    /// head was tampered with.
-    fn ensure_ledger(&self) -> Result<()> {
-        if self.db.read(|tx| tx.meta_get("ledger_head"))?.is_some() {
-            return Ok(());
-        }
-        // Decide and build under the write lock: several processes may open an upgraded
-        // store at once, and only the first may build.
+    pub(crate) fn keys(&self) -> Arc<RowKeys> {
+        Arc::clone(&self.keys.borrow())
+    }
+
+    pub(crate) fn data_key(&self) -> Arc<DataKey> {
+        Arc::clone(&self.data_key.borrow())
+    }
+
+    /// Lifts a store sealed before the keyring (protection level 1: schema 1 or 2, or
+    /// schema 3 from before this build) to level 2, in one transaction: every row, meta
+    /// record and audit entry is authenticated under the old keys and re-sealed under keys
+    /// that level 1 never used, the audit chain is re-MACed, the ledger rebuilt, and the
+    /// sealed keyring written last. Afterwards nothing sealed before the upgrade
+    /// authenticates, so old records put back (with or without the old ledger) fail, and a
+    /// store that lost its keyring cannot pass for an old one: its rows no longer open
+    /// under level-1 keys.
+    fn upgrade_protection(&self) -> Result<()> {
         self.db.write(|tx| {
-            if tx.meta_get("ledger_head")?.is_some() {
+            if let Some(sealed) = tx.meta_get(KEYRING)? {
+                // Another process upgraded while we waited for the write lock.
+                let keyring = open_keyring(&self.data_key(), &sealed)?;
+                *self.keys.borrow_mut() = Arc::new(self.data_key().row_keys(&keyring));
                 return Ok(());
             }
             let owner: OwnerIdentity = self
                 .get_meta_unchecked(tx, "owner")?
                 .ok_or_else(|| Error::integrity("the store has no owner identity"))?;
-            if owner.ledger {
+            if tx.meta_get("ledger_head")?.is_some() {
+                // A level-1 store with a ledger: every row must be its latest version.
+                if let Some(first) = self.ledger_problems(tx)?.first() {
+                    return Err(Error::integrity(first.clone()));
+                }
+            } else if owner.ledger {
                 return Err(Error::integrity("the ledger head is missing"));
+            } else {
+                // Schema 1 or 2: no ledger yet. Every row must authenticate; their versions
+                // are trusted once, as the ledger this store never had.
+                for table in Table::ALL {
+                    for row in tx.records(table, None)? {
+                        self.open_sealed::<serde_json::Value>(table, &row)?;
+                    }
+                }
+                for row in tx.all_keys()? {
+                    self.open_key_sealed(&row)?;
+                }
+                self.ledger_bootstrap(tx)?;
             }
-            // Trust each row's current version once, but only if it authenticates.
-            for table in Table::ALL {
-                for row in tx.records(table, None)? {
-                    self.open_sealed::<serde_json::Value>(table, &row)?;
+            if let Some(first) = self.audit_problems(tx)?.first() {
+                return Err(Error::integrity(first.clone()));
+            }
+            let keyring = Keyring::legacy(&self.data_key());
+            let to = self.data_key().row_keys(&keyring);
+            self.reseal_all(tx, to)?;
+            self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner })?;
+            tx.meta_set(KEYRING, &self.data_key().seal_keyring(&keyring))?;
+            self.ledger_apply(tx)
+        })
+    }
+
+    /// Re-seals every sealed row, meta record and audit entry from the current keys to
+    /// `to` (checking each as it goes), switches this handle to `to` and rebuilds the
+    /// ledger. The caller's transaction makes it all or nothing; on an error the handle
+    /// keeps its old keys.
+    fn reseal_all(&self, tx: &Tx<'_>, to: RowKeys) -> Result<()> {
+        let from = self.keys();
+        for table in Table::ALL {
+            for mut row in tx.records(table, None)? {
+                let aad = Self::record_aad(table, &row.id, &row.parent, &row.lookup);
+                let plain = from
+                    .open(&aad, &row.payload)
+                    .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.name(), row.id)))?;
+                row.payload = to.seal(&aad, &plain);
+                if !tx.record_update(table, &row)? {
+                    return Err(Error::integrity(format!("{} row {} could not be re-sealed", table.name(), row.id)));
                 }
             }
-            for row in tx.all_keys()? {
-                self.open_key_sealed(&row)?;
-            }
-            self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner.clone() })?;
-            self.ledger_bootstrap(tx)
-        })
+        }
+        self.reseal_keys(tx, &from, &to)?;
+        let last_mac = self.reseal_audit(tx, &from, &to)?;
+        for name in crate::db::LEDGERED_META {
+            let Some(sealed) = tx.meta_get(name)? else { continue };
+            let plain = from
+                .open(&Self::meta_aad(name), &sealed)
+                .ok_or_else(|| Error::integrity(format!("meta record {name:?} fails authentication")))?;
+            let plain = if name == "audit_head" {
+                let mut head: AuditHead = serde_json::from_slice(&plain)
+                    .map_err(|_| Error::integrity("meta record \"audit_head\" is unreadable"))?;
+                head.last_mac = last_mac.clone();
+                zeroize::Zeroizing::new(serde_json::to_vec(&head).map_err(|e| Error::Db(e.to_string()))?)
+            } else {
+                plain
+            };
+            tx.meta_set(name, &to.seal(&Self::meta_aad(name), &plain))?;
+        }
+        let old = std::mem::replace(&mut *self.keys.borrow_mut(), Arc::new(to));
+        tx.take_changes();
+        let rebuilt = tx.ledger_clear().and_then(|()| self.ledger_bootstrap(tx));
+        if rebuilt.is_err() {
+            *self.keys.borrow_mut() = old;
+        }
+        rebuilt
     }
 
     /// Caps the lifetime of every key issued through this handle (like a project's
@@ -319,7 +411,7 @@ impl Store {
         value: &T,
     ) -> Result<RecordRow> {
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?);
-        let payload = self.keys.seal(&Self::record_aad(table, id, parent, lookup), &plain);
+        let payload = self.keys().seal(&Self::record_aad(table, id, parent, lookup), &plain);
         Ok(RecordRow { id: id.to_owned(), parent: parent.to_owned(), lookup: lookup.to_vec(), payload })
     }
 
@@ -352,7 +444,7 @@ impl Store {
     /// Opens a sealed record without the ledger check (`store check` reports both).
     pub(crate) fn open_sealed<T: DeserializeOwned>(&self, table: Table, row: &RecordRow) -> Result<T> {
         let plain = self
-            .keys
+            .keys()
             .open(&Self::record_aad(table, &row.id, &row.parent, &row.lookup), &row.payload)
             .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.name(), row.id)))?;
         serde_json::from_slice(&plain)
@@ -360,7 +452,7 @@ impl Store {
     }
 
     pub(crate) fn lookup(&self, table: Table, parent: &str, name: &str) -> [u8; 32] {
-        self.keys.blind_index(&[table.name().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
+        self.keys().blind_index(&[table.name().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
     }
 
     fn meta_aad(name: &str) -> Vec<u8> {
@@ -369,7 +461,7 @@ impl Store {
 
     pub(crate) fn put_meta<T: Serialize>(&self, tx: &Tx<'_>, name: &str, value: &T) -> Result<()> {
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?);
-        tx.meta_set(name, &self.keys.seal(&Self::meta_aad(name), &plain))
+        tx.meta_set(name, &self.keys().seal(&Self::meta_aad(name), &plain))
     }
 
     /// Opens a sealed `meta` record; those the ledger tracks must be their latest version.
@@ -388,7 +480,7 @@ impl Store {
             return Ok(None);
         };
         let plain = self
-            .keys
+            .keys()
             .open(&Self::meta_aad(name), &sealed)
             .ok_or_else(|| Error::integrity(format!("meta record {name:?} fails authentication")))?;
         serde_json::from_slice(&plain)

@@ -35,7 +35,7 @@ fn validate_slot_name(name: &str) -> Result<()> {
 
 impl Store {
     fn wrap_slot(&self, name: &str, secret: &[u8], params: KdfParams) -> SlotRow {
-        let wrapped = SlotKey::derive(secret, &params).wrap(&self.data_key, &slot_aad(name, &params));
+        let wrapped = SlotKey::derive(secret, &params).wrap(&self.data_key(), &slot_aad(name, &params));
         SlotRow {
             name: name.to_owned(),
             kdf: params.name().to_owned(),
