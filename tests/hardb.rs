@@ -137,3 +137,45 @@ fn issue10_1_an_upgraded_store_cannot_pass_for_a_level_1_one() {
     s.sql().execute_batch("DELETE FROM meta WHERE name = 'keyring'").unwrap();
     assert_eq!(s.verify(&key, &[]).0, 4);
 }
+
+// ---- item 4: a partial rollback is refused by every command ----------------------------------
+
+#[test]
+fn issue10_4_an_old_ledger_with_an_old_key_row_is_refused_by_verify() {
+    let s = TestStore::new();
+    let (id, key) = s.create_key(&["deploy"]);
+    let old = tempfile::tempdir().unwrap();
+    let old_copy = old.path().join("before.db");
+    s.sql().execute("VACUUM INTO ?1", [old_copy.to_str().unwrap()]).unwrap();
+    s.ok(&["key", "revoke", &id, "--yes"]);
+    // Put back the old ledger (head and nodes) and the key's old row; the audit log and the
+    // audit head stay as they are.
+    let conn = s.sql();
+    conn.execute("ATTACH DATABASE ?1 AS old", [old_copy.to_str().unwrap()]).unwrap();
+    conn.execute_batch(&format!(
+        "DELETE FROM ledger; INSERT INTO ledger SELECT * FROM old.ledger;
+         UPDATE meta SET value = (SELECT value FROM old.meta WHERE name = 'ledger_head') WHERE name = 'ledger_head';
+         DELETE FROM api_keys WHERE id = '{id}'; INSERT INTO api_keys SELECT * FROM old.api_keys WHERE id = '{id}';"
+    ))
+    .unwrap();
+    drop(conn);
+    let (exit, v) = s.verify(&key, &[]);
+    assert_eq!((exit, v["valid"].as_bool()), (4, None), "{v}");
+    let (exit, lines) = s.verify_stream(format!("{key}\n{key}\n").as_bytes(), &["-o", "json"]);
+    assert!(lines.iter().all(|l| l["code"] == "INTEGRITY_ERROR"), "exit {exit}: {lines:?}");
+    assert_eq!(s.check().0, 4);
+    for args in [&["key", "list"][..], &["project", "list"], &["audit", "list"], &["store", "info"]] {
+        assert_eq!(s.fails(args).0, 4, "{args:?}");
+    }
+
+    // The audit head put back too: the log then runs past its head.
+    let conn = s.sql();
+    conn.execute("ATTACH DATABASE ?1 AS old", [old_copy.to_str().unwrap()]).unwrap();
+    conn.execute_batch(
+        "UPDATE meta SET value = (SELECT value FROM old.meta WHERE name = 'audit_head') WHERE name = 'audit_head';",
+    )
+    .unwrap();
+    drop(conn);
+    let (exit, v) = s.verify(&key, &[]);
+    assert_eq!(exit, 4, "{v}");
+}

@@ -466,6 +466,10 @@ impl Tx<'_> {
         self.changes.borrow().iter().rev().find(|c| c.table == table && c.id == id).map(|c| c.payload.clone())
     }
 
+    pub fn has_changes(&self) -> bool {
+        !self.changes.borrow().is_empty()
+    }
+
     /// The sealed rows this transaction wrote or deleted so far, oldest first.
     pub fn take_changes(&self) -> Vec<RowChange> {
         std::mem::take(&mut self.changes.borrow_mut())
@@ -728,6 +732,11 @@ impl Tx<'_> {
             .prepare_cached("INSERT INTO audit (seq, at, payload, mac) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![row.seq, row.at, row.payload, row.mac])?;
         one_row(n, "audit")
+    }
+
+    /// The last audit entry's sequence number (0 for an empty log).
+    pub fn audit_last_seq(&self) -> Result<i64> {
+        Ok(self.tx.prepare_cached("SELECT coalesce(max(seq), 0) FROM audit")?.query_row([], |r| r.get(0))?)
     }
 
     /// Replaces an audit entry's sealed content and MAC (re-sealing under a new key).

@@ -299,7 +299,7 @@ impl Store {
                 for row in tx.all_keys()? {
                     self.open_key_sealed(&row)?;
                 }
-                self.ledger_bootstrap(tx)?;
+                self.ledger_bootstrap(tx, 0)?;
             }
             if let Some(first) = self.audit_problems(tx)?.first() {
                 return Err(Error::integrity(first.clone()));
@@ -319,6 +319,10 @@ impl Store {
     /// keeps its old keys.
     fn reseal_all(&self, tx: &Tx<'_>, to: RowKeys) -> Result<()> {
         let from = self.keys();
+        let generation = match tx.meta_get("ledger_head")? {
+            Some(_) => self.ledger_state(tx)?.0,
+            None => 0,
+        };
         for table in Table::ALL {
             for mut row in tx.records(table, None)? {
                 let aad = Self::record_aad(table, &row.id, &row.parent, &row.lookup);
@@ -350,7 +354,7 @@ impl Store {
         }
         let old = std::mem::replace(&mut *self.keys.borrow_mut(), Arc::new(to));
         tx.take_changes();
-        let rebuilt = tx.ledger_clear().and_then(|()| self.ledger_bootstrap(tx));
+        let rebuilt = tx.ledger_clear().and_then(|()| self.ledger_bootstrap(tx, generation));
         if rebuilt.is_err() {
             *self.keys.borrow_mut() = old;
         }
@@ -416,9 +420,12 @@ impl Store {
     }
 
     /// Runs `f` against one consistent snapshot of the store.
+    /// Every command starts here, so whatever the ledger's cross-check refuses (a partial
+    /// rollback) no command accepts.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.db.read(|tx| {
             self.ledger_refresh(tx)?;
+            self.ledger_state(tx)?;
             f(tx)
         })
     }
@@ -428,6 +435,11 @@ impl Store {
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.db.write(|tx| {
             self.ledger_refresh(tx)?;
+            // Only `init`'s first write finds a store without a ledger (and without an
+            // audit head).
+            if tx.meta_get("audit_head")?.is_some() {
+                self.ledger_state(tx)?;
+            }
             let out = f(tx)?;
             self.ledger_apply(tx)?;
             Ok(out)
@@ -521,7 +533,8 @@ impl Store {
         for problem in self.db.quick_check()? {
             report.problems.push(format!("sqlite: {problem}"));
         }
-        self.read(|tx| {
+        self.db.read(|tx| {
+            self.ledger_refresh(tx)?;
             for row in tx.slots()? {
                 report.rows_checked += 1;
                 if slot_params(&row).is_err() {
