@@ -179,3 +179,39 @@ fn issue10_4_an_old_ledger_with_an_old_key_row_is_refused_by_verify() {
     let (exit, v) = s.verify(&key, &[]);
     assert_eq!(exit, 4, "{v}");
 }
+
+// ---- item 11: backups --------------------------------------------------------------------------
+
+/// A harness command on another store file (a backup), with the same secret and state.
+fn on_file(s: &TestStore, path: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = s.cmd();
+    cmd.env("KEYCTL_STORE", path);
+    cmd
+}
+
+#[test]
+fn issue10_11_store_backup_writes_a_consistent_0600_copy_that_the_same_secrets_open() {
+    let s = TestStore::new();
+    let (_, key) = s.create_key(&["deploy"]);
+    let info = s.json(&["store", "info"]);
+    assert!(info["wal_bytes"].as_u64().unwrap() > 0, "the recent writes live in the WAL: {info}");
+    assert!(info["generation"].as_u64().unwrap() > 0, "{info}");
+    assert_eq!(info["ledger_head"].as_str().unwrap().len(), 32, "{info}");
+    // What `cp` would have copied: the main file alone does not hold the new key yet.
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.db");
+    let out = s.json(&["store", "backup", backup.to_str().unwrap()]);
+    assert_eq!(out["generation"], info["generation"], "{out}");
+    assert_eq!(mode(&backup), 0o600);
+    assert!(!std::path::Path::new(&format!("{}-wal", backup.display())).exists(), "the backup is one file");
+    // The copy alone (no WAL beside it) holds everything, and its slots open with the same key.
+    let out =
+        on_file(&s, &backup).args(["key", "verify", "--no-record"]).write_stdin(format!("{key}\n")).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let out = on_file(&s, &backup).args(["store", "check"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    // An existing file is never overwritten.
+    let (exit, err) = s.fails(&["store", "backup", backup.to_str().unwrap()]);
+    assert_eq!(exit, 1, "{err}");
+    assert!(err.contains("already exists"), "{err}");
+}

@@ -45,6 +45,14 @@ pub enum StoreCommand {
     /// Remove an unlock slot; its secret stops working at once
     #[command(after_help = "Examples:\n  keyctl store remove-key ci\n  keyctl store remove-key old-server --yes")]
     RemoveKey { name: String },
+    /// Write a consistent copy of the store (0600, with its unlock slots), online
+    #[command(
+        after_help = "Examples:\n  keyctl store backup ~/backups/keyctl-$(date +%F).db\n  keyctl store backup /mnt/backup/keyctl.db -o json | jq .generation"
+    )]
+    Backup {
+        /// Where to write the copy (must not exist)
+        path: std::path::PathBuf,
+    },
 }
 
 pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
@@ -95,6 +103,9 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                     ("keys".into(), info.keys.to_string()),
                     ("unlock slots".into(), info.slots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
                     ("file size".into(), format!("{} bytes", info.file_bytes)),
+                    ("wal size".into(), format!("{} bytes (shm {} bytes)", info.wal_bytes, info.shm_bytes)),
+                    ("generation".into(), info.generation.to_string()),
+                    ("ledger head".into(), info.ledger_head.clone()),
                 ]),
             }
         }
@@ -139,6 +150,17 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             }
         }
         StoreCommand::Keys => output::list(ctx.output, &store.list_slots()?),
+        StoreCommand::Backup { path } => {
+            let backup = store.backup(&path)?;
+            match ctx.output {
+                OutputFormat::Json => output::json(&backup),
+                _ if ctx.quiet => Ok(()),
+                _ => output::line(&format!(
+                    "Backed up to {} ({} bytes, generation {}); the same passphrase and store keys open it.",
+                    backup.path, backup.bytes, backup.generation
+                )),
+            }
+        }
         StoreCommand::RemoveKey { name } => {
             ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;
             store.remove_slot(&name)?;

@@ -247,6 +247,15 @@ impl Db {
         Ok(out)
     }
 
+    /// Writes a consistent copy of the store, WAL included, into `dest` (an empty file the
+    /// caller created 0600) with `VACUUM INTO`: one read snapshot, so other processes keep
+    /// reading and writing meanwhile. The copy is a single file in rollback-journal mode.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        let dest = dest.to_str().ok_or_else(|| Error::invalid("the backup path must be valid UTF-8"))?;
+        self.conn.execute("VACUUM INTO ?1", [dest])?;
+        Ok(())
+    }
+
     /// SQLite's own consistency check of the file; `Ok(())` when it reports "ok".
     pub fn quick_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
@@ -256,6 +265,24 @@ impl Db {
 
     pub fn schema_version(&self) -> Result<u32> {
         self.user_version()
+    }
+}
+
+/// Checks a backup written by [`Db::backup_to`] without changing it (read-only, so no WAL
+/// appears beside it): a keyctl store of this schema, and SQLite finds it sound.
+pub fn check_backup(path: &Path) -> Result<()> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.execute_batch("PRAGMA trusted_schema = OFF")?;
+    if schema::check(&conn)? != SCHEMA_VERSION {
+        return Err(Error::integrity(format!("the backup at {} has the wrong schema version", path.display())));
+    }
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    match problems.iter().find(|p| *p != "ok") {
+        Some(p) => Err(Error::integrity(format!("the backup at {} is damaged: {p}", path.display()))),
+        None => Ok(()),
     }
 }
 

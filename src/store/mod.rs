@@ -507,8 +507,9 @@ impl Store {
     // ---- whole-store views ------------------------------------------------------------------
 
     pub fn info(&self) -> Result<StoreInfo> {
-        let file_bytes = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        let size = |suffix: &str| fs::metadata(format!("{}{suffix}", self.path.display())).map_or(0, |m| m.len());
         self.read(|tx| {
+            let (generation, ledger_head) = self.ledger_state(tx)?;
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             Ok(StoreInfo {
@@ -521,9 +522,35 @@ impl Store {
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
                 slots: slots::slot_infos(&tx.slots()?),
-                file_bytes,
+                file_bytes: size(""),
+                wal_bytes: size("-wal"),
+                shm_bytes: size("-shm"),
+                generation,
+                ledger_head,
             })
         })
+    }
+
+    /// Writes a consistent copy of the store (0600, with its unlock slots: the same secrets
+    /// open it) to `dest`, online, and checks the copy. Refuses an existing `dest`.
+    pub fn backup(&self, dest: &Path) -> Result<BackupInfo> {
+        let (generation, ledger_head) = self.read(|tx| self.ledger_state(tx))?;
+        OpenOptions::new().write(true).create_new(true).mode(0o600).open(dest).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::refused(format!("{} already exists; refusing to overwrite it", dest.display()))
+            } else {
+                Error::io(format!("cannot create {}", dest.display()), e)
+            }
+        })?;
+        let written = self.db.backup_to(dest).and_then(|()| crate::db::check_backup(dest));
+        if let Err(e) = written {
+            let _ = fs::remove_file(dest);
+            return Err(e);
+        }
+        // The snapshot may be a write or two newer than the state read above; that is the
+        // one the copy holds.
+        let bytes = fs::metadata(dest).map_or(0, |m| m.len());
+        Ok(BackupInfo { path: dest.display().to_string(), bytes, generation, ledger_head })
     }
 
     /// Authenticates every row of the store, and the audit chain, and runs SQLite's own
