@@ -220,6 +220,9 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__store,add-key)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__add__subcmd__key"
                 ;;
+            keyctl__subcmd__help__subcmd__store,backup)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__backup"
+                ;;
             keyctl__subcmd__help__subcmd__store,check)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__check"
                 ;;
@@ -232,8 +235,14 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__store,passwd)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__passwd"
                 ;;
+            keyctl__subcmd__help__subcmd__store,rekey)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__rekey"
+                ;;
             keyctl__subcmd__help__subcmd__store,remove-key)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__remove__subcmd__key"
+                ;;
+            keyctl__subcmd__help__subcmd__store,restore)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__restore"
                 ;;
             keyctl__subcmd__key,create)
                 cmd="keyctl__subcmd__key__subcmd__create"
@@ -460,6 +469,9 @@ _keyctl() {
             keyctl__subcmd__store,add-key)
                 cmd="keyctl__subcmd__store__subcmd__add__subcmd__key"
                 ;;
+            keyctl__subcmd__store,backup)
+                cmd="keyctl__subcmd__store__subcmd__backup"
+                ;;
             keyctl__subcmd__store,check)
                 cmd="keyctl__subcmd__store__subcmd__check"
                 ;;
@@ -475,11 +487,20 @@ _keyctl() {
             keyctl__subcmd__store,passwd)
                 cmd="keyctl__subcmd__store__subcmd__passwd"
                 ;;
+            keyctl__subcmd__store,rekey)
+                cmd="keyctl__subcmd__store__subcmd__rekey"
+                ;;
             keyctl__subcmd__store,remove-key)
                 cmd="keyctl__subcmd__store__subcmd__remove__subcmd__key"
                 ;;
+            keyctl__subcmd__store,restore)
+                cmd="keyctl__subcmd__store__subcmd__restore"
+                ;;
             keyctl__subcmd__store__subcmd__help,add-key)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__add__subcmd__key"
+                ;;
+            keyctl__subcmd__store__subcmd__help,backup)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__backup"
                 ;;
             keyctl__subcmd__store__subcmd__help,check)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__check"
@@ -496,8 +517,14 @@ _keyctl() {
             keyctl__subcmd__store__subcmd__help,passwd)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__passwd"
                 ;;
+            keyctl__subcmd__store__subcmd__help,rekey)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__rekey"
+                ;;
             keyctl__subcmd__store__subcmd__help,remove-key)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__remove__subcmd__key"
+                ;;
+            keyctl__subcmd__store__subcmd__help,restore)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__restore"
                 ;;
             *)
                 ;;
@@ -1368,7 +1395,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__store)
-            opts="info check passwd add-key keys remove-key"
+            opts="info check passwd add-key keys remove-key backup rekey restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1382,6 +1409,20 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__store__subcmd__add__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1451,7 +1492,35 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__rekey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__help__subcmd__store__subcmd__remove__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3456,7 +3525,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__store)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version info check passwd add-key keys remove-key help"
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version info check passwd add-key keys remove-key backup rekey restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3515,7 +3584,7 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        keyctl__subcmd__store__subcmd__check)
+        keyctl__subcmd__store__subcmd__backup)
             opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3545,8 +3614,42 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__store__subcmd__check)
+            opts="-o -q -y -h -V --expect-generation --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expect-generation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__store__subcmd__help)
-            opts="info check passwd add-key keys remove-key help"
+            opts="info check passwd add-key keys remove-key backup rekey restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3560,6 +3663,20 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__store__subcmd__help__subcmd__add__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3643,7 +3760,35 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__rekey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__store__subcmd__help__subcmd__remove__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3747,7 +3892,67 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__store__subcmd__rekey)
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__store__subcmd__remove__subcmd__key)
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__restore)
             opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -215,3 +215,148 @@ fn issue10_11_store_backup_writes_a_consistent_0600_copy_that_the_same_secrets_o
     assert_eq!(exit, 1, "{err}");
     assert!(err.contains("already exists"), "{err}");
 }
+
+// ---- item 10: whole-store rollback against the local anchor (property 8) -----------------------
+
+fn copy_of(s: &TestStore, dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    s.ok(&["store", "backup", path.to_str().unwrap()]);
+    path
+}
+
+/// Puts `copy` back as the whole store file, the way an attacker (or a careless `cp`) would.
+fn put_back(s: &TestStore, copy: &std::path::Path) {
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", s.path().display()));
+    }
+    std::fs::copy(copy, s.path()).unwrap();
+}
+
+#[test]
+fn issue10_10_an_older_copy_of_the_whole_store_is_refused_and_restore_is_deliberate() {
+    let s = TestStore::new();
+    let (id, key) = s.create_key(&["deploy"]);
+    let dir = tempfile::tempdir().unwrap();
+    let old = copy_of(&s, dir.path(), "old.db");
+    let pinned = s.json(&["store", "info"])["generation"].as_u64().unwrap();
+    s.ok(&["key", "revoke", &id, "--yes"]);
+    let info = s.json(&["store", "info"]);
+    let newer = info["generation"].as_u64().unwrap();
+    assert!(newer > pinned);
+
+    put_back(&s, &old);
+    let (exit, v) = s.verify(&key, &[]);
+    assert_eq!(exit, 4, "the revoked key's old store was accepted: {v}");
+    let out = s.run_stdin(&["key", "verify"], &format!("{key}\n"));
+    let err = stderr_of(&out);
+    assert!(err.contains(&format!("generation {pinned}")) && err.contains(&format!("generation {newer}")), "{err}");
+    assert!(err.contains("store restore"), "{err}");
+    assert_one_line_error(&out);
+    let (exit, lines) = s.verify_stream(format!("{key}\n").as_bytes(), &[]);
+    assert_eq!((exit, lines.len()), (4, 0));
+    let (exit, report) = s.check();
+    assert_eq!(exit, 4);
+    assert!(report.contains("rolled back"), "{report}");
+    assert_eq!(s.fails(&["key", "list"]).0, 4);
+
+    // Pinning works on any machine: a CI job that saw `newer` refuses the older store too.
+    let fresh_state = tempfile::tempdir().unwrap();
+    let out = s
+        .cmd()
+        .env("XDG_STATE_HOME", fresh_state.path())
+        .args(["store", "check", "--expect-generation", &newer.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stdout_of(&out));
+
+    // A deliberate restore: refused without --yes, then done, recorded and re-anchored.
+    assert_eq!(
+        s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], &["store", "restore", old.to_str().unwrap()]).status.code(),
+        Some(2)
+    );
+    let out = s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], &["store", "restore", old.to_str().unwrap(), "--yes"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert_eq!(s.verify(&key, &["--no-record"]).0, 0, "the restored state is the backup's");
+    let audit = s.json(&["audit", "list"]);
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "store.restored"), "{audit}");
+    assert_eq!(s.check().0, 0);
+    // The backup itself is left as it was, and a store key may not restore.
+    assert_eq!(s.fails(&["store", "restore", old.to_str().unwrap(), "--yes"]).0, 1);
+}
+
+#[test]
+fn issue10_10_restore_repairs_a_tampered_store_and_anchor_files_are_private() {
+    let s = TestStore::new();
+    let (_, key) = s.create_key(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let good = copy_of(&s, dir.path(), "good.db");
+    s.sql().execute_batch("CREATE TRIGGER t BEFORE UPDATE ON api_keys BEGIN SELECT RAISE(IGNORE); END;").unwrap();
+    assert_eq!(s.verify(&key, &[]).0, 4);
+    let out = s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], &["store", "restore", good.to_str().unwrap(), "-y"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    assert_eq!(s.verify(&key, &[]).0, 0);
+    let anchors = s.dir.path().join("state").join("keyctl").join("anchors");
+    assert_eq!(mode(&anchors), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&anchors).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(mode(&files[0]), 0o600);
+    // A damaged backup is refused and the store stays as it is.
+    let bad = dir.path().join("bad.db");
+    std::fs::write(&bad, b"not a store").unwrap();
+    let out = s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], &["store", "restore", bad.to_str().unwrap(), "-y"]);
+    assert_eq!(code(&out), 3, "{}", stderr_of(&out));
+    assert_eq!(s.verify(&key, &[]).0, 0);
+}
+
+// ---- item 8: rekey; removed slots leave the files ----------------------------------------------
+
+#[test]
+fn issue10_8_a_removed_slot_is_gone_from_the_files_when_remove_key_returns() {
+    let s = TestStore::new();
+    s.ok(&["store", "add-key", "ci", "-q"]);
+    let wrapped: Vec<u8> = s.sql().query_row("SELECT wrapped FROM slots WHERE name = 'ci'", [], |r| r.get(0)).unwrap();
+    assert!(contains(&s.file_bytes(), &wrapped));
+    s.ok(&["store", "remove-key", "ci", "--yes"]);
+    assert!(!contains(&s.file_bytes(), &wrapped), "the removed slot's wrapped key is still in the store's files");
+}
+
+#[test]
+fn issue10_8_rekey_locks_out_removed_keys_and_old_copies_and_keeps_api_keys() {
+    let mut s = TestStore::new();
+    let (_, key) = s.create_key(&["deploy"]);
+    let leaked = s.ok(&["store", "add-key", "ci", "-q"]).trim().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let old = copy_of(&s, dir.path(), "old.db");
+    s.ok(&["store", "remove-key", "ci", "--yes"]);
+    // The removed key still opens the old copy.
+    let out = on_file(&s, &old).env("KEYCTL_STORE_KEY", &leaked).args(["key", "list"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+
+    // A store key may not rekey; the passphrase may.
+    assert_eq!(s.fails(&["store", "rekey", "--yes"]).0, 1);
+    let out = s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], &["store", "rekey", "--yes", "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reissued = v["store_keys"].as_array().unwrap();
+    assert_eq!(reissued.len(), 1, "{v}");
+    assert_eq!(reissued[0]["name"], "test");
+    let old_test_key = std::mem::replace(&mut s.store_key, reissued[0]["store_key"].as_str().unwrap().to_owned());
+
+    // API keys keep verifying; the store checks clean; the old store key is out.
+    assert_eq!(s.verify(&key, &[]).0, 0);
+    assert_eq!(s.check().0, 0);
+    assert_eq!(s.run_env(&[("KEYCTL_STORE_KEY", &old_test_key)], &["key", "list"]).status.code(), Some(3));
+    assert_eq!(s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], &["key", "list"]).status.code(), Some(0));
+
+    // The attack: the removed key's slot copied from the old copy into the live store.
+    // It unwraps the old data key, which opens nothing in the live store.
+    let conn = s.sql();
+    conn.execute("ATTACH DATABASE ?1 AS old", [old.to_str().unwrap()]).unwrap();
+    conn.execute_batch("INSERT INTO slots SELECT * FROM old.slots WHERE name = 'ci'").unwrap();
+    drop(conn);
+    let out = s.run_env(&[("KEYCTL_STORE_KEY", &leaked)], &["key", "list"]);
+    assert_ne!(code(&out), 0, "the removed key opened the rekeyed store");
+    assert_eq!(code(&out), 4, "{}", stderr_of(&out));
+    let audit = s.json(&["audit", "list"]);
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "store.rekeyed"), "{audit}");
+}

@@ -256,6 +256,19 @@ impl Db {
         Ok(())
     }
 
+    /// Folds the WAL into the file and truncates it to nothing, so that no byte of what
+    /// was overwritten (a removed slot) stays in the WAL.
+    pub fn checkpoint_truncate(&self) -> Result<()> {
+        let (busy, _, _): (i64, i64, i64) =
+            self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        if busy != 0 {
+            return Err(Error::Db(
+                "the WAL could not be checkpointed: another process is reading the store; try again".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// SQLite's own consistency check of the file; `Ok(())` when it reports "ok".
     pub fn quick_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
@@ -265,6 +278,29 @@ impl Db {
 
     pub fn schema_version(&self) -> Result<u32> {
         self.user_version()
+    }
+}
+
+/// Replaces the content of the store file at `dest` with the store file at `src`, page by
+/// page with SQLite's backup API under the destination's write lock (so processes that
+/// have `dest` open see the new content, never a torn file). A `dest` that is missing or
+/// not an SQLite file at all is replaced by renaming `src` over it.
+pub fn replace_with(dest: &Path, src: &Path) -> Result<()> {
+    let copied = (|| -> Result<()> {
+        let from = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut to = Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        to.busy_timeout(StdDuration::from_secs(30))?;
+        rusqlite::backup::Backup::new(&from, &mut to)?.run_to_completion(1024, StdDuration::ZERO, None)?;
+        Ok(())
+    })();
+    match copied {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", dest.display()));
+            }
+            std::fs::rename(src, dest).map_err(|e| Error::io(format!("cannot replace {}", dest.display()), e))
+        }
     }
 }
 

@@ -158,7 +158,7 @@ impl Store {
         let last = tx.audit_last_seq()?;
         if last != head.last_seq {
             return Err(Error::integrity(format!(
-                "the audit log ends at entry {last} but its head records entry {} (entries or the ledger were put back)",
+                "the audit log ends at entry {last} but its head records entry {} (entries were deleted from the end, or an older ledger was put back)",
                 head.last_seq
             )));
         }
@@ -169,6 +169,16 @@ impl Store {
     /// `store info` shows them and the local anchor keeps them.
     pub(crate) fn ledger_state(&self, tx: &Tx<'_>) -> Result<(u64, String)> {
         let head = self.ledger_head_required(tx)?;
+        Ok((head_generation(&head), hex(&sha256(&head)[..16])))
+    }
+
+    /// The same without the cross-check, for `store check`, which reports that itself.
+    pub(crate) fn ledger_state_unchecked(&self, tx: &Tx<'_>) -> Result<(u64, String)> {
+        let sealed = tx.meta_get(HEAD)?.ok_or_else(|| Error::integrity("the ledger head is missing"))?;
+        let head = self
+            .keys()
+            .open(Self::head_aad(), &sealed)
+            .ok_or_else(|| Error::integrity("the ledger head fails authentication"))?;
         Ok((head_generation(&head), hex(&sha256(&head)[..16])))
     }
 
@@ -292,6 +302,7 @@ impl Store {
         }
         head.extend_from_slice(&(generation + 1).to_be_bytes());
         tx.meta_set(HEAD, &self.keys().seal(Self::head_aad(), &head))?;
+        *self.ledger_moved.borrow_mut() = Some((generation + 1, hex(&sha256(&head)[..16])));
         // Our own commit does not change our data_version: forget what we cached.
         let version = self.ledger.borrow().data_version;
         *self.ledger.borrow_mut() = LedgerCache { data_version: version, ..Default::default() };

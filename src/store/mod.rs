@@ -2,6 +2,7 @@
 //! of the library (`Store`, `Verifier`); it talks to SQLite only through `crate::db` and
 //! never prints.
 
+mod anchor;
 mod audit;
 mod keys;
 mod ledger;
@@ -39,6 +40,7 @@ pub use usage::{LimitsUpdate, UsageGroup, UsageQuery};
 pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest};
 
 /// The secret that opens a store.
+#[derive(Clone)]
 pub enum Unlock {
     Passphrase(SecretString),
     StoreKey(SecretString),
@@ -83,6 +85,11 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// A store-wide cap on new key lifetimes (the CLI's config `max_ttl`).
     max_ttl: Option<crate::domain::Duration>,
+    /// The local rollback anchor, when this handle keeps one (`with_anchor`).
+    anchor: Option<anchor::Anchor>,
+    /// The ledger's new (generation, head digest) after a write that moved it, until the
+    /// anchor has been moved after the commit.
+    ledger_moved: std::cell::RefCell<Option<(u64, String)>>,
 }
 
 fn slot_aad(name: &str, params: &KdfParams) -> Vec<u8> {
@@ -163,6 +170,8 @@ impl Store {
                 path: path.to_path_buf(),
                 clock: Arc::new(SystemClock),
                 max_ttl: None,
+                anchor: None,
+                ledger_moved: Default::default(),
             };
             let org = store.write(|tx| {
                 let params = KdfParams::new_pbkdf2(opts.kdf_iterations.max(1));
@@ -247,6 +256,8 @@ impl Store {
             path: path.to_path_buf(),
             clock: Arc::new(SystemClock),
             max_ttl: None,
+            anchor: None,
+            ledger_moved: Default::default(),
         };
         if sealed_keyring.is_none() {
             store.upgrade_protection()?;
@@ -361,6 +372,148 @@ impl Store {
         rebuilt
     }
 
+    /// Puts the backup at `backup` in place of the store at `path`, on purpose: the backup
+    /// must open with `unlock` and pass `store check`, and the secret must be allowed to
+    /// manage the store ([`Store::require_admin`]). The live file need not open at all
+    /// (restoring a damaged store is the point). The restore is recorded in the restored
+    /// store's audit log (`store.restored`) and, with `state_dir`, moves the rollback
+    /// anchor to it.
+    pub fn restore(path: &Path, backup: &Path, unlock: Unlock, state_dir: Option<&Path>) -> Result<Store> {
+        if !backup.is_file() {
+            return Err(Error::NoStore(backup.to_path_buf()));
+        }
+        let staging = path.with_file_name(format!(
+            "{}.restoring",
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        ));
+        let cleanup = || {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = fs::remove_file(format!("{}{suffix}", staging.display()));
+            }
+        };
+        cleanup();
+        let staged = (|| -> Result<(u64, String)> {
+            fs::copy(backup, &staging).map_err(|e| Error::io(format!("cannot copy {}", backup.display()), e))?;
+            fs::set_permissions(&staging, fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::io(format!("cannot set permissions on {}", staging.display()), e))?;
+            let restored = Store::open(&staging, unlock.clone())?;
+            restored.require_admin("restore a backup")?;
+            let report = restored.check()?;
+            if let Some(first) = report.problems.first() {
+                return Err(Error::integrity(format!("the backup fails its check: {first}")));
+            }
+            let state = restored.read(|tx| restored.ledger_state(tx))?;
+            restored.db.checkpoint_truncate()?;
+            Ok(state)
+        })();
+        let (generation, _) = match staged {
+            Ok(state) => state,
+            Err(e) => {
+                cleanup();
+                return Err(e);
+            }
+        };
+        let replaced = crate::db::replace_with(path, &staging);
+        cleanup();
+        replaced?;
+        let store = Store::open(path, unlock)?;
+        store.write(|tx| {
+            store.audit(
+                tx,
+                "store.restored",
+                None,
+                None,
+                serde_json::json!({ "from": backup.display().to_string(), "generation": generation }),
+            )
+        })?;
+        match state_dir {
+            Some(dir) => store.reset_anchor(dir),
+            None => Ok(store),
+        }
+    }
+
+    /// Keeps a local rollback anchor for this store in `state_dir` (property 8): refuses
+    /// the store when it is older than the state this machine last saw (exit 4, saying
+    /// what was seen and what was found), and moves the anchor after every write.
+    pub fn with_anchor(mut self, state_dir: &Path) -> Result<Store> {
+        let mut anchor = anchor::Anchor::new(state_dir, &self.path);
+        // The anchor first: a writer moves it only after its commit, so a state read after
+        // it is never older than what it says.
+        let seen = anchor.load()?;
+        let found = self.anchor_state(&anchor)?;
+        if anchor.judge(seen.as_ref(), &found)? {
+            anchor.save(&found)?;
+        }
+        anchor.store_id = found.store_id;
+        self.anchor = Some(anchor);
+        Ok(self)
+    }
+
+    /// Sets the anchor to the store as it is now, whatever it saw before: after `init`
+    /// and a deliberate `store restore`.
+    pub fn reset_anchor(mut self, state_dir: &Path) -> Result<Store> {
+        let mut anchor = anchor::Anchor::new(state_dir, &self.path);
+        let found = self.anchor_state(&anchor)?;
+        anchor.save(&found)?;
+        anchor.store_id = found.store_id;
+        self.anchor = Some(anchor);
+        Ok(self)
+    }
+
+    /// What `store check` says of the anchor: a problem when the store is older than the
+    /// state this machine saw (the anchor moves forward otherwise, as on any open).
+    pub fn anchor_problem(&self, state_dir: &Path) -> Result<Option<String>> {
+        let anchor = anchor::Anchor::new(state_dir, &self.path);
+        let seen = match anchor.load() {
+            Ok(seen) => seen,
+            Err(e) => return Ok(Some(e.detail())),
+        };
+        let Ok(found) = self.anchor_state_with(&anchor, false) else { return Ok(None) };
+        match anchor.judge(seen.as_ref(), &found) {
+            Ok(true) => anchor.save(&found).map(|()| None),
+            Ok(false) => Ok(None),
+            Err(e) => Ok(Some(e.detail())),
+        }
+    }
+
+    fn anchor_state(&self, anchor: &anchor::Anchor) -> Result<anchor::Seen> {
+        self.anchor_state_with(anchor, true)
+    }
+
+    fn anchor_state_with(&self, anchor: &anchor::Anchor, cross_check: bool) -> Result<anchor::Seen> {
+        self.db.read(|tx| {
+            self.ledger_refresh(tx)?;
+            let store_id =
+                tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
+            let (generation, ledger_head) =
+                if cross_check { self.ledger_state(tx)? } else { self.ledger_state_unchecked(tx)? };
+            Ok(anchor::Seen {
+                path: anchor.store_path.clone(),
+                store_id,
+                generation,
+                ledger_head,
+                at: self.now().timestamp(),
+            })
+        })
+    }
+
+    /// Moves the anchor forward after a committed write. A failure here is not the
+    /// write's: the next open moves it instead.
+    fn anchor_advance(&self, generation: u64, ledger_head: String) {
+        let Some(anchor) = &self.anchor else { return };
+        let newer = anchor.load().ok().flatten().is_none_or(|seen| generation > seen.generation);
+        if newer {
+            let seen = anchor::Seen {
+                path: anchor.store_path.clone(),
+                store_id: anchor.store_id.clone(),
+                generation,
+                ledger_head,
+                at: self.now().timestamp(),
+            };
+            let _ = anchor.save(&seen);
+        }
+    }
+
     /// Caps the lifetime of every key issued through this handle (like a project's
     /// `max_ttl`, whichever is shorter).
     pub fn with_max_ttl(mut self, max_ttl: Option<crate::domain::Duration>) -> Store {
@@ -433,6 +586,15 @@ impl Store {
     /// Runs `f` in one write transaction and records the rows it changed in the ledger
     /// before committing: all of it or none of it.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.ledger_moved.take();
+        let out = self.write_in_ledger(f)?;
+        if let Some((generation, head)) = self.ledger_moved.take() {
+            self.anchor_advance(generation, head);
+        }
+        Ok(out)
+    }
+
+    fn write_in_ledger<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.db.write(|tx| {
             self.ledger_refresh(tx)?;
             // Only `init`'s first write finds a store without a ledger (and without an
@@ -551,6 +713,17 @@ impl Store {
         // one the copy holds.
         let bytes = fs::metadata(dest).map_or(0, |m| m.len());
         Ok(BackupInfo { path: dest.display().to_string(), bytes, generation, ledger_head })
+    }
+
+    /// Refuses (exit 4) a store older than generation `n`: a rollback past a pinned state.
+    pub fn expect_generation(&self, n: u64) -> Result<u64> {
+        let (generation, head) = self.read(|tx| self.ledger_state(tx))?;
+        if generation < n {
+            return Err(Error::integrity(format!(
+                "the store is at generation {generation} (ledger head {head}), older than the expected {n}: it was rolled back"
+            )));
+        }
+        Ok(generation)
     }
 
     /// Authenticates every row of the store, and the audit chain, and runs SQLite's own
