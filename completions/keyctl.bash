@@ -124,6 +124,12 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__key,create)
                 cmd="keyctl__subcmd__help__subcmd__key__subcmd__create"
                 ;;
+            keyctl__subcmd__help__subcmd__key,disable)
+                cmd="keyctl__subcmd__help__subcmd__key__subcmd__disable"
+                ;;
+            keyctl__subcmd__help__subcmd__key,enable)
+                cmd="keyctl__subcmd__help__subcmd__key__subcmd__enable"
+                ;;
             keyctl__subcmd__help__subcmd__key,list)
                 cmd="keyctl__subcmd__help__subcmd__key__subcmd__list"
                 ;;
@@ -247,6 +253,12 @@ _keyctl() {
             keyctl__subcmd__key,create)
                 cmd="keyctl__subcmd__key__subcmd__create"
                 ;;
+            keyctl__subcmd__key,disable)
+                cmd="keyctl__subcmd__key__subcmd__disable"
+                ;;
+            keyctl__subcmd__key,enable)
+                cmd="keyctl__subcmd__key__subcmd__enable"
+                ;;
             keyctl__subcmd__key,help)
                 cmd="keyctl__subcmd__key__subcmd__help"
                 ;;
@@ -273,6 +285,12 @@ _keyctl() {
                 ;;
             keyctl__subcmd__key__subcmd__help,create)
                 cmd="keyctl__subcmd__key__subcmd__help__subcmd__create"
+                ;;
+            keyctl__subcmd__key__subcmd__help,disable)
+                cmd="keyctl__subcmd__key__subcmd__help__subcmd__disable"
+                ;;
+            keyctl__subcmd__key__subcmd__help,enable)
+                cmd="keyctl__subcmd__key__subcmd__help__subcmd__enable"
                 ;;
             keyctl__subcmd__key__subcmd__help,help)
                 cmd="keyctl__subcmd__key__subcmd__help__subcmd__help"
@@ -849,7 +867,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__key)
-            opts="create list show update revoke rotate prune verify"
+            opts="create list show update disable enable revoke rotate prune verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -863,6 +881,34 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__key__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__key__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__key__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1583,7 +1629,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version create list show update revoke rotate prune verify help"
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version create list show update disable enable revoke rotate prune verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1613,7 +1659,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__create)
-            opts="-o -q -y -h -V --project --owner --service-account --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --count --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --owner --service-account --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --refill --count --meta --external-id --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1659,7 +1705,19 @@ _keyctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --refill)
+                    COMPREPLY=($(compgen -W "daily monthly" -- "${cur}"))
+                    return 0
+                    ;;
                 --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --meta)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1686,8 +1744,72 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__key__subcmd__disable)
+            opts="-o -q -y -h -V --reason --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__enable)
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__key__subcmd__help)
-            opts="create list show update revoke rotate prune verify help"
+            opts="create list show update disable enable revoke rotate prune verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1701,6 +1823,34 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__help__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1827,7 +1977,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__list)
-            opts="-o -q -y -h -V --project --status --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --project --status --expiring-within --external-id --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1838,7 +1988,15 @@ _keyctl() {
                     return 0
                     ;;
                 --status)
-                    COMPREPLY=($(compgen -W "active expired revoked all" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "active disabled rotating expired revoked all" -- "${cur}"))
+                    return 0
+                    ;;
+                --expiring-within)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -1997,7 +2155,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__update)
-            opts="-o -q -y -h -V --name --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --clear-allow-ip --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --name --permission --scope --ttl --expires-at --rpm --max-uses --allow-ip --refill --clear-allow-ip --meta --external-id --clear-meta --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2032,6 +2190,18 @@ _keyctl() {
                     return 0
                     ;;
                 --allow-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refill)
+                    COMPREPLY=($(compgen -W "daily monthly" -- "${cur}"))
+                    return 0
+                    ;;
+                --meta)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -558,24 +558,26 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcom
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a service account'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a service account and revoke its keys'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s h -l help -d 'Print help'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "create" -d 'Issue a key; the secret is printed once, on stdout, and never again'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "list" -d 'List keys (redacted), in the org or one project'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "show" -d 'Show one key (redacted)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "update" -d 'Change a key\'s name, permission, scopes or expiry'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "revoke" -d 'Revoke a key at once'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "rotate" -d 'Issue a successor with the same settings; the old key works for --grace, then stops'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "prune" -d 'Delete revoked and expired keys whose end is older than --older-than'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "verify" -d 'Check a key (from stdin, or --from-env VAR); exit 0 valid, 10 rejected'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update revoke rotate prune verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "create" -d 'Issue a key; the secret is printed once, on stdout, and never again'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "list" -d 'List keys (redacted), in the org or one project'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "show" -d 'Show one key (redacted)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "update" -d 'Change a key\'s name, permission, scopes or expiry'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "disable" -d 'Turn a key off until `key enable`: verify answers DISABLED (it still expires and can be revoked)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "enable" -d 'Turn a disabled key back on'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "revoke" -d 'Revoke a key at once'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "rotate" -d 'Issue a successor with the same settings; the old key works for --grace, then stops'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "prune" -d 'Delete revoked and expired keys whose end is older than --older-than'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "verify" -d 'Check a key (from stdin, or --from-env VAR); exit 0 valid, 10 rejected'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l project -d 'Project id or name [default: the org\'s default project]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l owner -d 'Owner: a member\'s email or id [default: you]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l service-account -d 'Owner: a service account\'s name or id (key gets the sk-svcacct- prefix)' -r
@@ -586,7 +588,11 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l rpm -d 'Valid verifies per minute for this key (0 removes the limit)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l max-uses -d 'Total valid verifies this key allows (0 removes the limit)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l allow-ip -d 'Accept the key only from these networks (repeatable; IPv4 or IPv6 CIDR)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l refill -d 'Start the --max-uses allowance again each UTC day or month' -r -f -a "daily\t''
+monthly\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l count -d 'Issue N keys in one transaction (all or none)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l meta -d 'Your own metadata, returned by verify (repeatable; on update `NAME=` removes NAME)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l external-id -d 'Your own id for whoever the key is for, e.g. a customer or tenant id (on update "" removes it)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -598,9 +604,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l project -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l status -r -f -a "active\t''
+disabled\t''
+rotating\t'Replaced by a rotation, still working until its grace ends'
 expired\t''
 revoked\t''
 all\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l expiring-within -d 'Only keys that stop working (expiry or end of a rotation grace) within this long' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l external-id -d 'Only keys with this external id' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -608,7 +618,7 @@ json\t''
 csv\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
@@ -627,16 +637,40 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l rpm -d 'Valid verifies per minute for this key (0 removes the limit)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l max-uses -d 'Total valid verifies this key allows (0 removes the limit)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l allow-ip -d 'Accept the key only from these networks (repeatable; IPv4 or IPv6 CIDR)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l refill -d 'Start the --max-uses allowance again each UTC day or month' -r -f -a "daily\t''
+monthly\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l meta -d 'Your own metadata, returned by verify (repeatable; on update `NAME=` removes NAME)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l external-id -d 'Your own id for whoever the key is for, e.g. a customer or tenant id (on update "" removes it)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l clear-allow-ip -d 'Remove the key\'s IP allowlist'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l clear-meta -d 'Remove every metadata entry (then any --meta applies)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -l reason -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l reason -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
@@ -686,6 +720,8 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List keys (redacted), in the org or one project'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one key (redacted)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a key\'s name, permission, scopes or expiry'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Turn a key off until `key enable`: verify answers DISABLED (it still expires and can be revoked)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Turn a disabled key back on'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a key at once'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Issue a successor with the same settings; the old key works for --grace, then stops'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Delete revoked and expired keys whose end is older than --older-than'
@@ -822,6 +858,8 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subc
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List keys (redacted), in the org or one project'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "show" -d 'Show one key (redacted)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "update" -d 'Change a key\'s name, permission, scopes or expiry'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "disable" -d 'Turn a key off until `key enable`: verify answers DISABLED (it still expires and can be revoked)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "enable" -d 'Turn a disabled key back on'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a key at once'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "rotate" -d 'Issue a successor with the same settings; the old key works for --grace, then stops'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "prune" -d 'Delete revoked and expired keys whose end is older than --older-than'

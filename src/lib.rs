@@ -29,7 +29,7 @@ mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};
 pub use domain::{
-    Amount, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Scope,
+    Amount, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Refill, Scope,
     ScopeLevel, SystemClock,
 };
 pub use error::{Error, Result};

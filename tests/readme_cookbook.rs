@@ -183,7 +183,10 @@ fn the_command_reference_matches_the_cli() {
 fn every_recipe_marker_has_a_test() {
     let names: Vec<&str> =
         README.match_indices("<!-- recipe: ").map(|(i, m)| README[i + m.len()..].split(' ').next().unwrap()).collect();
-    assert_eq!(names, ["quick-start", "first-steps", "ci-setup", "ci-job", "rotate", "python-demo", "pre-commit"]);
+    assert_eq!(
+        names,
+        ["quick-start", "first-steps", "ci-setup", "ci-job", "rotate", "expiring-soon", "python-demo", "pre-commit"]
+    );
 }
 
 // ---- Quick start and first steps ----
@@ -382,6 +385,35 @@ fn the_python_server_in_the_readme_is_the_example_file() {
         README.contains(&format!("```python\n{program}```\n")),
         "README.md must show examples/verify_server.py verbatim"
     );
+}
+
+#[test]
+fn the_weekly_expiry_check_fails_with_exit_1_only_when_a_key_ends_within_a_week() {
+    let s = TestStore::new();
+    let now = chrono::Utc::now().timestamp();
+    let check = |days_later: i64| {
+        let at = (now + days_later * 86_400).to_string();
+        let env = [("KEYCTL_STORE_KEY", s.store_key.as_str()), ("KEYCTL_TEST_NOW", at.as_str())];
+        sh(&s, s.dir.path(), &env, &recipe("expiring-soon"))
+    };
+    s.ok(&["key", "create", "monthly", "--ttl", "30d"]);
+    let out = check(0);
+    assert_eq!(ok(&out, "weekly check, nothing ending"), "no key ends within 7 days\n");
+    // Three weeks and three days on, the 30-day key ends within a week.
+    let out = check(24);
+    assert_eq!(code(&out), 1, "{}", stderr_of(&out));
+    let id = s.json(&["key", "list"])[0]["id"].as_str().unwrap().to_owned();
+    assert!(stderr_of(&out).contains(&id), "the failing job names the key: {}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "");
+    // A rotation's grace counts too.
+    let (old, _) = s.create_key(&["legacy"]);
+    s.ok(&["key", "rotate", &old, "--grace", "3d"]);
+    let out = check(0);
+    assert_eq!(code(&out), 1, "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains(&old), "{}", stderr_of(&out));
+    // A locked store is not a clean week: keyctl's exit 3 fails the job.
+    let out = sh(&s, s.dir.path(), &[], &recipe("expiring-soon"));
+    assert_eq!(code(&out), 3, "{}", stderr_of(&out));
 }
 
 #[test]

@@ -182,7 +182,9 @@ fn usage_table_shows_each_group() {
     let text = s.ok(&["usage"]);
     assert!(text.lines().next().unwrap().contains("DAY"), "{text}");
     let line = text.lines().find(|l| l.contains(&today())).unwrap_or_else(|| panic!("no row for today:\n{text}"));
-    assert_eq!(line.split_whitespace().collect::<Vec<_>>(), [today().as_str(), "9", "0.95"]);
+    // The one day is the busiest: a full bar (plain `#` off a terminal; issue 16).
+    let bar = "#".repeat(40);
+    assert_eq!(line.split_whitespace().collect::<Vec<_>>(), [today().as_str(), "9", "0.95", bar.as_str()]);
 }
 
 #[test]

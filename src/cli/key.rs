@@ -1,12 +1,12 @@
 //! `keyctl key ...`: issue, list, update, revoke, rotate, prune and verify API keys.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use keyctl::{
     Amount, Cidr, Duration, Error, Expiry, KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyStatus, KeyUpdate, NewKey,
-    Permission, Result, Scope, VerifyOutcome, VerifyRequest,
+    Permission, Refill, Result, Scope, VerifyOutcome, VerifyRequest,
 };
 use serde_json::json;
 
@@ -19,6 +19,9 @@ fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, Error> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatusFilter {
     Active,
+    Disabled,
+    /// Replaced by a rotation, still working until its grace ends
+    Rotating,
     Expired,
     Revoked,
     All,
@@ -55,6 +58,42 @@ pub struct LimitArgs {
     /// Accept the key only from these networks (repeatable; IPv4 or IPv6 CIDR)
     #[arg(long = "allow-ip", value_name = "CIDR")]
     pub allow_ip: Vec<Cidr>,
+    /// Start the --max-uses allowance again each UTC day or month
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub refill: Option<RefillArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RefillArg {
+    Daily,
+    Monthly,
+}
+
+impl From<RefillArg> for Refill {
+    fn from(r: RefillArg) -> Refill {
+        match r {
+            RefillArg::Daily => Refill::Daily,
+            RefillArg::Monthly => Refill::Monthly,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MetaArgs {
+    /// Your own metadata, returned by verify (repeatable; on update `NAME=` removes NAME)
+    #[arg(long = "meta", value_name = "NAME=VALUE")]
+    pub meta: Vec<String>,
+    /// Your own id for whoever the key is for, e.g. a customer or tenant id (on update "" removes it)
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+}
+
+impl MetaArgs {
+    /// The pairs as typed, parsed here rather than by clap so that an error never echoes a
+    /// value (which might be a pasted key).
+    fn pairs(&self) -> Result<Vec<(String, String)>> {
+        self.meta.iter().map(|m| keyctl::domain::parse_meta_pair(m)).collect()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,16 +127,24 @@ pub enum KeyCommand {
         /// Issue N keys in one transaction (all or none)
         #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
         count: u32,
+        #[command(flatten)]
+        meta: MetaArgs,
     },
     /// List keys (redacted), in the org or one project
     #[command(
-        after_help = "Examples:\n  keyctl key list --project billing-api\n  keyctl key list --status all -o json"
+        after_help = "Examples:\n  keyctl key list --project billing-api\n  keyctl key list --status all -o json\n  keyctl key list --expiring-within 7d\n  keyctl key list --external-id cus_123"
     )]
     List {
         #[arg(long)]
         project: Option<String>,
         #[arg(long, value_enum, default_value_t = StatusFilter::Active)]
         status: StatusFilter,
+        /// Only keys that stop working (expiry or end of a rotation grace) within this long
+        #[arg(long, value_name = "DURATION")]
+        expiring_within: Option<Duration>,
+        /// Only keys with this external id
+        #[arg(long, value_name = "ID")]
+        external_id: Option<String>,
     },
     /// Show one key (redacted)
     #[command(after_help = "Examples:\n  keyctl key show key_0123456789abcdef\n  keyctl key show ci-deploy -o json")]
@@ -122,7 +169,24 @@ pub enum KeyCommand {
         /// Remove the key's IP allowlist
         #[arg(long, conflicts_with = "allow_ip")]
         clear_allow_ip: bool,
+        #[command(flatten)]
+        meta: MetaArgs,
+        /// Remove every metadata entry (then any --meta applies)
+        #[arg(long)]
+        clear_meta: bool,
     },
+    /// Turn a key off until `key enable`: verify answers DISABLED (it still expires and can be revoked)
+    #[command(
+        after_help = "Examples:\n  keyctl key disable key_0123456789abcdef --reason \"odd traffic, investigating\"\n  keyctl key enable key_0123456789abcdef"
+    )]
+    Disable {
+        key: String,
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Turn a disabled key back on
+    #[command(after_help = "Examples:\n  keyctl key enable key_0123456789abcdef")]
+    Enable { key: String },
     /// Revoke a key at once
     #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"")]
     Revoke {
@@ -182,7 +246,27 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
     }
     let org = ctx.org(&store)?;
     match cmd {
-        KeyCommand::Create { name, project, owner, service_account, permission, scopes, expiry, limits, count } => {
+        KeyCommand::Create {
+            name,
+            project,
+            owner,
+            service_account,
+            permission,
+            scopes,
+            expiry,
+            limits,
+            count,
+            meta,
+        } => {
+            let mut pairs = std::collections::BTreeMap::new();
+            for (k, v) in meta.pairs()? {
+                if v.is_empty() {
+                    return Err(Error::invalid(format!(
+                        "--meta {k}= has no value (an empty value removes NAME on update)"
+                    )));
+                }
+                pairs.insert(k, v);
+            }
             let expiry = match expiry.expiry() {
                 Some(e) => e,
                 None => ctx.config.default_ttl().map_or(Expiry::Never, Expiry::After),
@@ -199,25 +283,36 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                     rpm: limits.rpm.filter(|n| *n > 0),
                     max_uses: limits.max_uses.filter(|n| *n > 0),
                     allow_ip: limits.allow_ip,
+                    refill: limits.refill.map(Refill::from),
                 },
                 count,
+                meta: pairs,
+                external_id: meta.external_id,
             };
             let mut progress = output::Progress::new("creating keys", 10_000);
             let keys = store.create_keys_reporting(&org.id, &spec, &mut |done, total| progress.update(done, total))?;
             progress.finish();
             print_new_keys(ctx, &keys)
         }
-        KeyCommand::List { project, status } => {
-            let status = match status {
-                StatusFilter::Active => Some(KeyStatus::Active),
-                StatusFilter::Expired => Some(KeyStatus::Expired),
-                StatusFilter::Revoked => Some(KeyStatus::Revoked),
-                StatusFilter::All => None,
+        KeyCommand::List { project, status, expiring_within, external_id } => {
+            let (status, rotating) = match status {
+                StatusFilter::Active => (Some(KeyStatus::Active), false),
+                StatusFilter::Disabled => (Some(KeyStatus::Disabled), false),
+                StatusFilter::Rotating => (Some(KeyStatus::Active), true),
+                StatusFilter::Expired => (Some(KeyStatus::Expired), false),
+                StatusFilter::Revoked => (Some(KeyStatus::Revoked), false),
+                StatusFilter::All => (None, false),
             };
-            output::list(ctx.output, &store.list_keys(&org.id, &KeyFilter { project, status })?)
+            let filter = KeyFilter { project, status, rotating, external_id, expiring_within };
+            let keys = store.list_keys(&org.id, &filter)?;
+            output::list(ctx.output, &keys)?;
+            if ctx.output == OutputFormat::Table && !ctx.quiet && std::io::stdout().is_terminal() {
+                ending_soon_note(&keys);
+            }
+            Ok(())
         }
         KeyCommand::Show { key } => show(ctx, &store.show_key(&org.id, &key)?),
-        KeyCommand::Update { key, name, permission, scopes, expiry, limits, clear_allow_ip } => {
+        KeyCommand::Update { key, name, permission, scopes, expiry, limits, clear_allow_ip, meta, clear_meta } => {
             let update = KeyUpdate {
                 name,
                 permission,
@@ -230,8 +325,26 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 } else {
                     (!limits.allow_ip.is_empty()).then_some(limits.allow_ip)
                 },
+                refill: limits.refill.map(Refill::from),
+                clear_meta,
+                meta: meta.pairs()?,
+                external_id: meta.external_id,
             };
             show(ctx, &store.update_key(&org.id, &key, &update)?)
+        }
+        KeyCommand::Disable { key, reason } => {
+            let info = store.disable_key(&org.id, &key, reason.as_deref())?;
+            if ctx.quiet {
+                return Ok(());
+            }
+            show(ctx, &info)
+        }
+        KeyCommand::Enable { key } => {
+            let info = store.enable_key(&org.id, &key)?;
+            if ctx.quiet {
+                return Ok(());
+            }
+            show(ctx, &info)
         }
         KeyCommand::Revoke { key, reason } => {
             let info = store.revoke_key(&org.id, &key, reason.as_deref())?;
@@ -273,6 +386,21 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             Ok(())
         }
         KeyCommand::Verify(_) => Ok(()),
+    }
+}
+
+/// How far ahead `key list` on a terminal warns about keys that end by themselves.
+const ENDING_SOON: i64 = 7 * 86_400;
+
+/// One stderr line after a listing on a terminal when a live key ends within a week.
+fn ending_soon_note(keys: &[KeyInfo]) {
+    let ending = keys
+        .iter()
+        .filter(|k| k.status == KeyStatus::Active && k.expires_in_seconds.is_some_and(|s| s <= ENDING_SOON))
+        .count();
+    if ending > 0 {
+        let what = if ending == 1 { "1 live key ends" } else { &format!("{ending} live keys end") };
+        output::note(false, &format!("note: {what} within 7 days; see `keyctl key list --expiring-within 7d`"));
     }
 }
 
@@ -332,18 +460,43 @@ fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
         ("owner".into(), format!("{} ({} {})", key.owner.name, key.owner.kind, key.owner.id)),
         ("permission".into(), key.permission.to_string()),
         ("scopes".into(), key.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")),
-        ("status".into(), key.status.as_str().into()),
+        ("status".into(), key.status_label().into()),
         ("created".into(), output::time(key.created_at)),
         ("expires".into(), output::opt_time(key.expires_at)),
         ("revoked".into(), output::opt_time(key.revoked_at)),
+        ("ends".into(), output::opt_time(key.ends_at)),
         ("last used".into(), output::opt_time(key.last_used_at)),
     ];
     if let Some(reason) = &key.revoke_reason {
         pairs.push(("revoke reason".into(), reason.clone()));
     }
+    if let Some(at) = key.disabled_at {
+        let why = key.disable_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        pairs.push(("disabled".into(), format!("{}{why}", output::time(at))));
+    }
+    if let Some(s) = &key.successor_id {
+        pairs.push(("successor".into(), s.clone()));
+    }
+    if let Some(p) = &key.predecessor_id {
+        pairs.push(("predecessor".into(), p.clone()));
+    }
+    if let Some(x) = &key.external_id {
+        pairs.push(("external id".into(), x.clone()));
+    }
+    for (k, v) in &key.meta {
+        pairs.push((format!("meta.{k}"), v.clone()));
+    }
     let limit = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
     pairs.push(("rpm".into(), limit(key.rpm)));
     pairs.push(("uses".into(), format!("{} of {}", key.uses, limit(key.max_uses))));
+    if let (Some(remaining), Some(max)) = (key.remaining, key.max_uses) {
+        let period = match key.refill {
+            Some(Refill::Daily) => " today (refills daily, UTC)",
+            Some(Refill::Monthly) => " this month (refills monthly, UTC)",
+            None => "",
+        };
+        pairs.push(("remaining".into(), format!("{remaining} of {max}{period}")));
+    }
     if !key.allow_ip.is_empty() {
         pairs.push(("allow ip".into(), key.allow_ip.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")));
     }

@@ -23,7 +23,8 @@ pub trait Tabular {
     fn cells(&self) -> Vec<String>;
 }
 
-fn colour() -> bool {
+/// Whether stdout is a terminal that may be decorated (colour, block characters).
+pub fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
@@ -212,7 +213,7 @@ impl Tabular for Project {
 
 impl Tabular for KeyInfo {
     fn headers() -> &'static [&'static str] {
-        &["ID", "NAME", "KEY", "PROJECT", "OWNER", "PERMISSION", "SCOPES", "STATUS", "CREATED", "EXPIRES", "LAST USED"]
+        &["ID", "NAME", "KEY", "PROJECT", "OWNER", "PERMISSION", "SCOPES", "STATUS", "CREATED", "ENDS", "LAST USED"]
     }
     fn cells(&self) -> Vec<String> {
         let scopes = self.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
@@ -224,9 +225,9 @@ impl Tabular for KeyInfo {
             self.owner.name.clone(),
             self.permission.as_str().into(),
             if scopes.is_empty() { "-".into() } else { scopes },
-            self.status.as_str().into(),
+            self.status_label().into(),
             time(self.created_at),
-            opt_time(self.expires_at),
+            opt_time(self.ends_at),
             opt_time(self.last_used_at),
         ]
     }

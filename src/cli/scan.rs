@@ -111,7 +111,8 @@ fn scan_text(store: &Store, file: &str, bytes: &[u8], findings: &mut Vec<Finding
             if let Some(key) = keyctl::ApiKey::parse(&secret) {
                 f.redacted = key.redacted();
                 if let Some(info) = store.identify_key(&secret)? {
-                    f.live = info.status == keyctl::KeyStatus::Active;
+                    // A disabled key can be enabled again: it is still live.
+                    f.live = matches!(info.status, keyctl::KeyStatus::Active | keyctl::KeyStatus::Disabled);
                     f.status = info.status.as_str().into();
                     f.key_id = Some(info.id);
                     f.org_id = Some(info.org_id);

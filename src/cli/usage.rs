@@ -72,7 +72,64 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
                 UsageGroup::Key => "KEY",
                 UsageGroup::Project => "PROJECT",
             };
+            if matches!(by, UsageGroup::Day) {
+                // A bar per day, so a spike shows at a glance.
+                let bars = bars(&lines.iter().map(|l| l.requests).collect::<Vec<_>>(), BAR_WIDTH, output::colour());
+                let rows: Vec<Vec<String>> = rows
+                    .into_iter()
+                    .zip(bars)
+                    .map(|(mut r, b)| {
+                        r.push(b);
+                        r
+                    })
+                    .collect();
+                return output::table(&[group, "REQUESTS", "COST", ""], &rows);
+            }
             output::table(&[group, "REQUESTS", "COST"], &rows)
         }
+    }
+}
+
+/// The widest bar, in characters.
+const BAR_WIDTH: usize = 40;
+
+/// One bar per value, scaled so the largest is `width` long: Unicode blocks (in eighths)
+/// on a terminal, plain `#` otherwise. A non-zero value always shows at least a sliver.
+fn bars(values: &[i64], width: usize, blocks: bool) -> Vec<String> {
+    const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+    let max = values.iter().copied().max().unwrap_or(0).max(1) as u128;
+    values
+        .iter()
+        .map(|&v| {
+            let v = v.max(0) as u128;
+            if v == 0 {
+                return String::new();
+            }
+            if blocks {
+                let eighths = ((v * width as u128 * 8).div_ceil(max)).max(1) as usize;
+                let mut bar = "█".repeat(eighths / 8);
+                if eighths % 8 > 0 {
+                    bar.push(EIGHTHS[eighths % 8 - 1]);
+                }
+                bar
+            } else {
+                "#".repeat(((v * width as u128).div_ceil(max)).max(1) as usize)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bars;
+
+    #[test]
+    fn bars_scale_to_the_largest_value() {
+        assert_eq!(bars(&[10, 5, 0, 1], 10, false), vec!["##########", "#####", "", "#"]);
+        let b = bars(&[16, 1], 2, true);
+        assert_eq!(b[0], "██");
+        assert_eq!(b[1], "▏");
+        assert_eq!(bars(&[0, 0], 10, true), vec!["", ""]);
+        assert!(bars(&[], 10, true).is_empty());
     }
 }

@@ -5,6 +5,7 @@ mod amount;
 mod cidr;
 mod duration;
 mod id;
+mod lifecycle;
 mod permission;
 mod scope;
 mod time;
@@ -13,6 +14,10 @@ pub use amount::Amount;
 pub use cidr::Cidr;
 pub use duration::Duration;
 pub use id::{Id, IdKind};
+pub use lifecycle::{
+    parse_meta_pair, validate_external_id, validate_meta, Refill, EXTERNAL_ID_MAX, META_MAX_ENTRIES, META_MAX_KEY,
+    META_MAX_VALUE,
+};
 pub use permission::Permission;
 pub use scope::{Scope, ScopeLevel};
 pub(crate) use time::from_unix;
@@ -56,11 +61,13 @@ impl ProjectStatus {
     }
 }
 
-/// A key's status as users see it, derived from its revocation and expiry times.
+/// A key's status as users see it, derived from its revocation and expiry times and its
+/// sealed disabled flag (revoked, then expired, then disabled: the order verify checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyStatus {
     Active,
+    Disabled,
     Expired,
     Revoked,
 }
@@ -69,6 +76,7 @@ impl KeyStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             KeyStatus::Active => "active",
+            KeyStatus::Disabled => "disabled",
             KeyStatus::Expired => "expired",
             KeyStatus::Revoked => "revoked",
         }

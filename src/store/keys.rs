@@ -1,15 +1,17 @@
 //! API keys: issued once, stored as an HMAC; listed, updated, revoked, rotated and pruned.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::records::Disabled;
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
-use crate::crypto::{ApiKey, KeyPrefix, RowKeys};
+use crate::crypto::{ApiKey, KeyPrefix, RowKeys, StoreKey};
 use crate::db::{KeyRow, KeyScope, Tx};
 use crate::domain::{
-    from_unix, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef, Permission, ProjectStatus, Scope,
+    from_unix, validate_external_id, validate_meta, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef,
+    Permission, ProjectStatus, Refill, Scope,
 };
 use crate::error::{Error, Result};
 
@@ -33,6 +35,9 @@ pub struct KeyCreate {
     pub expiry: Expiry,
     pub limits: KeyLimits,
     pub count: u32,
+    /// The user's own metadata, sealed and returned by verify.
+    pub meta: BTreeMap<String, String>,
+    pub external_id: Option<String>,
 }
 
 impl Default for KeyCreate {
@@ -47,6 +52,8 @@ impl Default for KeyCreate {
             expiry: Expiry::Never,
             limits: KeyLimits::default(),
             count: 1,
+            meta: BTreeMap::new(),
+            external_id: None,
         }
     }
 }
@@ -62,6 +69,14 @@ pub struct KeyUpdate {
     pub max_uses: Option<u64>,
     /// Replaces the allowlist when `Some` (an empty list clears it).
     pub allow_ip: Option<Vec<Cidr>>,
+    /// Makes `max_uses` start again each UTC day or month.
+    pub refill: Option<Refill>,
+    /// Removes every metadata entry first (then `meta` applies).
+    pub clear_meta: bool,
+    /// Sets each pair; an empty value removes that name.
+    pub meta: Vec<(String, String)>,
+    /// Sets the external id; an empty string removes it.
+    pub external_id: Option<String>,
 }
 
 /// Which keys `key list` shows.
@@ -70,6 +85,12 @@ pub struct KeyFilter {
     pub project: Option<String>,
     /// `None` means every status.
     pub status: Option<KeyStatus>,
+    /// Only keys in a rotation grace period (replaced, still working until `ends_at`).
+    pub rotating: bool,
+    /// Only keys with this external id.
+    pub external_id: Option<String>,
+    /// Only keys that stop working (expiry or end of grace) within this long from now.
+    pub expiring_within: Option<Duration>,
 }
 
 /// A key row opened and checked: its clear columns and sealed record together.
@@ -80,14 +101,28 @@ pub(crate) struct OpenedKey {
 }
 
 impl OpenedKey {
+    /// Revoked, then expired, then disabled: the order verify checks them in.
     pub fn status(&self, now: i64) -> KeyStatus {
         if self.row.revoked_at.is_some_and(|t| t <= now) {
             KeyStatus::Revoked
         } else if self.row.expires_at.is_some_and(|t| t <= now) {
             KeyStatus::Expired
+        } else if self.record.disabled.is_some() {
+            KeyStatus::Disabled
         } else {
             KeyStatus::Active
         }
+    }
+
+    /// When the key stops working by itself: its expiry or the end of its rotation
+    /// grace, whichever comes first.
+    pub fn ends_at(&self) -> Option<i64> {
+        [self.row.expires_at, self.row.revoked_at].into_iter().flatten().min()
+    }
+
+    /// Replaced by `key rotate` and still working until its grace ends.
+    pub fn in_grace(&self, now: i64) -> bool {
+        self.row.revoked_at.is_some_and(|t| t > now) && self.status(now) != KeyStatus::Revoked
     }
 }
 
@@ -150,6 +185,33 @@ fn resolve_expiry(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<i64>> {
     }
 }
 
+/// Refuses a value that holds something shaped like a key: metadata and external ids are
+/// returned by every verify and listing, so a secret pasted there would leak. The value is
+/// never echoed.
+fn refuse_secret(what: &str, value: &str) -> Result<()> {
+    let prefixes = [KeyPrefix::Project.as_str(), KeyPrefix::ServiceAccount.as_str(), StoreKey::PREFIX];
+    if !crate::crypto::find_secrets(value).is_empty() || prefixes.iter().any(|p| value.contains(p)) {
+        return Err(Error::invalid(format!(
+            "{what} looks like it holds a key; keys never go into metadata (it is shown by every verify and listing)"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a key's metadata and external id: bounds, and no pasted keys.
+fn check_meta(meta: &BTreeMap<String, String>, external_id: Option<&str>) -> Result<()> {
+    validate_meta(meta)?;
+    for (k, v) in meta {
+        refuse_secret("a --meta name", k)?;
+        refuse_secret(&format!("--meta {k}"), v)?;
+    }
+    if let Some(x) = external_id {
+        refuse_secret("--external-id", x)?;
+        validate_external_id(x)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
@@ -203,6 +265,23 @@ impl Store {
             }
         };
         let (uses, last_used) = tx.key_use_stats(&key.row.id)?;
+        let now = self.now().timestamp();
+        let remaining = match key.record.limits.max_uses {
+            Some(max) => {
+                let used = match key.record.limits.refill {
+                    Some(refill) => {
+                        let (kind, start) = super::verify::refill_window(refill, now);
+                        tx.counter(&key.row.id, kind, start)?
+                    }
+                    None => uses,
+                };
+                Some(max.saturating_sub(used.max(0) as u64))
+            }
+            None => None,
+        };
+        let status = key.status(now);
+        let ends_at = key.ends_at();
+        let live = matches!(status, KeyStatus::Active | KeyStatus::Disabled);
         Ok(KeyInfo {
             id: key.row.id.clone(),
             name: key.record.name.clone(),
@@ -212,7 +291,7 @@ impl Store {
             permission: key.record.permission,
             scopes: key.record.scopes.clone(),
             redacted: key.record.redacted.clone(),
-            status: key.status(self.now().timestamp()),
+            status,
             created_at: from_unix(key.row.created_at),
             expires_at: key.row.expires_at.map(from_unix),
             revoked_at: key.row.revoked_at.map(from_unix),
@@ -223,6 +302,17 @@ impl Store {
             uses,
             allow_ip: key.record.limits.allow_ip.clone(),
             this_month: self.month_usage(tx, None, Some(&key.row.id), None)?,
+            disabled_at: key.record.disabled.as_ref().map(|d| from_unix(d.at)),
+            disable_reason: key.record.disabled.as_ref().and_then(|d| d.reason.clone()),
+            meta: key.record.meta.clone(),
+            external_id: key.record.external_id.clone(),
+            refill: key.record.limits.refill,
+            remaining,
+            successor_id: key.record.successor.clone(),
+            predecessor_id: key.record.predecessor.clone(),
+            rotating: key.in_grace(now),
+            ends_at: ends_at.map(from_unix),
+            expires_in_seconds: ends_at.filter(|_| live).map(|t| t - now),
         })
     }
 
@@ -242,13 +332,14 @@ impl Store {
                 matches.push(key);
             }
         }
-        // Prefer the one live key of that name over revoked or expired namesakes, and over
-        // a rotated predecessor still in its grace period.
+        // Prefer the one live key of that name (active or disabled: it can be enabled again)
+        // over revoked or expired namesakes, and over a rotated predecessor still in its
+        // grace period.
         let now = self.now().timestamp();
-        for keep in [
-            |k: &OpenedKey, now: i64| k.status(now) == KeyStatus::Active,
-            |k: &OpenedKey, now: i64| k.status(now) == KeyStatus::Active && k.row.revoked_at.is_none(),
-        ] {
+        let live = |k: &OpenedKey, now: i64| matches!(k.status(now), KeyStatus::Active | KeyStatus::Disabled);
+        for keep in [&live as &dyn Fn(&OpenedKey, i64) -> bool, &|k: &OpenedKey, now: i64| {
+            live(k, now) && k.row.revoked_at.is_none()
+        }] {
             if matches.len() > 1 {
                 let narrowed: Vec<_> = matches.iter().filter(|k| keep(k, now)).cloned().collect();
                 if narrowed.len() == 1 {
@@ -295,6 +386,10 @@ impl Store {
         if spec.count == 0 {
             return Err(Error::invalid("--count must be at least 1"));
         }
+        check_meta(&spec.meta, spec.external_id.as_deref())?;
+        if spec.limits.refill.is_some() && spec.limits.max_uses.is_none() {
+            return Err(Error::invalid("--refill needs --max-uses N: it says how often that allowance starts again"));
+        }
         let permission = match (spec.permission, spec.scopes.is_empty()) {
             (None, true) => Permission::All,
             (None, false) | (Some(Permission::Restricted), _) => Permission::Restricted,
@@ -330,6 +425,11 @@ impl Store {
                     redacted: secret.redacted(),
                     revoke_reason: None,
                     limits: spec.limits.clone(),
+                    disabled: None,
+                    meta: spec.meta.clone(),
+                    external_id: spec.external_id.clone(),
+                    successor: None,
+                    predecessor: None,
                 };
                 let row = self.seal_key(
                     KeyRow {
@@ -408,8 +508,17 @@ impl Store {
             let mut out = Vec::new();
             for row in rows {
                 let key = self.open_key(tx, &row)?;
-                if filter.status.is_some_and(|s| s != key.status(now)) {
+                if filter.status.is_some_and(|s| s != key.status(now))
+                    || (filter.rotating && !key.in_grace(now))
+                    || filter.external_id.as_ref().is_some_and(|x| key.record.external_id.as_ref() != Some(x))
+                {
                     continue;
+                }
+                if let Some(within) = filter.expiring_within {
+                    let soon = key.ends_at().is_some_and(|t| t > now && t <= now + within.seconds());
+                    if !soon {
+                        continue;
+                    }
                 }
                 out.push(self.key_view(tx, &key, &mut names)?);
             }
@@ -502,12 +611,84 @@ impl Store {
                 key.record.limits.allow_ip = allow.clone();
                 changed.insert("allow_ip".into(), json!(allow));
             }
+            if let Some(refill) = update.refill {
+                key.record.limits.refill = Some(refill);
+                changed.insert("refill".into(), json!(refill));
+            }
+            if key.record.limits.max_uses.is_none() {
+                if update.refill.is_some() {
+                    return Err(Error::invalid(
+                        "--refill needs --max-uses N: it says how often that allowance starts again",
+                    ));
+                }
+                // No allowance, nothing to refill.
+                key.record.limits.refill = None;
+            }
+            if update.clear_meta || !update.meta.is_empty() {
+                if update.clear_meta {
+                    key.record.meta.clear();
+                }
+                for (k, v) in &update.meta {
+                    if v.is_empty() {
+                        key.record.meta.remove(k);
+                    } else {
+                        key.record.meta.insert(k.clone(), v.clone());
+                    }
+                }
+                // The audit log names what changed, not the values.
+                changed.insert("meta".into(), json!(key.record.meta.keys().collect::<Vec<_>>()));
+            }
+            if let Some(x) = &update.external_id {
+                key.record.external_id = Some(x.clone()).filter(|x| !x.is_empty());
+                changed.insert("external_id".into(), json!(key.record.external_id));
+            }
+            check_meta(&key.record.meta, key.record.external_id.as_deref())?;
             if changed.is_empty() {
                 return Err(Error::Usage(
-                    "nothing to update: pass --name, --permission, --scope, --ttl, --expires-at, --rpm, --max-uses or --allow-ip".into(),
+                    "nothing to update: pass --name, --permission, --scope, --ttl, --expires-at, --rpm, --max-uses, --refill, --allow-ip, --meta, --clear-meta or --external-id".into(),
                 ));
             }
             self.rewrite_key(tx, key, "key.updated", serde_json::Value::Object(changed))
+        })
+    }
+
+    /// Disables a key: verify answers DISABLED until [`Store::enable_key`]. It still
+    /// expires, and can still be revoked, updated or rotated.
+    pub fn disable_key(&self, org_id: &str, key: &str, reason: Option<&str>) -> Result<KeyInfo> {
+        if let Some(r) = reason {
+            crate::domain::validate_description(r)?;
+        }
+        let now = self.now().timestamp();
+        self.write(|tx| {
+            let mut key = self.find_key(tx, org_id, key)?;
+            if key.status(now) == KeyStatus::Revoked {
+                return Err(Error::refused(format!("key {} is revoked; there is nothing to disable", key.row.id)));
+            }
+            if key.record.disabled.is_some() {
+                return Err(Error::refused(format!(
+                    "key {} is already disabled; `keyctl key enable {}` turns it back on",
+                    key.row.id, key.row.id
+                )));
+            }
+            let reason = reason.map(crate::crypto::redact_secrets);
+            key.record.disabled = Some(Disabled { at: now, reason: reason.clone() });
+            self.rewrite_key(tx, key, "key.disabled", json!({ "reason": reason }))
+        })
+    }
+
+    /// Enables a disabled key again.
+    pub fn enable_key(&self, org_id: &str, key: &str) -> Result<KeyInfo> {
+        let now = self.now().timestamp();
+        self.write(|tx| {
+            let mut key = self.find_key(tx, org_id, key)?;
+            if key.status(now) == KeyStatus::Revoked {
+                return Err(Error::refused(format!("key {} is revoked and cannot be enabled", key.row.id)));
+            }
+            if key.record.disabled.is_none() {
+                return Err(Error::refused(format!("key {} is not disabled", key.row.id)));
+            }
+            key.record.disabled = None;
+            self.rewrite_key(tx, key, "key.enabled", json!({}))
         })
     }
 
@@ -576,7 +757,15 @@ impl Store {
                 return Err(Error::refused("the key's owner no longer has a role in its project"));
             }
             let secret = ApiKey::generate(prefix);
-            let record = KeyRecord { redacted: secret.redacted(), revoke_reason: None, ..old.record.clone() };
+            // The successor starts enabled: rotating is how a disabled (suspect) key is replaced.
+            let record = KeyRecord {
+                redacted: secret.redacted(),
+                revoke_reason: None,
+                disabled: None,
+                successor: None,
+                predecessor: Some(old.row.id.clone()),
+                ..old.record.clone()
+            };
             let lifetime = old.row.expires_at.map(|e| e - old.row.created_at);
             let lifetime = match lifetime {
                 Some(l) => Expiry::After(Duration::from_seconds(l.max(1))),
@@ -609,6 +798,7 @@ impl Store {
             old.row.revoked_at =
                 Some(if grace.seconds() > 0 { self.now_ceil().timestamp() + grace.seconds() } else { now });
             old.record.revoke_reason = Some(format!("rotated to {}", row.id));
+            old.record.successor = Some(row.id.clone());
             let old_info = self.rewrite_key(
                 tx,
                 old,

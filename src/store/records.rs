@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Amount, Cidr, Duration, OrgKind, OwnerRef, Permission, ProjectStatus, Scope};
+use crate::domain::{Amount, Cidr, Duration, OrgKind, OwnerRef, Permission, ProjectStatus, Refill, Scope};
 
 /// A project's limits; all optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +39,9 @@ pub struct KeyLimits {
     pub max_uses: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_ip: Vec<Cidr>,
+    /// When `max_uses` starts again: each UTC day or month (with `max_uses` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refill: Option<Refill>,
 }
 
 impl KeyLimits {
@@ -99,6 +102,23 @@ pub(crate) struct KeyRecord {
     pub redacted: String,
     pub revoke_reason: Option<String>,
     pub limits: KeyLimits,
+    /// Set while the key is disabled: verify answers DISABLED until it is enabled again.
+    pub disabled: Option<Disabled>,
+    /// The user's own key/value metadata, returned by verify.
+    pub meta: BTreeMap<String, String>,
+    /// The user's own id for whoever the key is for (a customer, a tenant).
+    pub external_id: Option<String>,
+    /// The key that replaced this one (`key rotate`), and the one this one replaced.
+    pub successor: Option<String>,
+    pub predecessor: Option<String>,
+}
+
+/// When and why a key was disabled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Disabled {
+    pub at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Whose key it is, without the id (which is the row's authenticated `owner_id`).
@@ -131,6 +151,16 @@ struct KeyRecordWire {
     revoke_reason: Option<String>,
     #[serde(rename = "l", default, skip_serializing_if = "KeyLimits::is_empty")]
     limits: KeyLimits,
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    disabled: Option<Disabled>,
+    #[serde(rename = "m", default, skip_serializing_if = "BTreeMap::is_empty")]
+    meta: BTreeMap<String, String>,
+    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    #[serde(rename = "su", default, skip_serializing_if = "Option::is_none")]
+    successor: Option<String>,
+    #[serde(rename = "pr", default, skip_serializing_if = "Option::is_none")]
+    predecessor: Option<String>,
 }
 
 fn key_prefix(owner: &OwnerRef) -> &'static str {
@@ -157,6 +187,11 @@ impl KeyRecord {
             redacted: short,
             revoke_reason: self.revoke_reason.clone(),
             limits: self.limits.clone(),
+            disabled: self.disabled.clone(),
+            meta: self.meta.clone(),
+            external_id: self.external_id.clone(),
+            successor: self.successor.clone(),
+            predecessor: self.predecessor.clone(),
         };
         serde_json::to_vec(&wire).unwrap_or_default()
     }
@@ -176,6 +211,10 @@ impl KeyRecord {
         } else {
             w.redacted
         };
+        // Keys rotated before successors were recorded name theirs in the reason only.
+        let successor = w
+            .successor
+            .or_else(|| w.revoke_reason.as_deref().and_then(|r| r.strip_prefix("rotated to ")).map(str::to_owned));
         Some(KeyRecord {
             name: w.name,
             owner,
@@ -184,6 +223,11 @@ impl KeyRecord {
             redacted,
             revoke_reason: w.revoke_reason,
             limits: w.limits,
+            disabled: w.disabled,
+            meta: w.meta,
+            external_id: w.external_id,
+            successor,
+            predecessor: w.predecessor,
         })
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::ProjectLimits;
-use crate::domain::{Amount, Cidr, KeyStatus, OrgKind, Permission, ProjectStatus, Scope};
+use crate::domain::{Amount, Cidr, KeyStatus, OrgKind, Permission, ProjectStatus, Refill, Scope};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Org {
@@ -109,6 +109,35 @@ pub struct KeyInfo {
     pub allow_ip: Vec<Cidr>,
     /// This calendar month's usage (UTC).
     pub this_month: MonthUsage,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub disable_reason: Option<String>,
+    /// The user's own metadata (spec section 6).
+    pub meta: BTreeMap<String, String>,
+    pub external_id: Option<String>,
+    /// When `max_uses` starts again: `daily` or `monthly` (UTC), or null.
+    pub refill: Option<Refill>,
+    /// Uses left (this day or month for a refilling key); null without `max_uses`.
+    pub remaining: Option<u64>,
+    /// The key that replaced this one in a rotation, and the one this one replaced.
+    pub successor_id: Option<String>,
+    pub predecessor_id: Option<String>,
+    /// Replaced by a rotation and still working until `ends_at` (its status stays `active`).
+    pub rotating: bool,
+    /// When the key stops working by itself: its expiry or the end of its grace period.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Seconds until `ends_at` for a key that has not ended (active or disabled), else null.
+    pub expires_in_seconds: Option<i64>,
+}
+
+impl KeyInfo {
+    /// The status a person reads: `rotating` for an active key in its grace period.
+    pub fn status_label(&self) -> &'static str {
+        if self.rotating && self.status == KeyStatus::Active {
+            "rotating"
+        } else {
+            self.status.as_str()
+        }
+    }
 }
 
 /// A freshly issued key: its listing plus the secret, shown this once.

@@ -12,7 +12,7 @@ use super::keys::OpenedKey;
 use super::{OwnerView, ProjectRecord, Store};
 use crate::crypto::{ApiKey, SecretString};
 use crate::db::{Table, Tx};
-use crate::domain::{from_unix, Amount, Permission, ProjectStatus, Scope};
+use crate::domain::{from_unix, Amount, Permission, ProjectStatus, Refill, Scope};
 use crate::error::{Error, Result};
 
 /// Why a key was accepted or refused (spec section 5).
@@ -24,6 +24,7 @@ pub enum VerifyCode {
     NotFound,
     Revoked,
     Expired,
+    Disabled,
     ProjectArchived,
     OwnerRemoved,
     IpNotAllowed,
@@ -41,6 +42,7 @@ impl VerifyCode {
             VerifyCode::NotFound => "NOT_FOUND",
             VerifyCode::Revoked => "REVOKED",
             VerifyCode::Expired => "EXPIRED",
+            VerifyCode::Disabled => "DISABLED",
             VerifyCode::ProjectArchived => "PROJECT_ARCHIVED",
             VerifyCode::OwnerRemoved => "OWNER_REMOVED",
             VerifyCode::IpNotAllowed => "IP_NOT_ALLOWED",
@@ -116,6 +118,14 @@ pub struct VerifiedKey {
     pub scopes: Vec<Scope>,
     pub expires_at: Option<DateTime<Utc>>,
     pub ratelimit: Option<RateLimit>,
+    pub name: Option<String>,
+    /// The user's own metadata and external id (spec section 5).
+    pub meta: BTreeMap<String, String>,
+    pub external_id: Option<String>,
+    /// Uses left after this one (in this UTC day or month for a refilling key); only for
+    /// keys with max uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,6 +175,18 @@ impl Windows {
 const MINUTE: &str = "minute";
 const DAY: &str = "day";
 const MONTH_COST: &str = "month_cost";
+/// Uses of a refilling key in its current UTC day or month.
+const USES_DAY: &str = "uses_day";
+const USES_MONTH: &str = "uses_month";
+
+/// The counter that holds a refilling key's uses at `now`: its kind and window start.
+pub(super) fn refill_window(refill: Refill, now: i64) -> (&'static str, i64) {
+    let kind = match refill {
+        Refill::Daily => USES_DAY,
+        Refill::Monthly => USES_MONTH,
+    };
+    (kind, refill.period(from_unix(now)).0)
+}
 
 /// Uses waiting to be written by a batched verifier. Ordered maps: a flush then walks each
 /// B-tree in key order instead of jumping between pages.
@@ -302,6 +324,10 @@ fn use_counters(key: &OpenedKey, w: &Windows, cost: i64) -> Vec<(String, &'stati
     }
     if key.record.limits.rpm.is_some() {
         out.push((key.row.id.clone(), MINUTE, w.minute, 1));
+    }
+    if let (Some(_), Some(refill)) = (key.record.limits.max_uses, key.record.limits.refill) {
+        let (kind, start) = refill_window(refill, w.now);
+        out.push((key.row.id.clone(), kind, start, 1));
     }
     out
 }
@@ -480,9 +506,20 @@ fn decide(
     }
     let limits = a.key.record.limits.clone();
     if let Some(max) = limits.max_uses {
-        if st.counts.uses(tx, &a.key.row.id)? as u64 >= max {
+        // A refilling key counts this day's or month's uses; any other, every use.
+        let used = match limits.refill {
+            Some(refill) => {
+                let (kind, start) = refill_window(refill, w.now);
+                st.counts.counter(tx, &a.key.row.id, kind, start)?
+            }
+            None => st.counts.uses(tx, &a.key.row.id)?,
+        }
+        .max(0) as u64;
+        if used >= max {
+            a.verdict.remaining = Some(0);
             return Ok(a.outcome(VerifyCode::UsageExceeded));
         }
+        a.verdict.remaining = Some(max - used - u64::from(req.record));
     }
     let p = a.key.row.project_id.clone();
     let project_limits = a.project_limits();
@@ -578,6 +615,8 @@ impl Store {
             Some(VerifyCode::Revoked)
         } else if row.expires_at.is_some_and(|t| t <= now) {
             Some(VerifyCode::Expired)
+        } else if opened.record.disabled.is_some() {
+            Some(VerifyCode::Disabled)
         } else if project.as_ref().is_some_and(|p| p.status == ProjectStatus::Archived) {
             Some(VerifyCode::ProjectArchived)
         } else if effective.is_none() {
@@ -602,6 +641,10 @@ impl Store {
             scopes,
             expires_at: row.expires_at.map(from_unix),
             ratelimit: None,
+            name: opened.record.name.clone(),
+            meta: opened.record.meta.clone(),
+            external_id: opened.record.external_id.clone(),
+            remaining: None,
         };
         Ok(Ok(Assessment { key: opened, project, verdict, early, effective }))
     }
