@@ -34,8 +34,8 @@ pub use domain::{
 };
 pub use error::{Error, Result};
 pub use store::{
-    AuditEntry, AuditFilter, BackupInfo, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter, KeyInfo, KeyLimits,
-    KeyUpdate, LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView, Project, ProjectLimits, RateLimit, RoleScope,
-    ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UsageGroup, UsageLine, UsageQuery, VerifiedKey, Verifier,
-    VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
+    create_private_dir_all, AuditEntry, AuditFilter, Authority, BackupInfo, CheckReport, Expiry, InitOptions,
+    KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyUpdate, LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView,
+    Project, ProjectLimits, RateLimit, RoleScope, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UsageGroup,
+    UsageLine, UsageQuery, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
 };

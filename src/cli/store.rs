@@ -1,7 +1,7 @@
 //! `keyctl init` and `keyctl store ...`: creating the store, unlock slots, integrity.
 
 use clap::{Args, Subcommand};
-use keyctl::{Error, InitOptions, Result, Store};
+use keyctl::{Authority, Error, InitOptions, Result, Store};
 use serde_json::json;
 
 use super::{output, unlock, Ctx, OutputFormat};
@@ -42,6 +42,9 @@ pub enum StoreCommand {
     AddKey {
         /// Slot name, recorded as the actor in the audit log
         name: String,
+        /// Let this key manage unlock slots too (add-key, remove-key, passwd), like the passphrase
+        #[arg(long)]
+        admin: bool,
     },
     /// List unlock slots
     #[command(after_help = "Examples:\n  keyctl store keys\n  keyctl store keys -o json")]
@@ -167,10 +170,16 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                 }
             }
             if ctx.output == OutputFormat::Json {
-                output::json(
-                    &json!({ "ok": report.is_ok(), "rows_checked": report.rows_checked, "problems": report.problems }),
-                )?;
+                output::json(&json!({
+                    "ok": report.is_ok(),
+                    "rows_checked": report.rows_checked,
+                    "problems": report.problems,
+                    "warnings": report.warnings,
+                }))?;
             } else if report.is_ok() {
+                for w in &report.warnings {
+                    output::line(&format!("WARNING: {}", output::sanitize(w)))?;
+                }
                 output::line(&format!("ok: {} rows authenticated, audit chain intact", report.rows_checked))?;
             } else {
                 for p in &report.problems {
@@ -184,13 +193,15 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             }
         }
         StoreCommand::Passwd => {
+            store.require_admin("change the passphrase")?;
             let new = unlock::changed_passphrase()?;
             store.change_passphrase(&new, unlock::kdf_iterations())?;
             output::note(ctx.quiet, "Passphrase changed; store keys are unaffected.");
             Ok(())
         }
-        StoreCommand::AddKey { name } => {
-            let (slot, key) = store.add_store_key(&name)?;
+        StoreCommand::AddKey { name, admin } => {
+            let authority = if admin { Authority::Admin } else { Authority::Member };
+            let (slot, key) = store.add_store_key(&name, authority)?;
             match ctx.output {
                 _ if ctx.quiet => output::line(key.expose_secret()),
                 OutputFormat::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
@@ -243,6 +254,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             }
         }
         StoreCommand::RemoveKey { name } => {
+            store.require_admin("remove an unlock slot")?;
             ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;
             store.remove_slot(&name)?;
             output::note(ctx.quiet, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));

@@ -6,7 +6,9 @@ mod format;
 mod keys;
 mod secret;
 
-pub use format::{base62_fixed, find_secrets, redact_secrets, ApiKey, KeyPrefix, StoreKey};
+pub use format::{
+    base62_fixed, contains_key_shaped, find_secrets, redact_key_shaped, redact_secrets, ApiKey, KeyPrefix, StoreKey,
+};
 pub use keys::{DataKey, KdfParams, Keyring, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
 pub use secret::{SecretBytes, SecretString};
 

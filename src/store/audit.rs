@@ -76,7 +76,7 @@ impl Store {
         Ok(prev_mac)
     }
 
-    fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
+    pub(super) fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
         let plain = self
             .keys()
             .open(&entry_aad(row.seq), &row.payload)
@@ -91,11 +91,18 @@ impl Store {
             target_id: r.target_id,
             project_id: r.project_id,
             details: r.details,
+            verified: true,
         })
     }
 
     /// Every break in the chain, first one first; empty when the log is intact.
     pub(crate) fn audit_problems(&self, tx: &Tx<'_>) -> Result<Vec<String>> {
+        Ok(self.audit_chain(tx)?.0)
+    }
+
+    /// The chain's problems, and the first entry from which on nothing is verified.
+    fn audit_chain(&self, tx: &Tx<'_>) -> Result<(Vec<String>, Option<i64>)> {
+        let mut first_bad = None;
         let mut problems = Vec::new();
         let head: AuditHead = match self.get_meta(tx, HEAD) {
             // Every store writes its first entry at `init`: no head means it was removed.
@@ -114,6 +121,7 @@ impl Store {
         for (expected_seq, row) in (1..).zip(rows.iter()) {
             if row.seq != expected_seq {
                 problems.push(format!("audit entry {expected_seq} is missing (the chain jumps to entry {})", row.seq));
+                first_bad = Some(row.seq);
                 break;
             }
             if !self.keys().audit_mac_matches(&mac_input(&prev_mac, row.seq, row.at, &row.payload), &row.mac) {
@@ -121,10 +129,12 @@ impl Store {
                     "audit entry {} was edited, reordered or re-inserted (its chain MAC does not match)",
                     row.seq
                 ));
+                first_bad = Some(row.seq);
                 break;
             }
             if let Err(e) = self.open_audit(row) {
                 problems.push(e.detail());
+                first_bad = Some(row.seq);
                 break;
             }
             prev_mac.clone_from(&row.mac);
@@ -136,7 +146,28 @@ impl Store {
                 head.count
             ));
         }
-        Ok(problems)
+        Ok((problems, first_bad))
+    }
+
+    /// Every id the readable audit entries mention (targets, projects, and ids in details).
+    pub(super) fn audited_ids(&self, tx: &Tx<'_>) -> Result<std::collections::BTreeSet<String>> {
+        fn walk(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+            match v {
+                serde_json::Value::String(s) if crate::domain::Id::looks_like_id(s) => {
+                    out.insert(s.clone());
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+                serde_json::Value::Object(map) => map.values().for_each(|i| walk(i, out)),
+                _ => {}
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        for row in tx.audit_since(None)? {
+            let Ok(entry) = self.open_audit(&row) else { continue };
+            out.extend(entry.target_id.iter().chain(entry.project_id.iter()).cloned());
+            walk(&entry.details, &mut out);
+        }
+        Ok(out)
     }
 
     /// Checks the whole chain; `Err(Integrity)` names the first bad entry.
@@ -150,11 +181,29 @@ impl Store {
         })
     }
 
-    pub fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+    /// The entries that match `filter`, each marked verified or not: the chain is checked
+    /// first, and every entry from its first break on is unverified (one that cannot even
+    /// be opened is listed with action `unreadable`). The chain's problems come with them.
+    pub fn list_audit(&self, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, Vec<String>)> {
         self.read(|tx| {
+            let (problems, first_bad) = self.audit_chain(tx)?;
             let mut out = Vec::new();
             for row in tx.audit_since(filter.since.map(|t| t.timestamp()))? {
-                let entry = self.open_audit(&row)?;
+                let verified = first_bad.is_none_or(|bad| row.seq < bad);
+                let mut entry = match self.open_audit(&row) {
+                    Ok(entry) => entry,
+                    Err(_) => AuditEntry {
+                        id: row.seq,
+                        at: from_unix(row.at),
+                        actor: String::new(),
+                        action: "unreadable".to_owned(),
+                        target_id: None,
+                        project_id: None,
+                        details: serde_json::json!({}),
+                        verified: false,
+                    },
+                };
+                entry.verified = verified;
                 if filter
                     .action
                     .as_deref()
@@ -167,7 +216,7 @@ impl Store {
                 }
                 out.push(entry);
             }
-            Ok(out)
+            Ok((out, problems))
         })
     }
 }

@@ -316,6 +316,18 @@ impl Store {
         })
     }
 
+    /// Every key in `org_id` named exactly `name`.
+    fn keys_named(&self, tx: &Tx<'_>, org_id: &str, name: &str) -> Result<Vec<OpenedKey>> {
+        let mut matches = Vec::new();
+        for row in tx.keys(KeyScope::Org(org_id))? {
+            let key = self.open_key(tx, &row)?;
+            if key.record.name.as_deref() == Some(name) {
+                matches.push(key);
+            }
+        }
+        Ok(matches)
+    }
+
     /// Finds a key in `org_id` by id, or by name when exactly one key has it.
     pub(crate) fn find_key(&self, tx: &Tx<'_>, org_id: &str, id_or_name: &str) -> Result<OpenedKey> {
         if Id::is_of_kind(id_or_name, IdKind::Key) {
@@ -325,13 +337,7 @@ impl Store {
                 .ok_or_else(|| Error::not_found("key", id_or_name))?;
             return self.open_key(tx, &row);
         }
-        let mut matches = Vec::new();
-        for row in tx.keys(KeyScope::Org(org_id))? {
-            let key = self.open_key(tx, &row)?;
-            if key.record.name.as_deref() == Some(id_or_name) {
-                matches.push(key);
-            }
-        }
+        let mut matches = self.keys_named(tx, org_id, id_or_name)?;
         // Prefer the one live key of that name (active or disabled: it can be enabled again)
         // over revoked or expired namesakes, and over a rotated predecessor still in its
         // grace period.
@@ -693,17 +699,68 @@ impl Store {
     }
 
     pub fn revoke_key(&self, org_id: &str, key: &str, reason: Option<&str>) -> Result<KeyInfo> {
+        let mut revoked = self.revoke_keys(org_id, key, reason, false)?;
+        Ok(revoked.remove(0))
+    }
+
+    /// Revokes the key `key` names (an id, or a name). By name, the one live key of that
+    /// name: a key in its rotation grace and its successor are both live, so that name is
+    /// ambiguous (exit 2, both ids listed) unless `all`, which revokes every live key of
+    /// that name. Returns what was revoked, in one transaction.
+    pub fn revoke_keys(&self, org_id: &str, key: &str, reason: Option<&str>, all: bool) -> Result<Vec<KeyInfo>> {
         if let Some(r) = reason {
             crate::domain::validate_description(r)?;
         }
         let now = self.now().timestamp();
+        // A key pasted into the reason (say, the leaked one) is stored redacted.
+        let reason = reason.map(crate::crypto::redact_secrets);
         self.write(|tx| {
-            let key = self.find_key(tx, org_id, key)?;
-            if key.status(now) == KeyStatus::Revoked {
-                return Err(Error::refused(format!("key {} is already revoked", key.row.id)));
+            let targets = if Id::is_of_kind(key, IdKind::Key) {
+                vec![self.find_key(tx, org_id, key)?]
+            } else {
+                let named = self.keys_named(tx, org_id, key)?;
+                let live: Vec<OpenedKey> = named
+                    .iter()
+                    .filter(|k| matches!(k.status(now), KeyStatus::Active | KeyStatus::Disabled))
+                    .cloned()
+                    .collect();
+                match live.len() {
+                    0 if named.is_empty() => return Err(Error::not_found("key", key)),
+                    0 => {
+                        let ids: Vec<&str> = named.iter().map(|k| k.row.id.as_str()).collect();
+                        return Err(Error::refused(format!(
+                            "every key named {key:?} is already revoked or expired ({})",
+                            ids.join(", ")
+                        )));
+                    }
+                    1 => live,
+                    _ if all => live,
+                    n => {
+                        let ids: Vec<String> = live
+                            .iter()
+                            .map(|k| {
+                                if k.row.revoked_at.is_some() {
+                                    format!("{} (rotated, in its grace period)", k.row.id)
+                                } else {
+                                    k.row.id.clone()
+                                }
+                            })
+                            .collect();
+                        return Err(Error::Usage(format!(
+                            "{n} live keys are named {key:?}: {}; pass a key id, or --all to revoke every one",
+                            ids.join(", ")
+                        )));
+                    }
+                }
+            };
+            let mut out = Vec::with_capacity(targets.len());
+            for target in targets {
+                if target.status(now) == KeyStatus::Revoked {
+                    return Err(Error::refused(format!("key {} is already revoked", target.row.id)));
+                }
+                out.push(self.revoke_in(tx, target, now, reason.clone())?);
             }
-            // A key pasted into the reason (say, the leaked one) is stored redacted.
-            self.revoke_in(tx, key, now, reason.map(crate::crypto::redact_secrets))
+            Ok(out)
         })
     }
 

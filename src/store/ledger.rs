@@ -355,10 +355,27 @@ impl Store {
             }
         }
         if !expected.is_empty() {
-            problems.push(format!(
-                "{} rows recorded in the ledger are missing (deleted without the store secret)",
-                expected.len()
-            ));
+            // A reference is a keyed hash: name the rows through the ids the audit log
+            // mentions (every row keyctl writes is audited with its id).
+            let mut names: HashMap<Ref, String> = HashMap::new();
+            let tables = crate::db::Table::ALL.iter().map(|t| t.name()).chain(["api_keys"]);
+            let ids = self.audited_ids(tx)?;
+            for table in tables {
+                for id in &ids {
+                    names.insert(self.row_ref(table, id), format!("{table} row {id}"));
+                }
+            }
+            for name in crate::db::LEDGERED_META {
+                names.insert(self.row_ref("meta", name), format!("meta record {name:?}"));
+            }
+            let mut missing: Vec<String> = expected
+                .keys()
+                .map(|r| names.get(r).cloned().unwrap_or_else(|| "a row the audit log does not name".to_owned()))
+                .collect();
+            missing.sort();
+            for row in missing {
+                problems.push(format!("{row} is missing (deleted without the store secret)"));
+            }
         }
         Ok(problems)
     }

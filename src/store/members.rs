@@ -163,8 +163,10 @@ impl Store {
         project: Option<&str>,
     ) -> Result<super::Member> {
         let email = normalize_email(email)?;
+        crate::domain::refuse_key_shaped("the email", &email)?;
         if let Some(n) = name {
             crate::domain::validate_description(n)?;
+            crate::domain::refuse_key_shaped("member name", n)?;
         }
         if project.is_some() && role.is_none() {
             return Err(Error::Usage("--project needs --role: the member's role in that project".into()));

@@ -4,6 +4,7 @@
 
 mod anchor;
 mod audit;
+mod files;
 mod keys;
 mod ledger;
 mod members;
@@ -25,16 +26,18 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::crypto::{DataKey, KdfParams, Keyring, RowKeys, SecretString, SlotKey, StoreKey, DEFAULT_PBKDF2_ITERATIONS};
+use crate::crypto::{DataKey, KdfParams, Keyring, RowKeys, SecretString, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
 use crate::db::{Db, RecordRow, SlotRow, Table, Tx};
 use crate::domain::{from_unix, Clock, SystemClock};
 use crate::error::{Error, Result};
 
 pub use audit::AuditFilter;
+pub use files::create_private_dir_all;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
 pub use members::RoleScope;
 pub(crate) use records::*;
 pub use records::{KeyLimits, ProjectLimits};
+pub use slots::{Authority, MAX_PBKDF2_ITERATIONS};
 pub use types::*;
 pub use usage::{LimitsUpdate, UsageGroup, UsageQuery};
 pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest};
@@ -81,6 +84,8 @@ pub struct Store {
     data_key: std::cell::RefCell<Arc<DataKey>>,
     keys: std::cell::RefCell<Arc<RowKeys>>,
     actor: String,
+    /// What the unlocking slot may do: only admins manage slots.
+    authority: Authority,
     path: PathBuf,
     clock: Arc<dyn Clock>,
     /// A store-wide cap on new key lifetimes (the CLI's config `max_ttl`).
@@ -92,19 +97,22 @@ pub struct Store {
     ledger_moved: std::cell::RefCell<Option<(u64, String)>>,
 }
 
-fn slot_aad(name: &str, params: &KdfParams) -> Vec<u8> {
+/// The AAD a slot's wrapped data key is sealed under. An admin store key's slot adds the
+/// word `admin`, so the flag is authenticated: a file edit cannot grant it (or move it to
+/// another slot), and slots written before the flag existed open as non-admin.
+fn slot_aad(name: &str, params: &KdfParams, authority: Authority) -> Vec<u8> {
     let mut aad = b"keyctl/v1/slot\0".to_vec();
-    for part in [name.as_bytes(), params.name().as_bytes(), &params.iterations().to_be_bytes(), params.salt()] {
+    let admin: &[u8] = b"admin";
+    let iterations = params.iterations().to_be_bytes();
+    let mut parts = vec![name.as_bytes(), params.name().as_bytes(), &iterations[..], params.salt()];
+    if authority == Authority::Admin && params.name() == "hkdf-sha256" {
+        parts.push(admin);
+    }
+    for part in parts {
         aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
         aad.extend_from_slice(part);
     }
     aad
-}
-
-fn slot_params(row: &SlotRow) -> Result<KdfParams> {
-    KdfParams::from_parts(&row.kdf, row.iterations, row.salt.clone()).ok_or_else(|| {
-        Error::integrity(format!("unlock slot {:?} has an unknown key derivation {:?}", row.name, row.kdf))
-    })
 }
 
 /// The `meta` record holding the sealed keyring; its presence is the store's protection
@@ -122,13 +130,12 @@ fn open_keyring(data_key: &DataKey, sealed: &[u8]) -> Result<Keyring> {
 /// Creates `path`'s folder (mode 0700) and the empty file (mode 0600), refusing to touch
 /// an existing store.
 fn create_store_file(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                .map_err(|e| Error::io(format!("cannot set permissions on {}", dir.display()), e))?;
-        }
-    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    files::create_private_dir_all(dir)?;
+    files::check_folder(dir)?;
     OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::StoreExists(path.to_path_buf())
@@ -167,6 +174,7 @@ impl Store {
                 keys: std::cell::RefCell::new(Arc::new(data_key.row_keys(&keyring))),
                 data_key: std::cell::RefCell::new(Arc::new(data_key)),
                 actor: PASSPHRASE_SLOT.to_owned(),
+                authority: Authority::Admin,
                 path: path.to_path_buf(),
                 clock: Arc::new(SystemClock),
                 max_ttl: None,
@@ -174,14 +182,14 @@ impl Store {
                 ledger_moved: Default::default(),
             };
             let org = store.write(|tx| {
-                let params = KdfParams::new_pbkdf2(opts.kdf_iterations.max(1));
+                let params = KdfParams::new_pbkdf2(opts.kdf_iterations.clamp(1, MAX_PBKDF2_ITERATIONS));
                 let slot = SlotKey::derive(passphrase.expose_secret().as_bytes(), &params);
                 tx.slot_put(&SlotRow {
                     name: PASSPHRASE_SLOT.to_owned(),
                     kdf: params.name().to_owned(),
                     iterations: params.iterations(),
                     salt: params.salt().to_vec(),
-                    wrapped: slot.wrap(&store.data_key(), &slot_aad(PASSPHRASE_SLOT, &params)),
+                    wrapped: slot.wrap(&store.data_key(), &slot_aad(PASSPHRASE_SLOT, &params, Authority::Admin)),
                 })?;
                 tx.meta_set(KEYRING, &store.data_key().seal_keyring(&keyring))?;
                 let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
@@ -204,44 +212,12 @@ impl Store {
     /// Opens and unlocks an existing store.
     pub fn open(path: impl AsRef<Path>, unlock: Unlock) -> Result<Store> {
         let path = path.as_ref();
+        if path.exists() {
+            files::check_store_files(path)?;
+        }
         let db = Db::open(path)?;
         let slots = db.read(|tx| tx.slots())?;
-        let (data_key, actor) = match &unlock {
-            Unlock::Passphrase(p) => {
-                let mut found = None;
-                for row in slots.iter().filter(|s| s.kdf == "pbkdf2-sha256") {
-                    let params = slot_params(row)?;
-                    let key = SlotKey::derive(p.expose_secret().as_bytes(), &params);
-                    if let Some(dk) = key.unwrap(&row.wrapped, &slot_aad(&row.name, &params)) {
-                        found = Some((dk, row.name.clone()));
-                        break;
-                    }
-                }
-                found.ok_or_else(|| Error::Locked("wrong passphrase: it does not open this store".into()))?
-            }
-            Unlock::StoreKey(k) => {
-                let key = StoreKey::parse(k.expose_secret().trim()).ok_or_else(|| {
-                    Error::Locked(format!(
-                        "KEYCTL_STORE_KEY is not a keyctl store key (expected {}... as printed by `keyctl store add-key`)",
-                        StoreKey::PREFIX
-                    ))
-                })?;
-                let mut found = None;
-                for row in slots.iter().filter(|s| s.kdf == "hkdf-sha256") {
-                    let params = slot_params(row)?;
-                    let slot = SlotKey::derive(key.expose_secret().as_bytes(), &params);
-                    if let Some(dk) = slot.unwrap(&row.wrapped, &slot_aad(&row.name, &params)) {
-                        found = Some((dk, row.name.clone()));
-                        break;
-                    }
-                }
-                found.ok_or_else(|| {
-                    Error::Locked(
-                        "the store key does not open this store (wrong store, or its slot was removed)".into(),
-                    )
-                })?
-            }
-        };
+        let (data_key, actor, authority) = slots::unlock(&slots, &unlock)?;
         let sealed_keyring = store_keyring(&db)?;
         let keys = match &sealed_keyring {
             Some(sealed) => data_key.row_keys(&open_keyring(&data_key, sealed)?),
@@ -253,6 +229,7 @@ impl Store {
             keys: std::cell::RefCell::new(Arc::new(keys)),
             data_key: std::cell::RefCell::new(Arc::new(data_key)),
             actor,
+            authority,
             path: path.to_path_buf(),
             clock: Arc::new(SystemClock),
             max_ttl: None,
@@ -683,7 +660,7 @@ impl Store {
                 orgs: tx.records(Table::Orgs, None)?.len(),
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
-                slots: slots::slot_infos(&tx.slots()?),
+                slots: self.slot_infos(tx)?,
                 file_bytes: size(""),
                 wal_bytes: size("-wal"),
                 shm_bytes: size("-shm"),
@@ -735,12 +712,8 @@ impl Store {
         }
         self.db.read(|tx| {
             self.ledger_refresh(tx)?;
-            for row in tx.slots()? {
-                report.rows_checked += 1;
-                if slot_params(&row).is_err() {
-                    report.problems.push(format!("slots row {:?} has an unknown key derivation", row.name));
-                }
-            }
+            report.rows_checked += tx.slots()?.len();
+            report.problems.extend(self.slot_problems(tx)?);
             if let Err(e) = self.owner_identity(tx) {
                 report.problems.push(e.detail());
             }
@@ -766,6 +739,14 @@ impl Store {
             }
             report.problems.extend(self.ledger_problems(tx)?);
             report.problems.extend(self.audit_problems(tx)?);
+            let now = self.now().timestamp();
+            for (table, id, kind, start) in tx.future_windows(now, now.div_euclid(86_400))? {
+                let at = if table == "usage" { start * 86_400 } else { start };
+                report.warnings.push(format!(
+                    "{table} row of {id} ({kind}) is for a window in the future ({}); it is stale and ignored by limits",
+                    crate::domain::from_unix(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ));
+            }
             Ok(())
         })?;
         Ok(report)

@@ -170,6 +170,23 @@ impl Windows {
     fn day_number(&self) -> i64 {
         self.day.div_euclid(86_400)
     }
+
+    /// The number of the last day of this month.
+    fn month_end_day(&self) -> i64 {
+        let t = from_unix(self.month);
+        let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
+        let next = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single().map_or(self.month + 31 * 86_400, |d| d.timestamp());
+        next.div_euclid(86_400) - 1
+    }
+
+    /// The start of the window of `kind` that now lies in.
+    fn current(&self, kind: &str) -> i64 {
+        match kind {
+            MINUTE => self.minute,
+            DAY | USES_DAY => self.day,
+            _ => self.month,
+        }
+    }
 }
 
 const MINUTE: &str = "minute";
@@ -241,12 +258,13 @@ impl Pending {
             || (key.record.limits.max_uses.is_some() && self.scopes.contains(&key.row.id))
     }
 
-    fn apply(self, tx: &Tx<'_>) -> Result<()> {
+    /// Writes everything pending; `now` tells a stale future window from the current one.
+    fn apply(self, tx: &Tx<'_>, now: &Windows) -> Result<()> {
         for ((key_id, day), (project_id, requests, cost, at)) in self.uses {
             tx.record_use(&key_id, &project_id, day, requests, cost, at)?;
         }
         for ((scope, kind, start), delta) in self.counters {
-            tx.counter_add(&scope, kind, start, delta)?;
+            tx.counter_add(&scope, kind, start, delta, now.current(kind))?;
         }
         Ok(())
     }
@@ -271,12 +289,30 @@ struct TxCounts {
 }
 
 impl TxCounts {
+    /// The counter's value in the current window `start`. A day or month counter that is
+    /// not in the current window (missing, older, or stale in the future) starts again from
+    /// the usage recorded this day or month (a project's requests or cost, a refilling
+    /// key's uses), written at once, so a limit holds against the recorded usage whatever
+    /// became of its counter. Minute counters have no such record and start from zero.
     fn counter(&mut self, tx: &Tx<'_>, scope: &str, kind: &'static str, start: i64) -> Result<i64> {
         let k = (scope.to_owned(), kind, start);
         if let Some(v) = self.counters.get(&k) {
             return Ok(*v);
         }
-        let v = tx.counter(scope, kind, start)?;
+        let v = match tx.counter_row(scope, kind)? {
+            Some((s, v)) if s == start => v,
+            _ if !matches!(kind, DAY | MONTH_COST | USES_DAY | USES_MONTH) => 0,
+            _ => {
+                let first = start.div_euclid(86_400);
+                let last = if matches!(kind, DAY | USES_DAY) { first } else { Windows::at(start).month_end_day() };
+                let (project, key) =
+                    if matches!(kind, USES_DAY | USES_MONTH) { (None, Some(scope)) } else { (Some(scope), None) };
+                let (requests, cost) = tx.usage_total(first, last, project, key)?;
+                let v = if kind == MONTH_COST { cost } else { requests };
+                tx.counter_add(scope, kind, start, v, start)?;
+                v
+            }
+        };
         self.counters.insert(k, v);
         Ok(v)
     }
@@ -456,7 +492,7 @@ impl Verifier<'_> {
                     Err(e) => return Err(e),
                 }
             }
-            std::mem::take(&mut st.counts.writes).apply(tx)?;
+            std::mem::take(&mut st.counts.writes).apply(tx, &st.w)?;
             Ok(out)
         })?;
         self.flush_if_due()?;
@@ -478,7 +514,8 @@ impl Verifier<'_> {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending);
-        self.store.write(|tx| pending.apply(tx))
+        let now = Windows::at(self.store.now().timestamp());
+        self.store.write(|tx| pending.apply(tx, &now))
     }
 }
 
@@ -502,7 +539,7 @@ fn decide(
     }
     if a.limited() && st.pending.touches(&a.key) {
         // Uses batched while this key or project had no limit must count now.
-        std::mem::take(&mut *st.pending).apply(tx)?;
+        std::mem::take(&mut *st.pending).apply(tx, w)?;
     }
     let limits = a.key.record.limits.clone();
     if let Some(max) = limits.max_uses {

@@ -58,8 +58,12 @@ impl TestStore {
         let mut s = TestStore { dir, store_key: String::new() };
         let out = s.bare().env("KEYCTL_PASSPHRASE", PASSPHRASE).args(args).output().expect("run init");
         assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-        let out =
-            s.bare().env("KEYCTL_PASSPHRASE", PASSPHRASE).args(["store", "add-key", "test", "-q"]).output().unwrap();
+        let out = s
+            .bare()
+            .env("KEYCTL_PASSPHRASE", PASSPHRASE)
+            .args(["store", "add-key", "test", "--admin", "-q"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "add-key failed: {}", String::from_utf8_lossy(&out.stderr));
         s.store_key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
         s

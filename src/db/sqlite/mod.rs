@@ -709,32 +709,55 @@ impl Tx<'_> {
         one_row(n, "usage")
     }
 
-    /// The counter's value in the window starting at `window_start` (0 for an older window).
+    /// The counter's value in the window starting at `window_start` (0 for another window).
     pub fn counter(&self, scope_id: &str, kind: &str, window_start: i64) -> Result<i64> {
-        let row: Option<(i64, i64)> = self
+        Ok(self.counter_row(scope_id, kind)?.filter(|(start, _)| *start == window_start).map_or(0, |(_, v)| v))
+    }
+
+    /// The stored window start and value of a counter, if it has a row.
+    pub fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
+        Ok(self
             .tx
             .prepare_cached("SELECT window_start, value FROM counters WHERE scope_id = ?1 AND kind = ?2")?
             .query_row(params![scope_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        Ok(row.filter(|(start, _)| *start == window_start).map_or(0, |(_, v)| v))
+            .optional()?)
     }
 
     /// Adds `delta` to the counter for the window starting at `window_start`, resetting it
-    /// when the stored window is older. A window never moves backwards: a late write for an
-    /// earlier window is dropped rather than wiping the current window's count.
-    pub fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64) -> Result<()> {
+    /// when the stored window is older. A late write for an earlier window is dropped
+    /// rather than wiping the current window's count; but a stored window later than
+    /// `current` (the window now is in) is stale, not sacred: it is replaced.
+    pub fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()> {
         let n = self
             .tx
             .prepare_cached(
                 "INSERT INTO counters (scope_id, kind, window_start, value) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (scope_id, kind) DO UPDATE SET
                    value = CASE WHEN window_start = excluded.window_start THEN value + excluded.value
-                                WHEN window_start < excluded.window_start THEN excluded.value
+                                WHEN window_start < excluded.window_start OR window_start > ?5 THEN excluded.value
                                 ELSE value END,
-                   window_start = max(window_start, excluded.window_start)",
+                   window_start = CASE WHEN window_start > ?5 THEN excluded.window_start
+                                       ELSE max(window_start, excluded.window_start) END",
             )?
-            .execute(params![scope_id, kind, window_start, delta])?;
+            .execute(params![scope_id, kind, window_start, delta, current])?;
         one_row(n, "counters")
+    }
+
+    /// Counters whose window starts after `now`, and usage rows of days after `today`:
+    /// left by a clock that ran ahead (or an edit), as (table, scope or key id, kind, start).
+    pub fn future_windows(&self, now: i64, today: i64) -> Result<Vec<(&'static str, String, String, i64)>> {
+        let mut out = Vec::new();
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT scope_id, kind, window_start FROM counters WHERE window_start > ?1 ORDER BY 1, 2",
+        )?;
+        for row in stmt.query_map([now], |r| Ok(("counters", r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            out.push(row?);
+        }
+        let mut stmt = self.tx.prepare_cached("SELECT key_id, 'day', day FROM usage WHERE day > ?1 ORDER BY 1, 3")?;
+        for row in stmt.query_map([today], |r| Ok(("usage", r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            out.push(row?);
+        }
+        Ok(out)
     }
 
     /// Usage rows between two days (inclusive), optionally for one project or key.
