@@ -661,3 +661,27 @@ fn issue_10_5_a_disabled_key_is_live_for_revoke_by_name() {
     assert!(stderr_of(&out).contains(&id));
     assert_eq!(s.verify(&key, &[]).1["code"], "REVOKED");
 }
+
+#[test]
+fn issue_10_6_init_refuses_a_planted_wal_beside_the_new_store() {
+    let s = TestStore::empty();
+    let dir = s.path().parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&dir).unwrap();
+    chmod(&dir, 0o700);
+    let wal = std::path::PathBuf::from(format!("{}-wal", s.path().display()));
+    std::fs::write(&wal, b"").unwrap();
+    chmod(&wal, 0o666);
+    let out = s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], &["init"]);
+    assert_eq!(code(&out), 3, "{}", stderr_of(&out));
+    assert_one_line_error(&out);
+    assert!(!s.path().exists(), "no half-made store is left");
+}
+
+#[test]
+fn issue_10_5_scan_revoke_names_what_it_revoked() {
+    let s = TestStore::new();
+    let (id, key) = s.create_key(&[]);
+    let out = s.run_stdin(&["scan", "-", "--revoke", "--yes"], &format!("{key}\n"));
+    assert_eq!(code(&out), 10, "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains(&format!("Revoked {id}")), "{}", stderr_of(&out));
+}

@@ -197,6 +197,8 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
             ctx.confirm(&format!("revoke {} live keys", ids.len()), "revoke")?;
             for (id, org, reason) in &ids {
                 store.revoke_key(org, id, Some(reason))?;
+                // Like `key revoke`: what was revoked, on stderr, always.
+                output::note(false, &format!("Revoked {id}."));
                 for f in findings.iter_mut().filter(|f| f.key_id.as_deref() == Some(id)) {
                     f.revoked = true;
                 }

@@ -164,6 +164,11 @@ impl Store {
             .unwrap_or_else(|| if opts.personal { "Personal" } else { "Default organization" }.to_owned());
         crate::domain::validate_name("organization", &org_name)?;
         create_store_file(path)?;
+        // Nobody else may have planted a -wal or -shm beside the new file.
+        if let Err(e) = files::check_store_files(path) {
+            let _ = fs::remove_file(path);
+            return Err(e);
+        }
         let result = (|| {
             let db = Db::create(path)?;
             let data_key = DataKey::generate();
