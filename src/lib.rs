@@ -25,9 +25,11 @@ pub mod crypto;
 mod db;
 pub mod domain;
 mod error;
+mod files;
 mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};
+pub use db::{DbError, DbErrorKind, StoreLocation};
 pub use domain::{
     Amount, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Refill, Scope,
     ScopeLevel, SystemClock,

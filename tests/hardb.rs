@@ -76,7 +76,7 @@ fn v1_fixture() -> (TestStore, serde_json::Value) {
     let facts: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(format!("{root}/tests/fixtures/store-v1.json")).unwrap())
             .unwrap();
-    let s = TestStore { dir: tempfile::tempdir().unwrap(), store_key: facts["store_key"].as_str().unwrap().to_owned() };
+    let s = TestStore::from_parts(tempfile::tempdir().unwrap(), facts["store_key"].as_str().unwrap().to_owned());
     std::fs::create_dir_all(s.path().parent().unwrap()).unwrap();
     std::fs::copy(format!("{root}/tests/fixtures/store-v1.db"), s.path()).unwrap();
     (s, facts)

@@ -178,7 +178,7 @@ impl Cell {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
         copy_store(&w.dir, dir.path());
-        Cell { s: TestStore { dir, store_key: w.store_key.clone() }, baseline: w.baseline.clone() }
+        Cell { s: TestStore::from_parts(dir, w.store_key.clone()), baseline: w.baseline.clone() }
     }
 
     fn id(&self, name: &str) -> String {

@@ -285,8 +285,8 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 scopes,
                 expiry,
                 limits: KeyLimits {
-                    rpm: limits.rpm.filter(|n| *n > 0),
-                    max_uses: limits.max_uses.filter(|n| *n > 0),
+                    rpm: limits.rpm,
+                    max_uses: limits.max_uses,
                     allow_ip: limits.allow_ip,
                     refill: limits.refill.map(Refill::from),
                 },
@@ -414,7 +414,7 @@ fn ending_soon_note(keys: &[KeyInfo]) {
 }
 
 fn key_json(key: &NewKey) -> Result<serde_json::Value> {
-    let mut value = serde_json::to_value(&key.info).map_err(|e| Error::Db(e.to_string()))?;
+    let mut value = serde_json::to_value(&key.info).map_err(Error::json("the output"))?;
     value["key"] = json!(key.secret.expose_secret());
     Ok(value)
 }
@@ -735,7 +735,7 @@ fn answer_line(
 /// One JSON line: the verdict, or an error line for a tampered row (the stream goes on).
 fn write_answer(result: Result<VerifyOutcome>, out: &mut impl Write) -> Result<()> {
     let text = match result {
-        Ok(outcome) => serde_json::to_string(&outcome).map_err(|e| Error::Db(e.to_string()))?,
+        Ok(outcome) => serde_json::to_string(&outcome).map_err(Error::json("the output"))?,
         Err(e @ Error::Integrity(_)) => {
             json!({ "valid": false, "code": "INTEGRITY_ERROR", "error": e.to_string() }).to_string()
         }

@@ -158,7 +158,7 @@ impl Ctx {
     /// Opens the store without the anchor check, for `store check`, which reports it.
     pub fn open_unanchored(&self) -> Result<Store> {
         if !self.store_path.exists() {
-            return Err(Error::NoStore(self.store_path.clone()));
+            return Err(Error::NoStore(self.store_path.clone().into()));
         }
         Ok(Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)?
             .with_max_ttl(self.config.max_ttl())

@@ -97,13 +97,13 @@ impl Progress {
 }
 
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Db(e.to_string()))?;
+    let text = serde_json::to_string_pretty(value).map_err(Error::json("the output"))?;
     line(&text)
 }
 
 /// One compact JSON document per line (JSON lines).
 pub fn json_line<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let text = serde_json::to_string(value).map_err(|e| Error::Db(e.to_string()))?;
+    let text = serde_json::to_string(value).map_err(Error::json("the output"))?;
     line(&text)
 }
 

@@ -77,7 +77,7 @@ pub enum StoreCommand {
 
 pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     if ctx.store_path.exists() {
-        return Err(Error::StoreExists(ctx.store_path.clone()));
+        return Err(Error::StoreExists(ctx.store_path.clone().into()));
     }
     let passphrase = unlock::new_store_passphrase()?;
     let opts = InitOptions {
@@ -91,13 +91,13 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     let project = store.show_project(&org.id, &org.default_project_id)?;
     match ctx.output {
         OutputFormat::Json => output::json(&json!({
-            "store": store.path().display().to_string(),
+            "store": store.location().to_string(),
             "org": org,
             "project": project,
         })),
-        _ if ctx.quiet => output::line(&store.path().display().to_string()),
+        _ if ctx.quiet => output::line(&store.location().to_string()),
         _ => {
-            output::line(&format!("Created store {}", store.path().display()))?;
+            output::line(&format!("Created store {}", store.location()))?;
             output::line(&format!("Organization {} ({}), default project {}", org.name, org.id, project.id))?;
             output::note(false, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
             Ok(())

@@ -67,7 +67,7 @@ impl Anchor {
                 .map_err(|e| Error::io(format!("cannot set permissions on {}", d.display()), e))?;
         }
         let tmp = self.file.with_extension(format!("tmp{}", std::process::id()));
-        let body = serde_json::to_vec_pretty(seen).map_err(|e| Error::Db(e.to_string()))?;
+        let body = serde_json::to_vec_pretty(seen).map_err(Error::json("the rollback anchor"))?;
         let written = fs::OpenOptions::new()
             .write(true)
             .create(true)

@@ -4,16 +4,17 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Tx;
 use super::{AuditEntry, AuditHead, AuditRecord, Store};
 use crate::crypto::RowKeys;
-use crate::db::{AuditRow, Tx};
+use crate::db::AuditRow;
 use crate::domain::from_unix;
 use crate::error::{Error, Result};
 
 const HEAD: &str = "audit_head";
 
 fn entry_aad(seq: i64) -> Vec<u8> {
-    format!("keyctl/v1/audit\0{seq}").into_bytes()
+    format!("{}{seq}", super::domains::AUDIT_AAD).into_bytes()
 }
 
 fn mac_input(prev_mac: &[u8], row_seq: i64, at: i64, payload: &[u8]) -> Vec<u8> {
@@ -53,7 +54,7 @@ impl Store {
             project_id: project_id.map(str::to_owned),
             details,
         };
-        let plain = serde_json::to_vec(&record).map_err(|e| Error::Db(e.to_string()))?;
+        let plain = serde_json::to_vec(&record).map_err(Error::json("an audit entry"))?;
         let payload = self.keys().seal(&entry_aad(seq), &plain);
         let mac = self.keys().audit_mac(&mac_input(&head.last_mac, seq, at, &payload)).to_vec();
         tx.audit_append(&AuditRow { seq, at, payload, mac: mac.clone() })?;

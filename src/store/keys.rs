@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::records::Disabled;
+use super::Tx;
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
 use crate::crypto::{ApiKey, KeyPrefix, RowKeys, StoreKey};
-use crate::db::{KeyRow, KeyScope, Tx};
+use crate::db::{KeyRow, KeyScope};
 use crate::domain::{
     from_unix, validate_external_id, validate_meta, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef,
     Permission, ProjectStatus, Refill, Scope,
@@ -127,25 +128,23 @@ impl OpenedKey {
 }
 
 fn key_aad(row: &KeyRow) -> Vec<u8> {
-    let mut aad = b"keyctl/v1/api_keys\0".to_vec();
     let opt = |v: Option<i64>| match v {
         Some(t) => [&[1u8][..], &t.to_be_bytes()].concat(),
         None => vec![0u8],
     };
-    for part in [
-        row.id.as_bytes(),
-        row.org_id.as_bytes(),
-        row.project_id.as_bytes(),
-        row.owner_id.as_bytes(),
-        &row.hash,
-        &row.created_at.to_be_bytes(),
-        &opt(row.expires_at),
-        &opt(row.revoked_at),
-    ] {
-        aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        aad.extend_from_slice(part);
-    }
-    aad
+    crate::crypto::aad(
+        super::domains::KEY_AAD,
+        &[
+            row.id.as_bytes(),
+            row.org_id.as_bytes(),
+            row.project_id.as_bytes(),
+            row.owner_id.as_bytes(),
+            &row.hash,
+            &row.created_at.to_be_bytes(),
+            &opt(row.expires_at),
+            &opt(row.revoked_at),
+        ],
+    )
 }
 
 /// The expiry time of a new lifetime, within the project's `max_ttl`: a longer one is
@@ -215,7 +214,7 @@ fn check_meta(meta: &BTreeMap<String, String>, external_id: Option<&str>) -> Res
 impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
-        let plain = zeroize::Zeroizing::new(record.to_bytes());
+        let plain = zeroize::Zeroizing::new(record.to_bytes()?);
         row.payload = self.keys().seal(&key_aad(&row), &plain);
         Ok(row)
     }
@@ -269,10 +268,7 @@ impl Store {
         let remaining = match key.record.limits.max_uses {
             Some(max) => {
                 let used = match key.record.limits.refill {
-                    Some(refill) => {
-                        let (kind, start) = super::verify::refill_window(refill, now);
-                        tx.counter(&key.row.id, kind, start)?
-                    }
+                    Some(refill) => super::verify::refill_used(tx, &key.row.id, refill, now)?,
                     None => uses,
                 };
                 Some(max.saturating_sub(used.max(0) as u64))
@@ -405,6 +401,7 @@ impl Store {
             (Some(p), true) => p,
         };
         let scopes = Scope::normalize(spec.scopes.clone())?;
+        let limits = spec.limits.clone().normalized();
         {
             let project = self.target_project(tx, org_id, spec.project.as_deref())?;
             let expires_at = cap_expiry(&project.limits, self.max_ttl, spec.expiry, self.now_ceil())?;
@@ -430,7 +427,7 @@ impl Store {
                     scopes: scopes.clone(),
                     redacted: secret.redacted(),
                     revoke_reason: None,
-                    limits: spec.limits.clone(),
+                    limits: limits.clone(),
                     disabled: None,
                     meta: spec.meta.clone(),
                     external_id: spec.external_id.clone(),
@@ -606,11 +603,11 @@ impl Store {
                 changed.insert("expires_at".into(), json!(expires_at.map(from_unix)));
             }
             if let Some(rpm) = update.rpm {
-                key.record.limits.rpm = Some(rpm).filter(|n| *n > 0);
+                key.record.limits.rpm = super::no_limit_at_zero(Some(rpm));
                 changed.insert("rpm".into(), json!(rpm));
             }
             if let Some(max_uses) = update.max_uses {
-                key.record.limits.max_uses = Some(max_uses).filter(|n| *n > 0);
+                key.record.limits.max_uses = super::no_limit_at_zero(Some(max_uses));
                 changed.insert("max_uses".into(), json!(max_uses));
             }
             if let Some(allow) = &update.allow_ip {

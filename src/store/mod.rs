@@ -1,10 +1,10 @@
-//! The store: unlocking, sealing rows, and every rule of the model. This is the public face
-//! of the library (`Store`, `Verifier`); it talks to SQLite only through `crate::db` and
-//! never prints.
+//! The store: unlocking, sealing rows, the freshness ledger, and every rule of the model.
+//! This is the public face of the library (`Store`, `Verifier`); it reaches storage only
+//! through the `crate::db` traits (never a dialect) and never prints.
 
 mod anchor;
 mod audit;
-mod files;
+mod domains;
 mod keys;
 mod ledger;
 mod members;
@@ -13,6 +13,7 @@ mod projects;
 mod records;
 mod service_accounts;
 mod slots;
+mod tx;
 mod types;
 mod usage;
 mod verify;
@@ -27,17 +28,18 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::crypto::{DataKey, KdfParams, Keyring, RowKeys, SecretString, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
-use crate::db::{Db, RecordRow, SlotRow, Table, Tx};
+use crate::db::{self, Database, RecordRow, SlotRow, StoreLocation, Table};
 use crate::domain::{from_unix, Clock, SystemClock};
 use crate::error::{Error, Result};
 
+pub use crate::files::create_private_dir_all;
 pub use audit::AuditFilter;
-pub use files::create_private_dir_all;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
 pub use members::RoleScope;
 pub(crate) use records::*;
 pub use records::{KeyLimits, ProjectLimits};
 pub use slots::{Authority, MAX_PBKDF2_ITERATIONS};
+pub(crate) use tx::Tx;
 pub use types::*;
 pub use usage::{LimitsUpdate, UsageGroup, UsageQuery};
 pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest};
@@ -76,9 +78,17 @@ impl Default for InitOptions {
 /// The name of the slot `init` creates for the passphrase.
 pub const PASSPHRASE_SLOT: &str = "passphrase";
 
+/// The clear counter in `meta` that every write transaction bumps (see [`Store::generation`]).
+const GENERATION: &str = "generation";
+
 /// An unlocked store.
+///
+/// `Send`: a server may open it on one thread and move it to a worker. Not `Sync`: its
+/// connection and caches serve one thread at a time, so share one behind a `Mutex`, or
+/// open one per worker (each process or handle may write; the backend serialises writers).
+/// A [`Verifier`] borrows its store, so it stays on the store's thread.
 pub struct Store {
-    db: Db,
+    db: Box<dyn Database>,
     ledger: ledger::LedgerCell,
     /// Replaced only by an upgrade or a rekey, inside their write transaction.
     data_key: std::cell::RefCell<Arc<DataKey>>,
@@ -86,7 +96,6 @@ pub struct Store {
     actor: String,
     /// What the unlocking slot may do: only admins manage slots.
     authority: Authority,
-    path: PathBuf,
     clock: Arc<dyn Clock>,
     /// A store-wide cap on new key lifetimes (the CLI's config `max_ttl`).
     max_ttl: Option<crate::domain::Duration>,
@@ -101,61 +110,45 @@ pub struct Store {
 /// word `admin`, so the flag is authenticated: a file edit cannot grant it (or move it to
 /// another slot), and slots written before the flag existed open as non-admin.
 fn slot_aad(name: &str, params: &KdfParams, authority: Authority) -> Vec<u8> {
-    let mut aad = b"keyctl/v1/slot\0".to_vec();
-    let admin: &[u8] = b"admin";
     let iterations = params.iterations().to_be_bytes();
-    let mut parts = vec![name.as_bytes(), params.name().as_bytes(), &iterations[..], params.salt()];
-    if authority == Authority::Admin && params.name() == "hkdf-sha256" {
-        parts.push(admin);
+    let mut parts: Vec<&[u8]> = vec![name.as_bytes(), params.name().as_bytes(), &iterations[..], params.salt()];
+    if authority == Authority::Admin && params.name() == crate::crypto::KDF_HKDF_SHA256 {
+        parts.push(b"admin");
     }
-    for part in parts {
-        aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        aad.extend_from_slice(part);
-    }
-    aad
+    crate::crypto::aad(domains::SLOT_AAD, &parts)
 }
 
 /// The `meta` record holding the sealed keyring; its presence is the store's protection
 /// level (2), itself sealed under the data key.
 const KEYRING: &str = "keyring";
 
-fn store_keyring(db: &Db) -> Result<Option<Vec<u8>>> {
-    db.read(|tx| tx.meta_get(KEYRING))
+fn store_keyring(db: &dyn Database) -> Result<Option<Vec<u8>>> {
+    let mut out = None;
+    db.read(&mut |tx| {
+        out = tx.meta_get(KEYRING)?;
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 fn open_keyring(data_key: &DataKey, sealed: &[u8]) -> Result<Keyring> {
     data_key.open_keyring(sealed).ok_or_else(|| Error::integrity("the store's keyring fails authentication"))
 }
 
-/// Creates `path`'s folder (mode 0700) and the empty file (mode 0600), refusing to touch
-/// an existing store.
-fn create_store_file(path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    files::create_private_dir_all(dir)?;
-    files::check_folder(dir)?;
-    OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::StoreExists(path.to_path_buf())
-        } else {
-            Error::io(format!("cannot create {}", path.display()), e)
-        }
-    })?;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-        .map_err(|e| Error::io(format!("cannot set permissions on {}", path.display()), e))
-}
-
 impl Store {
-    /// Creates a new store at `path` protected by `passphrase`, with the first org and its
-    /// default project. Refuses to overwrite an existing file.
-    pub fn init(path: &Path, passphrase: &SecretString, opts: &InitOptions) -> Result<(Store, Org)> {
+    /// Creates a new store at `location` protected by `passphrase`, with the first org and
+    /// its default project. Refuses to overwrite an existing store.
+    pub fn init(
+        location: impl Into<StoreLocation>,
+        passphrase: &SecretString,
+        opts: &InitOptions,
+    ) -> Result<(Store, Org)> {
+        let location = location.into();
         if passphrase.is_empty() {
             return Err(Error::invalid("the passphrase must not be empty"));
         }
-        if path.exists() {
-            return Err(Error::StoreExists(path.to_path_buf()));
+        if db::exists(&location) {
+            return Err(Error::StoreExists(location));
         }
         let owner_email = crate::domain::normalize_email(opts.owner_email.as_deref().unwrap_or("owner@localhost"))?;
         let org_name = opts
@@ -163,14 +156,8 @@ impl Store {
             .clone()
             .unwrap_or_else(|| if opts.personal { "Personal" } else { "Default organization" }.to_owned());
         crate::domain::validate_name("organization", &org_name)?;
-        create_store_file(path)?;
-        // Nobody else may have planted a -wal or -shm beside the new file.
-        if let Err(e) = files::check_store_files(path) {
-            let _ = fs::remove_file(path);
-            return Err(e);
-        }
-        let result = (|| {
-            let db = Db::create(path)?;
+        let db = db::create(&location)?;
+        let result = (move || {
             let data_key = DataKey::generate();
             let keyring = Keyring::generate();
             let store = Store {
@@ -180,7 +167,6 @@ impl Store {
                 data_key: std::cell::RefCell::new(Arc::new(data_key)),
                 actor: PASSPHRASE_SLOT.to_owned(),
                 authority: Authority::Admin,
-                path: path.to_path_buf(),
                 clock: Arc::new(SystemClock),
                 max_ttl: None,
                 anchor: None,
@@ -207,23 +193,25 @@ impl Store {
         })();
         if result.is_err() {
             // Nothing usable was written; leave no half-made store behind.
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = fs::remove_file(format!("{}{suffix}", path.display()));
-            }
+            db::remove_unfinished(&location);
         }
         result
     }
 
     /// Opens and unlocks an existing store.
-    pub fn open(path: impl AsRef<Path>, unlock: Unlock) -> Result<Store> {
-        let path = path.as_ref();
-        if path.exists() {
-            files::check_store_files(path)?;
-        }
-        let db = Db::open(path)?;
-        let slots = db.read(|tx| tx.slots())?;
+    pub fn open(location: impl Into<StoreLocation>, unlock: Unlock) -> Result<Store> {
+        Store::unlock(db::open(&location.into())?, unlock)
+    }
+
+    /// Unlocks an open backend.
+    fn unlock(db: Box<dyn Database>, unlock: Unlock) -> Result<Store> {
+        let mut slots = Vec::new();
+        db.read(&mut |tx| {
+            slots = tx.slots()?;
+            Ok(())
+        })?;
         let (data_key, actor, authority) = slots::unlock(&slots, &unlock)?;
-        let sealed_keyring = store_keyring(&db)?;
+        let sealed_keyring = store_keyring(&*db)?;
         let keys = match &sealed_keyring {
             Some(sealed) => data_key.row_keys(&open_keyring(&data_key, sealed)?),
             None => data_key.legacy_row_keys(),
@@ -235,7 +223,6 @@ impl Store {
             data_key: std::cell::RefCell::new(Arc::new(data_key)),
             actor,
             authority,
-            path: path.to_path_buf(),
             clock: Arc::new(SystemClock),
             max_ttl: None,
             anchor: None,
@@ -264,7 +251,9 @@ impl Store {
     /// store that lost its keyring cannot pass for an old one: its rows no longer open
     /// under level-1 keys.
     fn upgrade_protection(&self) -> Result<()> {
-        self.db.write(|tx| {
+        self.write_with(false, |tx| {
+            // A retried attempt starts again from the level-1 keys.
+            *self.keys.borrow_mut() = Arc::new(self.data_key().legacy_row_keys());
             if let Some(sealed) = tx.meta_get(KEYRING)? {
                 // Another process upgraded while we waited for the write lock.
                 let keyring = open_keyring(&self.data_key(), &sealed)?;
@@ -301,8 +290,7 @@ impl Store {
             let to = self.data_key().row_keys(&keyring);
             self.reseal_all(tx, to)?;
             self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner })?;
-            tx.meta_set(KEYRING, &self.data_key().seal_keyring(&keyring))?;
-            self.ledger_apply(tx)
+            tx.meta_set(KEYRING, &self.data_key().seal_keyring(&keyring))
         })
     }
 
@@ -319,18 +307,18 @@ impl Store {
         for table in Table::ALL {
             for mut row in tx.records(table, None)? {
                 let aad = Self::record_aad(table, &row.id, &row.parent, &row.lookup);
-                let plain = from
-                    .open(&aad, &row.payload)
-                    .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.name(), row.id)))?;
+                let plain = from.open(&aad, &row.payload).ok_or_else(|| {
+                    Error::integrity(format!("{} row {} fails authentication", table.domain(), row.id))
+                })?;
                 row.payload = to.seal(&aad, &plain);
-                if !tx.record_update(table, &row)? {
-                    return Err(Error::integrity(format!("{} row {} could not be re-sealed", table.name(), row.id)));
+                if !tx.record_update(table, &row)?.is_done() {
+                    return Err(Error::integrity(format!("{} row {} could not be re-sealed", table.domain(), row.id)));
                 }
             }
         }
         self.reseal_keys(tx, &from, &to)?;
         let last_mac = self.reseal_audit(tx, &from, &to)?;
-        for name in crate::db::LEDGERED_META {
+        for name in tx::LEDGERED_META {
             let Some(sealed) = tx.meta_get(name)? else { continue };
             let plain = from
                 .open(&Self::meta_aad(name), &sealed)
@@ -339,7 +327,7 @@ impl Store {
                 let mut head: AuditHead = serde_json::from_slice(&plain)
                     .map_err(|_| Error::integrity("meta record \"audit_head\" is unreadable"))?;
                 head.last_mac = last_mac.clone();
-                zeroize::Zeroizing::new(serde_json::to_vec(&head).map_err(|e| Error::Db(e.to_string()))?)
+                zeroize::Zeroizing::new(serde_json::to_vec(&head).map_err(Error::json("the audit head"))?)
             } else {
                 plain
             };
@@ -362,7 +350,7 @@ impl Store {
     /// anchor to it.
     pub fn restore(path: &Path, backup: &Path, unlock: Unlock, state_dir: Option<&Path>) -> Result<Store> {
         if !backup.is_file() {
-            return Err(Error::NoStore(backup.to_path_buf()));
+            return Err(Error::NoStore(backup.into()));
         }
         let staging = path.with_file_name(format!(
             "{}.restoring",
@@ -418,7 +406,7 @@ impl Store {
     /// the store when it is older than the state this machine last saw (exit 4, saying
     /// what was seen and what was found), and moves the anchor after every write.
     pub fn with_anchor(mut self, state_dir: &Path) -> Result<Store> {
-        let mut anchor = anchor::Anchor::new(state_dir, &self.path);
+        let mut anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
         // The anchor first: a writer moves it only after its commit, so a state read after
         // it is never older than what it says.
         let seen = anchor.load()?;
@@ -434,7 +422,7 @@ impl Store {
     /// Sets the anchor to the store as it is now, whatever it saw before: after `init`
     /// and a deliberate `store restore`.
     pub fn reset_anchor(mut self, state_dir: &Path) -> Result<Store> {
-        let mut anchor = anchor::Anchor::new(state_dir, &self.path);
+        let mut anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
         let found = self.anchor_state(&anchor)?;
         anchor.save(&found)?;
         anchor.store_id = found.store_id;
@@ -445,7 +433,7 @@ impl Store {
     /// What `store check` says of the anchor: a problem when the store is older than the
     /// state this machine saw (the anchor moves forward otherwise, as on any open).
     pub fn anchor_problem(&self, state_dir: &Path) -> Result<Option<String>> {
-        let anchor = anchor::Anchor::new(state_dir, &self.path);
+        let anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
         let seen = match anchor.load() {
             Ok(seen) => seen,
             Err(e) => return Ok(Some(e.detail())),
@@ -463,8 +451,7 @@ impl Store {
     }
 
     fn anchor_state_with(&self, anchor: &anchor::Anchor, cross_check: bool) -> Result<anchor::Seen> {
-        self.db.read(|tx| {
-            self.ledger_refresh(tx)?;
+        self.read_with(false, |tx| {
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             let (generation, ledger_head) =
@@ -514,8 +501,25 @@ impl Store {
         &self.actor
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the store lives.
+    pub fn location(&self) -> &StoreLocation {
+        self.db.location()
+    }
+
+    /// The store's file, for a file store.
+    pub fn path(&self) -> Option<&Path> {
+        self.db.location().as_path()
+    }
+
+    /// The store's file, or an error naming the operation that needs one.
+    fn file_path(&self) -> Result<PathBuf> {
+        self.path().map(Path::to_path_buf).ok_or_else(|| Error::invalid("this needs a store file, not a server"))
+    }
+
+    /// The store's generation: a clear counter in the store that every write transaction,
+    /// from any process, bumps by one. It only grows; caches are keyed on it.
+    pub fn generation(&self) -> Result<u64> {
+        self.read(read_generation)
     }
 
     /// Now, rounded up to the next whole second: the base of new lifetimes, so that a key
@@ -533,12 +537,7 @@ impl Store {
     // ---- sealing --------------------------------------------------------------------------
 
     fn record_aad(table: Table, id: &str, parent: &str, lookup: &[u8]) -> Vec<u8> {
-        let mut aad = b"keyctl/v1/record\0".to_vec();
-        for part in [table.name().as_bytes(), id.as_bytes(), parent.as_bytes(), lookup] {
-            aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-            aad.extend_from_slice(part);
-        }
-        aad
+        crate::crypto::aad(domains::RECORD_AAD, &[table.domain().as_bytes(), id.as_bytes(), parent.as_bytes(), lookup])
     }
 
     pub(crate) fn seal_record<T: Serialize>(
@@ -549,7 +548,7 @@ impl Store {
         lookup: &[u8],
         value: &T,
     ) -> Result<RecordRow> {
-        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?);
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(Error::json("a record"))?);
         let payload = self.keys().seal(&Self::record_aad(table, id, parent, lookup), &plain);
         Ok(RecordRow { id: id.to_owned(), parent: parent.to_owned(), lookup: lookup.to_vec(), payload })
     }
@@ -557,43 +556,70 @@ impl Store {
     /// Runs `f` against one consistent snapshot of the store.
     /// Every command starts here, so whatever the ledger's cross-check refuses (a partial
     /// rollback) no command accepts.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        self.db.read(|tx| {
-            self.ledger_refresh(tx)?;
-            self.ledger_state(tx)?;
-            f(tx)
-        })
+    pub(crate) fn read<T>(&self, f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.read_with(true, f)
     }
 
-    /// Runs `f` in one write transaction and records the rows it changed in the ledger
-    /// before committing: all of it or none of it.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    /// A read without the ledger cross-check, for `store check` and the anchor, which
+    /// report what it would refuse.
+    pub(crate) fn read_with<T>(&self, cross_check: bool, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut out = None;
+        self.db.read(&mut |raw| {
+            let tx = Tx::new(raw);
+            self.ledger_refresh(&tx)?;
+            if cross_check {
+                self.ledger_state(&tx)?;
+            }
+            out = Some(f(&tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::integrity("the storage backend did not run the read"))
+    }
+
+    /// Runs `f` in one write transaction, records the rows it changed in the ledger and
+    /// bumps the generation before committing: all of it or none of it; then moves the
+    /// rollback anchor.
+    ///
+    /// `f` may run more than once (a backend retries a transaction that lost a
+    /// serialization race, after rolling it back): it must act only through `tx`, or
+    /// reset what else it changes each time it starts. See [`crate::db::Database`].
+    pub(crate) fn write<T>(&self, f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.ledger_moved.take();
-        let out = self.write_in_ledger(f)?;
+        let out = self.write_with(true, f)?;
         if let Some((generation, head)) = self.ledger_moved.take() {
             self.anchor_advance(generation, head);
         }
         Ok(out)
     }
 
-    fn write_in_ledger<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        self.db.write(|tx| {
-            self.ledger_refresh(tx)?;
+    /// The write transaction; without the cross-check only for lifting a level-1 store.
+    fn write_with<T>(&self, cross_check: bool, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut out = None;
+        let mut committed = 0;
+        self.db.write(&mut |raw| {
+            let tx = Tx::new(raw);
+            let generation = self.ledger_refresh(&tx)?;
             // Only `init`'s first write finds a store without a ledger (and without an
             // audit head).
-            if tx.meta_get("audit_head")?.is_some() {
-                self.ledger_state(tx)?;
+            if cross_check && tx.meta_get("audit_head")?.is_some() {
+                self.ledger_state(&tx)?;
             }
-            let out = f(tx)?;
-            self.ledger_apply(tx)?;
-            Ok(out)
-        })
+            let value = f(&tx)?;
+            self.ledger_apply(&tx)?;
+            committed = generation + 1;
+            raw.meta_set(GENERATION, &committed.to_be_bytes())?;
+            out = Some(value);
+            Ok(())
+        })?;
+        // Our own commit: what we cached (and did not drop in `ledger_apply`) still holds.
+        self.ledger_committed(committed);
+        out.ok_or_else(|| Error::integrity("the storage backend did not run the write"))
     }
 
     /// Opens a sealed record and checks that it is the latest version (the ledger).
     pub(crate) fn open_record<T: DeserializeOwned>(&self, tx: &Tx<'_>, table: Table, row: &RecordRow) -> Result<T> {
         let value = self.open_sealed(table, row)?;
-        self.check_fresh(tx, table.name(), &row.id, &row.payload)?;
+        self.check_fresh(tx, table.domain(), &row.id, &row.payload)?;
         Ok(value)
     }
 
@@ -602,30 +628,30 @@ impl Store {
         let plain = self
             .keys()
             .open(&Self::record_aad(table, &row.id, &row.parent, &row.lookup), &row.payload)
-            .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.name(), row.id)))?;
+            .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.domain(), row.id)))?;
         serde_json::from_slice(&plain)
-            .map_err(|_| Error::integrity(format!("{} row {} has an unreadable payload", table.name(), row.id)))
+            .map_err(|_| Error::integrity(format!("{} row {} has an unreadable payload", table.domain(), row.id)))
     }
 
     pub(crate) fn lookup(&self, table: Table, parent: &str, name: &str) -> [u8; 32] {
-        self.keys().blind_index(&[table.name().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
+        self.keys().blind_index(&[table.domain().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
     }
 
     fn meta_aad(name: &str) -> Vec<u8> {
-        format!("keyctl/v1/meta\0{name}").into_bytes()
+        format!("{}{name}", domains::META_AAD).into_bytes()
     }
 
     pub(crate) fn put_meta<T: Serialize>(&self, tx: &Tx<'_>, name: &str, value: &T) -> Result<()> {
-        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?);
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(Error::json("a meta record"))?);
         tx.meta_set(name, &self.keys().seal(&Self::meta_aad(name), &plain))
     }
 
     /// Opens a sealed `meta` record; those the ledger tracks must be their latest version.
     pub(crate) fn get_meta<T: DeserializeOwned>(&self, tx: &Tx<'_>, name: &str) -> Result<Option<T>> {
         let value = self.get_meta_unchecked(tx, name)?;
-        if value.is_some() && crate::db::LEDGERED_META.contains(&name) {
+        if value.is_some() && tx::LEDGERED_META.contains(&name) {
             if let Some(sealed) = tx.meta_get(name)? {
-                self.check_fresh(tx, "meta", name, &sealed)?;
+                self.check_fresh(tx, domains::META, name, &sealed)?;
             }
         }
         Ok(value)
@@ -651,13 +677,14 @@ impl Store {
     // ---- whole-store views ------------------------------------------------------------------
 
     pub fn info(&self) -> Result<StoreInfo> {
-        let size = |suffix: &str| fs::metadata(format!("{}{suffix}", self.path.display())).map_or(0, |m| m.len());
+        let file = self.path().map(Path::to_path_buf).unwrap_or_default();
+        let size = |suffix: &str| fs::metadata(format!("{}{suffix}", file.display())).map_or(0, |m| m.len());
         self.read(|tx| {
             let (generation, ledger_head) = self.ledger_state(tx)?;
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             Ok(StoreInfo {
-                path: self.path.display().to_string(),
+                path: self.location().to_string(),
                 schema_version: self.db.schema_version()?,
                 store_id,
                 actor: self.actor.clone(),
@@ -666,7 +693,7 @@ impl Store {
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
                 slots: self.slot_infos(tx)?,
-                file_bytes: size(""),
+                file_bytes: self.db.size_bytes().unwrap_or(0),
                 wal_bytes: size("-wal"),
                 shm_bytes: size("-shm"),
                 generation,
@@ -715,8 +742,7 @@ impl Store {
         for problem in self.db.quick_check()? {
             report.problems.push(format!("sqlite: {problem}"));
         }
-        self.db.read(|tx| {
-            self.ledger_refresh(tx)?;
+        self.read_with(false, |tx| {
             report.rows_checked += tx.slots()?.len();
             report.problems.extend(self.slot_problems(tx)?);
             if let Err(e) = self.owner_identity(tx) {
@@ -758,6 +784,16 @@ impl Store {
     }
 }
 
+/// The store's generation as `tx` sees it; 0 for a store no write has bumped yet.
+fn read_generation(tx: &Tx<'_>) -> Result<u64> {
+    match tx.meta_get(GENERATION)? {
+        None => Ok(0),
+        Some(v) => <[u8; 8]>::try_from(v.as_slice())
+            .map(u64::from_be_bytes)
+            .map_err(|_| Error::integrity("the store's generation counter is malformed")),
+    }
+}
+
 /// The closest of `names` to `typed`, as a "did you mean" hint, when one is close enough.
 pub(crate) fn suggest(typed: &str, names: &[String]) -> Option<String> {
     let typed_lower = typed.to_lowercase();
@@ -785,6 +821,148 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::{Body, DbError, DbErrorKind, SqliteDatabase};
+    use crate::domain::FixedClock;
+    use crate::{KeyCreate, KeyLimits, VerifyCode, VerifyRequest};
+
+    /// A backend that runs every write body twice: first in a transaction it rolls back
+    /// (as PostgreSQL does after a serialization failure), then for real.
+    struct RetryEveryWrite(SqliteDatabase);
+
+    impl Database for RetryEveryWrite {
+        fn write(&self, body: &mut Body<'_>) -> Result<()> {
+            let lost = self.0.write(&mut |tx| {
+                body(tx)?;
+                Err(Error::Db(DbError::new(
+                    DbErrorKind::Busy,
+                    "simulated serialization failure",
+                    std::io::Error::other("could not serialize access"),
+                )))
+            });
+            match lost {
+                Err(e) if e.is_retryable() => self.0.write(body),
+                other => other,
+            }
+        }
+        fn read(&self, body: &mut Body<'_>) -> Result<()> {
+            self.0.read(body)
+        }
+        fn quick_check(&self) -> Result<Vec<String>> {
+            self.0.quick_check()
+        }
+        fn schema_version(&self) -> Result<u32> {
+            self.0.schema_version()
+        }
+        fn location(&self) -> &StoreLocation {
+            self.0.location()
+        }
+        fn size_bytes(&self) -> Option<u64> {
+            self.0.size_bytes()
+        }
+        fn backup_to(&self, dest: &Path) -> Result<()> {
+            self.0.backup_to(dest)
+        }
+        fn checkpoint_truncate(&self) -> Result<()> {
+            self.0.checkpoint_truncate()
+        }
+    }
+
+    fn new_store(dir: &Path) -> (std::path::PathBuf, String) {
+        let path = dir.join("s.db");
+        let opts = InitOptions { kdf_iterations: 1000, ..InitOptions::default() };
+        let (_, org) = Store::init(&path, &SecretString::from("pw"), &opts).unwrap();
+        (path, org.id)
+    }
+
+    fn clock() -> Arc<FixedClock> {
+        Arc::new(FixedClock(from_unix(1_800_000_000)))
+    }
+
+    #[test]
+    fn a_store_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Store>();
+        assert_send::<Box<dyn Database>>();
+        // And it really does: opened here, used there.
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        let names = std::thread::spawn(move || store.list_projects(&org, false).unwrap().len()).join().unwrap();
+        assert_eq!(names, 1);
+    }
+
+    #[test]
+    fn every_write_bumps_the_generation_once_and_reads_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        let before = store.generation().unwrap();
+        assert!(before > 0, "init writes, so it bumps the generation");
+        store.list_projects(&org, false).unwrap();
+        assert_eq!(store.generation().unwrap(), before);
+        store.create_project(&org, "p2", None).unwrap();
+        assert_eq!(store.generation().unwrap(), before + 1);
+        // Another handle (another process, as far as the cache knows) sees it and its own
+        // write is seen here: the ledger cache is keyed on it.
+        let other = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        assert_eq!(other.generation().unwrap(), before + 1);
+        other.archive_project(&org, "p2").unwrap();
+        assert_eq!(store.generation().unwrap(), before + 2);
+        assert_eq!(store.list_projects(&org, false).unwrap().len(), 1, "the cache must not hide the archive");
+    }
+
+    #[test]
+    fn write_bodies_survive_a_backend_that_runs_them_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let db = Box::new(RetryEveryWrite(SqliteDatabase::open(&path).unwrap()));
+        let store = Store::unlock(db, Unlock::passphrase("pw")).unwrap().with_clock(clock());
+        let g = store.generation().unwrap();
+        store.create_project(&org, "p2", None).unwrap();
+        assert_eq!(store.generation().unwrap(), g + 1, "the rolled-back run's bump must not count");
+        assert_eq!(store.list_projects(&org, false).unwrap().len(), 2);
+
+        // Limits stay exact, and uses are counted once each.
+        let spec = KeyCreate { limits: KeyLimits { rpm: Some(3), ..KeyLimits::default() }, ..KeyCreate::default() };
+        let limited = store.create_keys(&org, &spec).unwrap().remove(0);
+        let requests: Vec<VerifyRequest> = (0..5).map(|_| VerifyRequest::new(limited.secret.expose_secret())).collect();
+        let codes: Vec<VerifyCode> =
+            store.batched_verifier().verify_batch(&requests).unwrap().into_iter().map(|r| r.unwrap().code).collect();
+        assert_eq!(
+            codes,
+            [VerifyCode::Valid, VerifyCode::Valid, VerifyCode::Valid, VerifyCode::RateLimited, VerifyCode::RateLimited]
+        );
+
+        let free = store.create_keys(&org, &KeyCreate::default()).unwrap().remove(0);
+        let mut verifier = store.batched_verifier();
+        for _ in 0..4 {
+            assert!(verifier.verify(&VerifyRequest::new(free.secret.expose_secret())).unwrap().is_valid());
+        }
+        // A limited key's batch writes the pending uses of the unlimited one on the way.
+        let again = verifier.verify_batch(&requests[..1]).unwrap();
+        assert_eq!(again[0].as_ref().unwrap().code, VerifyCode::RateLimited);
+        verifier.flush().unwrap();
+        assert_eq!(store.show_key(&org, &free.info.id).unwrap().uses, 4);
+        assert_eq!(store.show_key(&org, &limited.info.id).unwrap().uses, 3);
+    }
+
+    #[test]
+    fn a_zero_limit_from_a_library_caller_is_no_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap().with_clock(clock());
+        let spec = KeyCreate {
+            limits: KeyLimits { rpm: Some(0), max_uses: Some(0), ..KeyLimits::default() },
+            ..KeyCreate::default()
+        };
+        let key = store.create_keys(&org, &spec).unwrap().remove(0);
+        assert_eq!((key.info.rpm, key.info.max_uses), (None, None));
+        let mut verifier = store.verifier();
+        for _ in 0..3 {
+            let outcome = verifier.verify(&VerifyRequest::new(key.secret.expose_secret())).unwrap();
+            assert_eq!(outcome.code, VerifyCode::Valid);
+        }
+    }
 
     #[test]
     fn suggests_the_closest_name() {

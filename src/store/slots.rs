@@ -8,9 +8,10 @@ use serde_json::json;
 
 use std::sync::Arc;
 
+use super::Tx;
 use super::{slot_aad, SlotInfo, Store, Unlock, PASSPHRASE_SLOT};
-use crate::crypto::{DataKey, KdfParams, SecretString, SlotKey, StoreKey};
-use crate::db::{SlotRow, Tx};
+use crate::crypto::{DataKey, KdfParams, SecretString, SlotKey, StoreKey, KDF_HKDF_SHA256, KDF_PBKDF2_SHA256};
+use crate::db::SlotRow;
 use crate::error::{Error, Result};
 
 /// The most PBKDF2 iterations keyctl runs for an unlock (about 17 times the default): a
@@ -33,7 +34,7 @@ pub enum Authority {
 /// A slot's KDF parameters, refusing (integrity, exit 4) one this build could not have
 /// written: an unknown KDF or a cost above [`MAX_PBKDF2_ITERATIONS`].
 pub(crate) fn slot_params(row: &SlotRow) -> Result<KdfParams> {
-    if row.kdf == "pbkdf2-sha256" && row.iterations > MAX_PBKDF2_ITERATIONS {
+    if row.kdf == KDF_PBKDF2_SHA256 && row.iterations > MAX_PBKDF2_ITERATIONS {
         return Err(Error::integrity(format!(
             "unlock slot {:?} asks for {} PBKDF2 iterations, more than keyctl ever uses ({MAX_PBKDF2_ITERATIONS}); \
              it was not made by keyctl",
@@ -53,7 +54,7 @@ pub(crate) fn unlock(slots: &[SlotRow], unlock: &Unlock) -> Result<(DataKey, Str
         Unlock::Passphrase(p) => {
             let row = slots
                 .iter()
-                .find(|s| s.name == PASSPHRASE_SLOT && s.kdf == "pbkdf2-sha256")
+                .find(|s| s.name == PASSPHRASE_SLOT && s.kdf == KDF_PBKDF2_SHA256)
                 .ok_or_else(|| Error::Locked("the store has no passphrase slot; unlock it with a store key".into()))?;
             let params = slot_params(row)?;
             let key = SlotKey::derive(p.expose_secret().as_bytes(), &params);
@@ -68,7 +69,7 @@ pub(crate) fn unlock(slots: &[SlotRow], unlock: &Unlock) -> Result<(DataKey, Str
                     StoreKey::PREFIX
                 ))
             })?;
-            for row in slots.iter().filter(|s| s.kdf == "hkdf-sha256") {
+            for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
                 if let Some((dk, authority)) = open_store_key_slot(row, &key)? {
                     return Ok((dk, row.name.clone(), authority));
                 }
@@ -93,10 +94,10 @@ fn slot_infos(rows: &[SlotRow], admins: &BTreeMap<String, bool>) -> Vec<SlotInfo
     rows.iter()
         .map(|r| SlotInfo {
             name: r.name.clone(),
-            kind: if r.kdf == "pbkdf2-sha256" { "passphrase" } else { "store_key" },
+            kind: if r.kdf == KDF_PBKDF2_SHA256 { "passphrase" } else { "store_key" },
             kdf: r.kdf.clone(),
             iterations: (r.iterations > 0).then_some(r.iterations),
-            admin: r.kdf == "pbkdf2-sha256" || admins.get(&r.name).copied().unwrap_or(false),
+            admin: r.kdf == KDF_PBKDF2_SHA256 || admins.get(&r.name).copied().unwrap_or(false),
         })
         .collect()
 }
@@ -149,7 +150,7 @@ impl Store {
     pub fn store_key_is_live(&self, secret: &str) -> Result<bool> {
         let Some(key) = StoreKey::parse(secret) else { return Ok(false) };
         let slots = self.read(|tx| tx.slots())?;
-        for row in slots.iter().filter(|s| s.kdf == "hkdf-sha256") {
+        for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
             if open_store_key_slot(row, &key)?.is_some() {
                 return Ok(true);
             }
@@ -203,11 +204,11 @@ impl Store {
             let name = &row.name;
             if let Err(e) = slot_params(&row) {
                 problems.push(format!("slots row {name:?}: {}", e.detail()));
-            } else if row.kdf == "pbkdf2-sha256" && name != PASSPHRASE_SLOT {
+            } else if row.kdf == KDF_PBKDF2_SHA256 && name != PASSPHRASE_SLOT {
                 problems.push(format!(
                     "slots row {name:?} is a passphrase slot keyctl did not make (its only one is {PASSPHRASE_SLOT:?})"
                 ));
-            } else if row.kdf == "hkdf-sha256" && (name == PASSPHRASE_SLOT || row.iterations != 0) {
+            } else if row.kdf == KDF_HKDF_SHA256 && (name == PASSPHRASE_SLOT || row.iterations != 0) {
                 problems.push(format!("slots row {name:?} is a store-key slot keyctl did not make"));
             } else if row.salt.len() != SALT_LEN || row.wrapped.len() != WRAPPED_LEN {
                 problems.push(format!("slots row {name:?} has a salt or wrapped key of the wrong size"));
@@ -296,6 +297,9 @@ impl Store {
         let old_keys = self.keys();
         let new_key = Arc::new(DataKey::generate());
         let result = self.write(|tx| {
+            // A retried attempt starts again from the old keys.
+            *self.data_key.borrow_mut() = Arc::clone(&old_key);
+            *self.keys.borrow_mut() = Arc::clone(&old_keys);
             let slots = tx.slots()?;
             let admins = self.admin_slots(tx)?;
             let pass = slots.iter().find(|s| s.name == PASSPHRASE_SLOT).ok_or_else(|| {
