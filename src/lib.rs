@@ -21,6 +21,8 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod crypto;
 mod db;
 pub mod domain;
@@ -38,6 +40,7 @@ pub use error::{Error, Result};
 pub use store::{
     create_private_dir_all, AuditEntry, AuditFilter, Authority, BackupInfo, CheckReport, Expiry, InitOptions,
     KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyUpdate, LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView,
-    Project, ProjectLimits, RateLimit, RoleScope, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UsageGroup,
-    UsageLine, UsageQuery, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
+    Project, ProjectLimits, RateLimit, RoleScope, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UnlockedKey,
+    UsageGroup, UsageLine, UsageQuery, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest,
+    PASSPHRASE_SLOT,
 };

@@ -4,7 +4,8 @@ use clap::{Args, Subcommand};
 use keyctl::{Authority, Error, InitOptions, Result, Store};
 use serde_json::json;
 
-use super::{output, unlock, Ctx, OutputFormat};
+use super::output::{self, Names};
+use super::{unlock, Ctx, Mode};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -89,17 +90,24 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     let (store, org) = Store::init(&ctx.store_path, &passphrase, &opts)?;
     let store = store.with_clock(super::clock()).reset_anchor(&super::config::state_dir()?)?;
     let project = store.show_project(&org.id, &org.default_project_id)?;
-    match ctx.output {
-        OutputFormat::Json => output::json(&json!({
+    match ctx.mode {
+        Mode::Quiet => output::line(&store.location().to_string()),
+        Mode::Json => output::json(&json!({
             "store": store.location().to_string(),
             "org": org,
             "project": project,
         })),
-        _ if ctx.quiet => output::line(&store.location().to_string()),
-        _ => {
+        Mode::Csv => output::csv(
+            &["store", "org_id", "project_id"],
+            &[vec![store.location().to_string(), org.id.clone(), project.id.clone()]],
+        ),
+        Mode::Table | Mode::Wide => {
             output::line(&format!("Created store {}", store.location()))?;
-            output::line(&format!("Organization {} ({}), default project {}", org.name, org.id, project.id))?;
-            output::note(false, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
+            output::line(&format!(
+                "Organization {} ({}), default project {:?} ({})",
+                org.name, org.id, project.name, project.id
+            ))?;
+            output::note(ctx.mode, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
             Ok(())
         }
     }
@@ -109,18 +117,18 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
     if let StoreCommand::Restore { path } = &cmd {
         // The live store may be damaged or rolled back: it is not opened first.
         ctx.confirm(&format!("replace the store at {} with {}", ctx.store_path.display(), path.display()), "restore")?;
-        let unlock = unlock::store_secret(path)?;
+        let unlock = unlock::secret(path)?;
         let store = Store::restore(&ctx.store_path, path, unlock, Some(&super::config::state_dir()?))?;
         let info = store.info()?;
-        return match ctx.output {
-            OutputFormat::Json => output::json(&json!({
+        return match ctx.mode {
+            Mode::Json => output::json(&json!({
                 "restored_from": path.display().to_string(),
                 "generation": info.generation,
                 "ledger_head": info.ledger_head,
             })),
             _ => {
                 output::note(
-                    ctx.quiet,
+                    ctx.mode,
                     &format!(
                         "Restored {} from {}: generation {}, ledger head {}. The rollback anchor moved to it.",
                         ctx.store_path.display(),
@@ -140,9 +148,11 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
     match cmd {
         StoreCommand::Info => {
             let info = store.info()?;
-            match ctx.output {
-                OutputFormat::Json => output::json(&info),
-                _ => output::fields(vec![
+            match ctx.mode {
+                Mode::Quiet => output::line(&info.path),
+                Mode::Json => output::json(&info),
+                Mode::Csv => output::csv_of(&[&info]),
+                Mode::Table | Mode::Wide => output::fields(vec![
                     ("path".into(), info.path.clone()),
                     ("schema version".into(), info.schema_version.to_string()),
                     ("store id".into(), info.store_id.clone()),
@@ -169,13 +179,15 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                     report.problems.push(e.detail());
                 }
             }
-            if ctx.output == OutputFormat::Json {
+            if ctx.mode == Mode::Json {
                 output::json(&json!({
                     "ok": report.is_ok(),
                     "rows_checked": report.rows_checked,
                     "problems": report.problems,
                     "warnings": report.warnings,
                 }))?;
+            } else if ctx.mode.quiet() {
+                // The exit code says it.
             } else if report.is_ok() {
                 for w in &report.warnings {
                     output::line(&format!("WARNING: {}", output::sanitize(w)))?;
@@ -196,18 +208,21 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             store.require_admin("change the passphrase")?;
             let new = unlock::changed_passphrase()?;
             store.change_passphrase(&new, unlock::kdf_iterations())?;
-            output::note(ctx.quiet, "Passphrase changed; store keys are unaffected.");
+            output::note(ctx.mode, "Passphrase changed; store keys are unaffected.");
             Ok(())
         }
         StoreCommand::AddKey { name, admin } => {
             let authority = if admin { Authority::Admin } else { Authority::Member };
             let (slot, key) = store.add_store_key(&name, authority)?;
-            match ctx.output {
-                _ if ctx.quiet => output::line(key.expose_secret()),
-                OutputFormat::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
-                _ => {
+            match ctx.mode {
+                Mode::Quiet => output::line(key.expose_secret()),
+                Mode::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
+                Mode::Csv => {
+                    output::csv(&["name", "store_key"], &[vec![slot.name.clone(), key.expose_secret().to_owned()]])
+                }
+                Mode::Table | Mode::Wide => {
                     output::line(key.expose_secret())?;
-                    output::note(false, &format!(
+                    output::note(ctx.mode, &format!(
                         "Store key {:?} added. Save it now: it is not stored and will not be shown again.\nUse it as KEYCTL_STORE_KEY; remove it with `keyctl store remove-key {}`.",
                         slot.name, slot.name
                     ));
@@ -215,26 +230,26 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                 }
             }
         }
-        StoreCommand::Keys => output::list(ctx.output, &store.list_slots()?),
+        StoreCommand::Keys => output::list(ctx.mode, &Names::default(), &store.list_slots()?),
         StoreCommand::Restore { .. } => Ok(()),
         StoreCommand::Rekey => {
             ctx.confirm("re-seal the store under a new data key and re-issue every store key", "rekey")?;
-            let passphrase = match unlock::store_secret(&ctx.store_path)? {
+            let passphrase = match unlock::secret(&ctx.store_path)? {
                 keyctl::Unlock::Passphrase(p) => p,
-                keyctl::Unlock::StoreKey(_) => {
+                _ => {
                     return Err(Error::refused("`store rekey` needs the store's passphrase (KEYCTL_PASSPHRASE, KEYCTL_PASSPHRASE_FILE, KEYCTL_PASSPHRASE_COMMAND or a prompt), not a store key"))
                 }
             };
             let reissued = store.rekey(&passphrase, unlock::kdf_iterations())?;
-            match ctx.output {
-                OutputFormat::Json => output::json(&json!({
+            match ctx.mode {
+                Mode::Json => output::json(&json!({
                     "store_keys": reissued.iter().map(|(s, k)| json!({ "name": s.name, "store_key": k.expose_secret() })).collect::<Vec<_>>(),
                 })),
                 _ => {
                     for (slot, key) in &reissued {
                         output::line(&format!("{} {}", slot.name, key.expose_secret()))?;
                     }
-                    output::note(ctx.quiet, &format!(
+                    output::note(ctx.mode, &format!(
                         "Store rekeyed: a new data key; old copies' keys and every old store key no longer open it.{}",
                         if reissued.is_empty() { String::new() } else { " Save the new store keys above now: they are not shown again.".to_owned() }
                     ));
@@ -244,9 +259,9 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         }
         StoreCommand::Backup { path } => {
             let backup = store.backup(&path)?;
-            match ctx.output {
-                OutputFormat::Json => output::json(&backup),
-                _ if ctx.quiet => Ok(()),
+            match ctx.mode {
+                Mode::Json => output::json(&backup),
+                Mode::Quiet => Ok(()),
                 _ => output::line(&format!(
                     "Backed up to {} ({} bytes, generation {}); the same passphrase and store keys open it.",
                     backup.path, backup.bytes, backup.generation
@@ -257,7 +272,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             store.require_admin("remove an unlock slot")?;
             ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;
             store.remove_slot(&name)?;
-            output::note(ctx.quiet, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));
+            output::note(ctx.mode, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));
             Ok(())
         }
     }

@@ -30,7 +30,7 @@ fn checksum(head: &str) -> String {
     base62_fixed(&sha256(head.as_bytes())[..8], CHECKSUM_LEN)
 }
 
-/// Checks `<prefix><body><checksum>` and returns the body's start when well formed.
+/// Whether `s` is `<prefix><body><checksum>` with a checksum that matches.
 fn well_formed(s: &str, prefix: &str) -> bool {
     let Some(rest) = s.strip_prefix(prefix) else {
         return false;

@@ -114,6 +114,15 @@ impl DataKey {
         DataKey(SecretBytes::new(random_bytes::<32>()))
     }
 
+    /// A data key someone already unwrapped (the unlock agent's); the store checks it.
+    pub fn from_secret(bytes: SecretBytes<32>) -> DataKey {
+        DataKey(bytes)
+    }
+
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        self.0.expose_secret()
+    }
+
     /// The working keys of a store sealed before the keyring existed (protection level 1):
     /// everything derived from the data key. Used only to read such a store while it is
     /// upgraded.

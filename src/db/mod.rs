@@ -254,6 +254,12 @@ pub trait Database: Send {
     /// Folds the WAL into the file and truncates it, so that no overwritten byte (a
     /// removed slot) stays in it.
     fn checkpoint_truncate(&self) -> Result<()>;
+
+    /// Bytes written but not yet checkpointed into the store (SQLite's `-wal` file), if the
+    /// backend has such a thing.
+    fn wal_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Opens an existing store at `location`, upgrading its schema if it is older than this build.

@@ -49,6 +49,32 @@ pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, Ve
 pub enum Unlock {
     Passphrase(SecretString),
     StoreKey(SecretString),
+    /// A data key unwrapped earlier (what `keyctl unlock`'s agent holds), checked against
+    /// the store before it is used: it must open the store's sealed owner record, and the
+    /// slot that unwrapped it must still exist.
+    Unlocked(UnlockedKey),
+}
+
+/// A store's data key, unwrapped, and the name of the slot that unwrapped it (the actor).
+/// No `Debug`; zeroized on drop; read only through [`UnlockedKey::expose_secret`].
+#[derive(Clone)]
+pub struct UnlockedKey {
+    key: crate::crypto::SecretBytes<32>,
+    actor: String,
+}
+
+impl UnlockedKey {
+    pub fn new(key: crate::crypto::SecretBytes<32>, actor: impl Into<String>) -> UnlockedKey {
+        UnlockedKey { key, actor: actor.into() }
+    }
+
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        self.key.expose_secret()
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
 }
 
 impl Unlock {
@@ -216,6 +242,17 @@ impl Store {
             Some(sealed) => data_key.row_keys(&open_keyring(&data_key, sealed)?),
             None => data_key.legacy_row_keys(),
         };
+        if matches!(unlock, Unlock::Unlocked(_)) {
+            // Not trusted blindly: the key must open the store's sealed owner record.
+            let mut owner = None;
+            db.read(&mut |tx| {
+                owner = tx.meta_get("owner")?;
+                Ok(())
+            })?;
+            if owner.and_then(|o| keys.open(&Self::meta_aad("owner"), &o)).is_none() {
+                return Err(Error::Locked(slots::AGENT_REFUSED.into()));
+            }
+        }
         let store = Store {
             db,
             ledger: Default::default(),
@@ -501,6 +538,12 @@ impl Store {
         &self.actor
     }
 
+    /// The unwrapped data key and actor, for an unlock agent to hold in memory and hand back
+    /// through [`Unlock::Unlocked`]. Whoever holds it can read and write the whole store.
+    pub fn unlocked_key(&self) -> UnlockedKey {
+        UnlockedKey::new(crate::crypto::SecretBytes::new(*self.data_key().expose_secret()), self.actor.clone())
+    }
+
     /// Where the store lives.
     pub fn location(&self) -> &StoreLocation {
         self.db.location()
@@ -677,6 +720,7 @@ impl Store {
     // ---- whole-store views ------------------------------------------------------------------
 
     pub fn info(&self) -> Result<StoreInfo> {
+        let wal_bytes = self.db.wal_bytes().unwrap_or(0);
         let file = self.path().map(Path::to_path_buf).unwrap_or_default();
         let size = |suffix: &str| fs::metadata(format!("{}{suffix}", file.display())).map_or(0, |m| m.len());
         self.read(|tx| {
@@ -694,7 +738,7 @@ impl Store {
                 keys: tx.all_keys()?.len(),
                 slots: self.slot_infos(tx)?,
                 file_bytes: self.db.size_bytes().unwrap_or(0),
-                wal_bytes: size("-wal"),
+                wal_bytes,
                 shm_bytes: size("-shm"),
                 generation,
                 ledger_head,
@@ -799,23 +843,10 @@ pub(crate) fn suggest(typed: &str, names: &[String]) -> Option<String> {
     let typed_lower = typed.to_lowercase();
     names
         .iter()
-        .map(|n| (edit_distance(&typed_lower, &n.to_lowercase()), n))
+        .map(|n| (strsim::levenshtein(&typed_lower, &n.to_lowercase()), n))
         .filter(|(d, n)| *d <= (n.chars().count() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| format!("did you mean {n:?}?"))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -169,6 +169,7 @@ pub struct StoreInfo {
     pub projects: usize,
     pub keys: usize,
     pub slots: Vec<SlotInfo>,
+    /// The store file and its write-ahead log together.
     pub file_bytes: u64,
     /// The write-ahead log beside the file (where recent writes live until a checkpoint)
     /// and its shared-memory index; 0 when absent.
