@@ -239,7 +239,14 @@ impl Store {
         let (data_key, actor, authority) = slots::unlock(&slots, &unlock)?;
         let sealed_keyring = store_keyring(&*db)?;
         let keys = match &sealed_keyring {
-            Some(sealed) => data_key.row_keys(&open_keyring(&data_key, sealed)?),
+            Some(sealed) => match open_keyring(&data_key, sealed) {
+                Ok(keyring) => data_key.row_keys(&keyring),
+                // An agent's key that does not open the keyring is not this store's key.
+                Err(_) if matches!(unlock, Unlock::Unlocked(_)) => {
+                    return Err(Error::Locked(slots::AGENT_REFUSED.into()))
+                }
+                Err(e) => return Err(e),
+            },
             None => data_key.legacy_row_keys(),
         };
         if matches!(unlock, Unlock::Unlocked(_)) {
@@ -737,7 +744,7 @@ impl Store {
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
                 slots: self.slot_infos(tx)?,
-                file_bytes: self.db.size_bytes().unwrap_or(0),
+                file_bytes: self.db.size_bytes().unwrap_or(0) + wal_bytes,
                 wal_bytes,
                 shm_bytes: size("-shm"),
                 generation,
