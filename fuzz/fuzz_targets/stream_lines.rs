@@ -3,6 +3,7 @@
 #![no_main]
 
 #[path = "../../src/cli/lines.rs"]
+#[allow(dead_code)]
 mod lines;
 
 use libfuzzer_sys::fuzz_target;

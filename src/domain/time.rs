@@ -1,7 +1,7 @@
 //! Time: the injected `Clock` (system, fixed, or the binary's debug-build
 //! `KEYCTL_TEST_NOW`), RFC 3339 parsing and printing, unix seconds. No I/O beyond the clock.
 
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, TimeZone, Timelike, Utc};
 
 use crate::error::Error;
 
@@ -35,15 +35,25 @@ impl Clock for FixedClock {
 /// (`2026-12-01`, midnight UTC) into UTC.
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>, Error> {
     let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+    let parsed = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        Some(t.with_timezone(&Utc))
+    } else {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| Utc.from_utc_datetime(&t))
+    };
+    // Only years RFC 3339 can write (0000-9999, in UTC), so that every time keyctl accepts
+    // prints as one it accepts again: `-2-2-5` (year -2) or an offset that moves
+    // 9999-12-31 into year 10000 is refused, and a fraction of a second is dropped (both
+    // found by fuzzing).
+    match parsed {
+        // Whole seconds, as keyctl keeps and prints every time.
+        Some(t) if (0..=9999).contains(&t.year()) => Ok(t.with_nanosecond(0).unwrap_or(t)),
+        _ => Err(Error::invalid(format!(
+            "invalid time {s:?}: expected RFC 3339 (2026-12-01T09:30:00Z) or a date (2026-12-01)"
+        ))),
     }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        if let Some(t) = d.and_hms_opt(0, 0, 0) {
-            return Ok(Utc.from_utc_datetime(&t));
-        }
-    }
-    Err(Error::invalid(format!("invalid time {s:?}: expected RFC 3339 (2026-12-01T09:30:00Z) or a date (2026-12-01)")))
 }
 
 /// A time as [`parse_time`] reads it, or a duration meaning that long before `now`
@@ -85,5 +95,22 @@ mod tests {
         assert_eq!(format_time(parse_time_or_ago("7d", now).unwrap()), "2026-11-25T12:00:00Z");
         assert!(parse_time_or_ago("soon", now).is_err());
         assert_eq!(format_time(from_unix(0)), "1970-01-01T00:00:00Z");
+    }
+
+    /// Fuzzing (domain_parse) found `-2-2-5` accepted as year -2, which prints as text that
+    /// does not parse. Every accepted time prints as one that parses to it again.
+    #[test]
+    fn only_times_that_print_back_are_accepted() {
+        for bad in ["-2-2-5", "10000-01-01", "0000-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"] {
+            assert!(parse_time(bad).is_err(), "{bad:?} was accepted");
+        }
+        let t = parse_time("2026-12-01T00:50:12.01Z").unwrap();
+        assert_eq!(format_time(t), "2026-12-01T00:50:12Z");
+        for good in
+            ["0-1-1", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "2026-12-01", "1969-12-31T23:59:59.5Z"]
+        {
+            let t = parse_time(good).unwrap();
+            assert_eq!(parse_time(&format_time(t)).unwrap(), t, "{good:?}");
+        }
     }
 }

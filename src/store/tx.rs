@@ -3,7 +3,7 @@
 //! here, and `Store::write` folds the notes into the ledger before commit, so a backend
 //! only stores rows and never keeps these books.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Deref;
 
 use super::domains;
@@ -28,6 +28,9 @@ pub(crate) struct RowChange {
 pub(crate) struct Tx<'a> {
     raw: &'a dyn Transaction,
     changes: RefCell<Vec<RowChange>>,
+    /// Whether this transaction already moved the ledger to its next generation (a large
+    /// batch folds its changes in more than once; the write still counts once).
+    ledger_moved: Cell<bool>,
 }
 
 impl<'a> Deref for Tx<'a> {
@@ -39,7 +42,7 @@ impl<'a> Deref for Tx<'a> {
 
 impl<'a> Tx<'a> {
     pub(crate) fn new(raw: &'a dyn Transaction) -> Tx<'a> {
-        Tx { raw, changes: RefCell::default() }
+        Tx { raw, changes: RefCell::default(), ledger_moved: Cell::new(false) }
     }
 
     pub fn meta_set(&self, name: &str, value: &[u8]) -> Result<()> {
@@ -105,6 +108,16 @@ impl<'a> Tx<'a> {
     /// deletion, `None` when the transaction has not touched the row.
     pub fn pending_change(&self, domain: &str, id: &str) -> Option<Option<Vec<u8>>> {
         self.changes.borrow().iter().rev().find(|c| c.domain == domain && c.id == id).map(|c| c.payload.clone())
+    }
+
+    /// Notes that the ledger head now carries this transaction's generation; true when
+    /// it already did (an earlier fold in the same transaction).
+    pub fn ledger_moved_before(&self) -> bool {
+        self.ledger_moved.replace(true)
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.changes.borrow().is_empty()
     }
 
     /// The sealed rows this transaction wrote or deleted so far, oldest first.
