@@ -25,6 +25,7 @@ pub mod crypto;
 mod db;
 pub mod domain;
 mod error;
+pub mod serve;
 mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};

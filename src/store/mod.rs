@@ -323,6 +323,12 @@ impl Store {
         Ok(RecordRow { id: id.to_owned(), parent: parent.to_owned(), lookup: lookup.to_vec(), payload })
     }
 
+    /// Checks that the store answers and its ledger head authenticates: one read
+    /// transaction, cheap enough for a readiness probe.
+    pub fn ping(&self) -> Result<()> {
+        self.read(|tx| tx.meta_get("store_id").map(|_| ()))
+    }
+
     /// Runs `f` against one consistent snapshot of the store.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.db.read(|tx| {
