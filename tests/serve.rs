@@ -302,6 +302,9 @@ fn forward_auth_headers_client_address_and_statuses() {
     let ip = ("X-Real-IP", "203.0.113.9");
     let r = auth(&[("X-API-Key", &key), ip, ("X-Keyctl-Require", "models:read")]);
     assert_eq!(r.status, 200);
+    // Envoy's ext_authz: the original method, and its path after /v1/auth.
+    let r = finish(agent().post(&server.url("/v1/auth/api/thing")).set("X-API-Key", &key).set(ip.0, ip.1).call());
+    assert_eq!((r.status, r.header("x-keyctl-key-id")), (200, Some(id.as_str())));
     let r = auth(&[("X-API-Key", &key), ip, ("X-Keyctl-Require", "models:read, files:write")]);
     assert_eq!((r.status, r.header("x-keyctl-code")), (403, Some("INSUFFICIENT_PERMISSIONS")));
     let r = auth(&[ip]);
@@ -603,4 +606,114 @@ fn the_startup_line_names_address_store_and_backend_and_no_secret() {
     // A store that does not open: exit 3, one line, nothing listening.
     let out = s.bare().args(["serve", "--listen", "127.0.0.1:0"]).env("KEYCTL_STORE_KEY", "ks_wrong").output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A stand-in for the API behind the proxy: answers every request 200 with the key id the
+/// proxy passed on. Runs until the test process ends.
+fn dummy_upstream() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut key_id = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("x-keyctl-key-id:") {
+                    key_id = v.trim().to_owned();
+                }
+            }
+            let body = format!("upstream saw {key_id}");
+            let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    port
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn nginx_binary() -> String {
+    for candidate in ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"] {
+        if std::path::Path::new(candidate).exists() {
+            return candidate.to_owned();
+        }
+    }
+    panic!("nginx is not installed (Debian: apt-get install -y nginx-light); .ci/run installs it");
+}
+
+/// The README's nginx block, with a real nginx in front of `serve` and a dummy upstream.
+#[test]
+fn nginx_auth_request_lets_valid_keys_through_and_refuses_revoked_and_limited_ones() {
+    let s = store();
+    let (_, key) = create_key(&s, &[]);
+    let (revoked_id, revoked) = create_key(&s, &[]);
+    let (_, limited) = create_key(&s, &["--rpm", "1"]);
+    cli(&s, &["key", "revoke", &revoked_id, "--yes"]);
+    let server = Server::start(&s, &[], &[]);
+    let upstream = dummy_upstream();
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    // The README's block, from `location /` to the end of the error location, verbatim.
+    let start = readme.find("    location / {\n        auth_request /_keyctl;").expect("the nginx block in README.md");
+    let end = start + readme[start..].find("\n```").expect("end of the nginx block");
+    let block = readme[start..end]
+        .replace("http://127.0.0.1:8700/", &format!("http://{}/", server.addr))
+        .replace("http://127.0.0.1:8080", &format!("http://127.0.0.1:{upstream}"));
+    let conf = format!(
+        "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
+         server {{\n    listen 127.0.0.1:{port};\n{block}\n  }}\n}}\n"
+    );
+    std::fs::write(dir.path().join("nginx.conf"), &conf).unwrap();
+    let mut nginx = std::process::Command::new(nginx_binary())
+        .args(["-p", &d.to_string(), "-e", &format!("{d}/error.log"), "-c", &format!("{d}/nginx.conf")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start nginx");
+    struct KillOnDrop<'a>(&'a mut Child);
+    impl Drop for KillOnDrop<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let nginx = KillOnDrop(&mut nginx);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = nginx.0.try_wait() {
+            let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+            panic!("nginx exited ({status}): {log}\n{conf}");
+        }
+        assert!(Instant::now() < deadline, "nginx did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let front = |k: Option<&str>| {
+        let mut req = agent().get(&format!("http://127.0.0.1:{port}/api/thing"));
+        if let Some(k) = k {
+            req = req.set("Authorization", &format!("Bearer {k}"));
+        }
+        finish(req.call())
+    };
+    let r = front(Some(&key));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.starts_with("upstream saw key_"), "{}", r.body);
+    assert_eq!(front(Some(&revoked)).status, 401);
+    assert_eq!(front(None).status, 401);
+    assert_eq!(front(Some(&limited)).status, 200);
+    let r = front(Some(&limited));
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.header("retry-after"), Some("30"));
+    drop(nginx);
 }

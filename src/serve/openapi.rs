@@ -112,6 +112,7 @@ pub fn document() -> String {
                 "get": {
                     "operationId": "forwardAuth",
                     "summary": "Forward-auth: the verdict as a status, for nginx auth_request, Traefik forwardAuth and Envoy ext_authz",
+                    "description": "Also answers any other method, and any path below /v1/auth (Envoy appends the original path). With X-Keyctl-Limit-Status: 403, limits answer 403 instead of 429 (for nginx, whose auth_request passes only 2xx, 401 and 403).",
                     "security": [{ "forwardAuthToken": [] }],
                     "parameters": [
                         { "name": "Authorization", "in": "header", "schema": { "type": "string" }, "description": "Bearer KEY (or use X-API-Key)" },
@@ -119,7 +120,8 @@ pub fn document() -> String {
                         { "name": "X-Real-IP", "in": "header", "schema": { "type": "string" }, "description": "The client's address, preferred" },
                         { "name": "X-Forwarded-For", "in": "header", "schema": { "type": "string" }, "description": "Without X-Real-IP: its rightmost entry, the one the proxy appended" },
                         { "name": "X-Keyctl-Require", "in": "header", "schema": { "type": "string" }, "description": "Comma-separated scopes the key must allow, e.g. models:read" },
-                        { "name": "X-Keyctl-Cost", "in": "header", "schema": { "type": "string" }, "description": "A decimal cost toward the project's monthly budget" }
+                        { "name": "X-Keyctl-Cost", "in": "header", "schema": { "type": "string" }, "description": "A decimal cost toward the project's monthly budget" },
+                        { "name": "X-Keyctl-Limit-Status", "in": "header", "schema": { "type": "string", "enum": ["403"] }, "description": "Answer limits as 403 instead of 429" }
                     ],
                     "responses": {
                         "200": {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 use super::handlers::{auth, health, meta, problem, verify};
@@ -13,7 +13,10 @@ use super::AppState;
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/keys/verify", post(verify::verify))
-        .route("/v1/auth", get(auth::auth))
+        // Any method, and any path below: Envoy's ext_authz appends the original request's
+        // path and keeps its method.
+        .route("/v1/auth", any(auth::auth))
+        .route("/v1/auth/{*rest}", any(auth::auth))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(meta::metrics))
