@@ -86,7 +86,8 @@ impl Metrics {
         for (code, n) in CODES.iter().zip(&self.verifies) {
             let _ = writeln!(out, "keyctl_verifies_total{{code=\"{code}\"}} {}", get(n));
         }
-        let _ = writeln!(out, "# HELP keyctl_verify_unavailable_total Verifies answered 503 (store failed or overloaded).");
+        let _ =
+            writeln!(out, "# HELP keyctl_verify_unavailable_total Verifies answered 503 (store failed or overloaded).");
         let _ = writeln!(out, "# TYPE keyctl_verify_unavailable_total counter");
         let _ = writeln!(out, "keyctl_verify_unavailable_total {}", get(&self.unavailable));
         let _ = writeln!(out, "# HELP keyctl_verify_duration_seconds Time from request to verdict.");

@@ -121,9 +121,8 @@ async fn serve(
     state: Arc<AppState>,
 ) -> Result<()> {
     let timeout = state.client_timeout;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| Error::io(format!("cannot listen on {listen}"), e))?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| Error::io(format!("cannot listen on {listen}"), e))?;
     let bound = listener.local_addr().map_err(|e| Error::io("cannot read the bound address", e))?;
     eprintln!(
         "keyctl serve: listening on http://{bound} (store {store_label}, backend {backend}, {verifiers} verifier thread{})",

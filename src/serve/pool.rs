@@ -28,7 +28,7 @@ const IDLE: Duration = Duration::from_millis(200);
 
 /// What the HTTP side gets back for one request.
 pub enum Answer {
-    Verdict(VerifyOutcome),
+    Verdict(Box<VerifyOutcome>),
     /// A tampered or corrupt record: answered as `INTEGRITY_ERROR`, never valid.
     Integrity(String),
     /// The store failed (locked, gone, I/O), or the queue is full or closed: 503.
@@ -104,7 +104,7 @@ impl Pool {
             Err(TrySendError::Full(_)) => return Answer::Unavailable,
             Err(TrySendError::Disconnected(_)) => return Answer::Unavailable,
         }
-        rx.await.unwrap_or_else(|_| Answer::Unavailable)
+        rx.await.unwrap_or(Answer::Unavailable)
     }
 
     /// Whether a verifier thread can read the store now.
@@ -214,7 +214,7 @@ fn answer(store: &Store, verifier: &mut crate::store::Verifier<'_>, jobs: Vec<Jo
 
 fn to_answer(result: Result<VerifyOutcome>) -> Answer {
     match result {
-        Ok(outcome) => Answer::Verdict(outcome),
+        Ok(outcome) => Answer::Verdict(Box::new(outcome)),
         Err(Error::Integrity(msg)) => Answer::Integrity(msg),
         Err(_) => Answer::Unavailable,
     }

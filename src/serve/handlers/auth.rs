@@ -129,7 +129,7 @@ fn client_ip(headers: &HeaderMap) -> Option<IpAddr> {
     if let Some(v) = headers.get("x-real-ip") {
         return v.to_str().ok().and_then(|s| s.trim().parse().ok());
     }
-    let last = headers.get_all("x-forwarded-for").iter().last()?;
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
     last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 

@@ -16,8 +16,7 @@ use crate::crypto::secrets_match;
 /// A JSON error body: `{"error": CODE, "message": TEXT}`; the text never quotes the request.
 pub fn problem(status: StatusCode, code: &'static str, message: &str) -> Response {
     let body = serde_json::json!({ "error": code, "message": message });
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.to_string())
-        .into_response()
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.to_string()).into_response()
 }
 
 /// A JSON body with status 200.

@@ -121,7 +121,7 @@ pub async fn check(
     if let Some(outcome) = state.cache.get(key.expose_secret()) {
         state.metrics.cache(true);
         state.metrics.verified(outcome.code.as_str(), started.elapsed());
-        return Answer::Verdict(outcome);
+        return Answer::Verdict(Box::new(outcome));
     }
     state.metrics.cache(false);
     let answer = state.pool.verify(build(VerifyRequest::new(key.clone()))).await;
