@@ -133,7 +133,7 @@ EOF
 )
     fi
     kill -TERM "$spid"
-    wait "$spid" || true
+    while [ -e "/proc/$spid" ]; do sleep 0.1; done   # started in a subshell: not ours to `wait`
 done
 
 read -r v1r v1p50 v1p99 v1err a1r a1p50 a1p99 a1err <<< "${rows[1]}"

@@ -168,9 +168,10 @@ async fn serve(
                 }
                 _ = stopped.changed() => return,
             }
-            let service = TowerToHyperService::new(app);
-            let conn = http.serve_connection(TokioIo::new(stream), service);
-            let _ = watcher.watch(conn).await;
+            // Boxed: the connection's state is allocated only now, not in every idle task.
+            let conn =
+                Box::pin(watcher.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app))));
+            let _ = conn.await;
             drop(slot);
         });
     }

@@ -119,8 +119,8 @@ pub fn document() -> String {
                         { "name": "X-API-Key", "in": "header", "schema": { "type": "string" } },
                         { "name": "X-Real-IP", "in": "header", "schema": { "type": "string" }, "description": "The client's address, preferred" },
                         { "name": "X-Forwarded-For", "in": "header", "schema": { "type": "string" }, "description": "Without X-Real-IP: its rightmost entry, the one the proxy appended" },
-                        { "name": "X-Keyctl-Require", "in": "header", "schema": { "type": "string" }, "description": "Comma-separated scopes the key must allow, e.g. models:read" },
-                        { "name": "X-Keyctl-Cost", "in": "header", "schema": { "type": "string" }, "description": "A decimal cost toward the project's monthly budget" },
+                        { "name": "X-Keyctl-Require", "in": "header", "schema": { "type": "string", "pattern": "^\\s*(\\*|[a-z0-9][a-z0-9_.-]{0,127}):(none|read|write)(\\s*,\\s*(\\*|[a-z0-9][a-z0-9_.-]{0,127}):(none|read|write))*\\s*$" }, "description": "Comma-separated scopes the key must allow, e.g. models:read" },
+                        { "name": "X-Keyctl-Cost", "in": "header", "schema": { "type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,6})?$" }, "description": "A decimal cost toward the project's monthly budget" },
                         { "name": "X-Keyctl-Limit-Status", "in": "header", "schema": { "type": "string", "enum": ["403"] }, "description": "Answer limits as 403 instead of 429" }
                     ],
                     "responses": {
@@ -205,9 +205,9 @@ pub fn document() -> String {
                     "description": format!("At most {MAX_BODY} bytes. Unknown fields are refused (400)."),
                     "properties": {
                         "key": { "type": "string", "description": "The API key (sk-proj-… or sk-svc-…)" },
-                        "require": { "type": "array", "items": { "type": "string", "pattern": "^[^:]+:(none|read|write)$" }, "description": "Scopes the key must allow, e.g. models:read" },
-                        "client_ip": { "type": "string", "description": "The caller's IP address, for keys with an allowlist" },
-                        "cost": { "oneOf": [{ "type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,6})?$" }, { "type": "number", "minimum": 0 }], "description": "Counted toward the project's monthly budget" },
+                        "require": { "type": "array", "items": { "type": "string", "pattern": "^(\\*|[a-z0-9][a-z0-9_.-]{0,127}):(none|read|write)$" }, "description": "Scopes the key must allow, e.g. models:read" },
+                        "client_ip": { "oneOf": [{ "type": "null" }, { "type": "string", "format": "ipv4" }, { "type": "string", "format": "ipv6" }], "description": "The caller's IP address, for keys with an allowlist" },
+                        "cost": { "oneOf": [{ "type": "null" }, { "type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,6})?$" }, { "type": "number", "minimum": 0, "maximum": 1000000000000_i64, "multipleOf": 0.000001 }], "description": "Counted toward the project's monthly budget; at most six decimals" },
                         "record": { "type": "boolean", "default": true, "description": "false: check without counting a use" }
                     }
                 },
