@@ -44,6 +44,7 @@ complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "key" -d 'Issue, inspe
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "usage" -d 'Report requests and cost by day, key or project'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "audit" -d 'Read and verify the audit log'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "scan" -d 'Find keys in files and say which are live in this store (exit 10 if any)'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "serve" -d 'Verify keys over HTTP: a JSON route for API servers, forward-auth for reverse proxies'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "man" -d 'Print the man page (or write every page with --out-dir)'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -755,6 +756,20 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s q -l quiet -d 'Pr
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l listen -d 'The address to listen on (port 0 picks a free one; the startup line says which)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l cache-ttl -d 'How long a final refusal (revoked key, unknown key) is remembered; 0s turns it off. Admissions are never cached' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l verifiers -d 'Verifier threads, each with its own store connection' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l client-timeout -d 'How long a client may take to send its request headers, and then its body' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l stop-on-stdin-eof -d 'Also stop (gracefully) when standard input closes: for supervisors and tests that hold a pipe to the server'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l out-dir -d 'Write keyctl.1 and one page per subcommand (keyctl-key-create.1, ...) here' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r
@@ -774,19 +789,20 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s q -l quiet
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "init" -d 'Create a new store with its first organization and default project'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "store" -d 'Inspect and maintain the store: unlock slots, integrity'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "org" -d 'Manage organizations'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "project" -d 'Manage projects'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "member" -d 'Manage members and their roles'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "service-account" -d 'Manage service accounts (machine principals of one project)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "key" -d 'Issue, inspect, rotate, revoke and verify API keys'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "usage" -d 'Report requests and cost by day, key or project'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "audit" -d 'Read and verify the audit log'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "scan" -d 'Find keys in files and say which are live in this store (exit 10 if any)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "man" -d 'Print the man page (or write every page with --out-dir)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "init" -d 'Create a new store with its first organization and default project'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "store" -d 'Inspect and maintain the store: unlock slots, integrity'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "org" -d 'Manage organizations'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "project" -d 'Manage projects'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "member" -d 'Manage members and their roles'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "service-account" -d 'Manage service accounts (machine principals of one project)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "key" -d 'Issue, inspect, rotate, revoke and verify API keys'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "usage" -d 'Report requests and cost by day, key or project'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "audit" -d 'Read and verify the audit log'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "scan" -d 'Find keys in files and say which are live in this store (exit 10 if any)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "serve" -d 'Verify keys over HTTP: a JSON route for API servers, forward-auth for reverse proxies'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "man" -d 'Print the man page (or write every page with --out-dir)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init store org project member service-account key usage audit scan serve man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "passwd" -d 'Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)'
