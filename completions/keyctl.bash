@@ -2008,7 +2008,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__revoke)
-            opts="-o -q -y -h -V --reason --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --reason --all --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3722,7 +3722,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__store__subcmd__add__subcmd__key)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            opts="-o -q -y -h -V --admin --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -107,6 +107,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -l admin -d 'Let this key manage unlock slots too (add-key, remove-key, passwd), like the passphrase'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s h -l help -d 'Print help'
@@ -644,6 +645,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l all -d 'Revoke every live key of this name (a rotated key in its grace and its successor)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'

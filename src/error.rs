@@ -2,7 +2,7 @@
 //! path involved; [`Error::exit_code`] is the single, stable mapping to process exit codes.
 //! No variant ever carries secret material.
 
-use std::path::PathBuf;
+use crate::db::{DbError, StoreLocation};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -29,13 +29,13 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
 
-    /// There is no store at the path (exit 3).
-    #[error("no store at {} (run `keyctl init` to create one, or pass --store PATH)", .0.display())]
-    NoStore(PathBuf),
+    /// There is no store at the location (exit 3).
+    #[error("no store at {0} (run `keyctl init` to create one, or pass --store PATH)")]
+    NoStore(StoreLocation),
 
     /// `init` found a store already there (exit 1).
-    #[error("a store already exists at {}; refusing to overwrite it", .0.display())]
-    StoreExists(PathBuf),
+    #[error("a store already exists at {0}; refusing to overwrite it")]
+    StoreExists(StoreLocation),
 
     /// The store exists but this secret does not open it, or no secret was given (exit 3).
     #[error("{0}")]
@@ -56,8 +56,13 @@ pub enum Error {
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
 
+    /// The storage backend failed; [`DbError::kind`] says how (busy, read-only, disk full).
     #[error("database error: {0}")]
-    Db(String),
+    Db(#[from] DbError),
+
+    /// A value could not be encoded as JSON (for sealing, or for output).
+    #[error("cannot encode {what} as JSON: {source}")]
+    Json { what: &'static str, source: serde_json::Error },
 }
 
 impl Error {
@@ -78,6 +83,15 @@ impl Error {
     }
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {
         Error::Io { context: context.into(), source }
+    }
+    /// For `map_err`: a JSON encoding failure of `what`.
+    pub fn json(what: &'static str) -> impl FnOnce(serde_json::Error) -> Error {
+        move |source| Error::Json { what, source }
+    }
+
+    /// Whether running the same operation again may succeed (the store was busy).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Db(e) if e.is_retryable())
     }
 
     /// The message without the "integrity check failed" prefix, for reports that list
@@ -101,35 +115,8 @@ impl Error {
             | Error::Refused(_)
             | Error::StoreExists(_)
             | Error::Io { .. }
-            | Error::Db(_) => 1,
-        }
-    }
-}
-
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Error {
-        use rusqlite::ErrorCode;
-        // keyctl writes every column with one type; another type can only come from an
-        // edit of the file.
-        match &e {
-            rusqlite::Error::InvalidColumnType(_, column, _) => {
-                return Error::integrity(format!("a stored value has the wrong type (column {column})"));
-            }
-            rusqlite::Error::IntegralValueOutOfRange(_, _) | rusqlite::Error::FromSqlConversionFailure(_, _, _) => {
-                return Error::integrity("a stored value has the wrong type or is out of range");
-            }
-            _ => {}
-        }
-        match e.sqlite_error_code() {
-            Some(ErrorCode::NotADatabase) => {
-                Error::Unreadable("the file is not a keyctl store (not an SQLite database)".into())
-            }
-            Some(ErrorCode::DatabaseCorrupt) => {
-                Error::integrity("the store file is corrupt (SQLite reports a malformed database)")
-            }
-            Some(ErrorCode::ReadOnly) => Error::Db("the store is read-only for this user".into()),
-            Some(ErrorCode::DiskFull) => Error::Db("the disk is full; nothing was changed".into()),
-            _ => Error::Db(e.to_string()),
+            | Error::Db(_)
+            | Error::Json { .. } => 1,
         }
     }
 }

@@ -21,22 +21,26 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod crypto;
 mod db;
 pub mod domain;
 mod error;
+mod files;
 pub mod serve;
 mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};
+pub use db::{DbError, DbErrorKind, StoreLocation};
 pub use domain::{
     Amount, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Refill, Scope,
     ScopeLevel, SystemClock,
 };
 pub use error::{Error, Result};
 pub use store::{
-    AuditEntry, AuditFilter, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyUpdate,
-    LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView, Project, ProjectLimits, RateLimit, RoleScope,
-    ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UsageGroup, UsageLine, UsageQuery, VerifiedKey, Verifier,
-    VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
+    create_private_dir_all, AuditEntry, AuditFilter, Authority, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter,
+    KeyInfo, KeyLimits, KeyUpdate, LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView, Project, ProjectLimits,
+    RateLimit, RoleScope, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UsageGroup, UsageLine, UsageQuery,
+    VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
 };

@@ -1,5 +1,7 @@
 //! The keyctl binary: parse, run, map the error to an exit code. Nothing else.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use std::process::ExitCode;

@@ -353,8 +353,7 @@ fn processes_opening_an_older_store_at_once_all_succeed() {
     let live = facts["live_key"].as_str().unwrap();
     // A race that a round loses only now and then: many rounds, each on a fresh copy.
     for round in 0..60 {
-        let s =
-            TestStore { dir: tempfile::tempdir().unwrap(), store_key: facts["store_key"].as_str().unwrap().to_owned() };
+        let s = TestStore::from_parts(tempfile::tempdir().unwrap(), facts["store_key"].as_str().unwrap().to_owned());
         std::fs::create_dir_all(s.path().parent().unwrap()).unwrap();
         std::fs::copy(format!("{root}/tests/fixtures/store-v1.db"), s.path()).unwrap();
         let children: Vec<Child> = (0..10)

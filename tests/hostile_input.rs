@@ -659,14 +659,61 @@ fn an_unreadable_store_fails_clearly() {
     let (_, key) = s.create_key(&[]);
     let path = s.path();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::File::open(&path).is_ok() {
-        // Running as root: permissions do not stop us, so there is nothing to test.
-        eprintln!("skipping: this user can read a file with mode 000 (root)");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    if std::fs::File::open(&path).is_err() {
+        assert_unusable(&s, &key, "a store with mode 000");
+    } else {
+        // Root reads a file of mode 000 anyway (and CI runs as root): run keyctl as
+        // `nobody`, whom the mode does stop.
+        assert_unusable_as_nobody(&s, &key, "a store with mode 000, as nobody");
+    }
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// [`assert_unusable`] with keyctl run as `nobody` (util-linux `setpriv`), for tests that
+/// run as root. The store's folders are opened to others for the walk to the file.
+fn assert_unusable_as_nobody(s: &TestStore, key: &str, what: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    for dir in [s.dir.path().to_path_buf(), s.path().parent().unwrap().to_path_buf()] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711)).unwrap();
+    }
+    let nobody = |args: &[&str], passphrase: bool| {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_keyctl")]).args(args);
+        for (k, v) in s.std_cmd().get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        if passphrase {
+            cmd.env_remove("KEYCTL_STORE_KEY").env("KEYCTL_PASSPHRASE", PASSPHRASE);
+        }
+        cmd
+    };
+    let runs = nobody(&["--version"], false).output().is_ok_and(|o| o.status.success());
+    if !runs {
+        common::cannot_run("keyctl cannot be run as nobody here (no setpriv, or the binary is not reachable)");
         return;
     }
-    assert_unusable(&s, &key, "a store with mode 000");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for (args, stdin) in store_commands(key) {
+        for passphrase in [false, true] {
+            let mut child = nobody(&args, passphrase)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut input = child.stdin.take().unwrap();
+            let _ = std::io::Write::write_all(&mut input, stdin.as_bytes());
+            drop(input);
+            let out = child.wait_with_output().unwrap();
+            let w = format!("{what}: {args:?} (passphrase: {passphrase})");
+            assert_refused(&out, &[1, 2, 3, 4], &w);
+        }
+    }
+    for dir in [s.dir.path().to_path_buf(), s.path().parent().unwrap().to_path_buf()] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
 }
 
 #[test]

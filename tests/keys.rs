@@ -3,17 +3,11 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{contains, TestStore};
 use serde_json::Value;
 
 const PREFIX: &str = "sk-proj-";
 const KEY_LEN: usize = 57; // "sk-proj-" + 43 base62 + 6 checksum
-
-/// Long enough for a `--ttl 1s` key to be past its (whole-second) expiry.
-// A 1s TTL counts from the next whole second: past it within 2 s of creation.
-const PAST_ONE_SECOND_TTL: Duration = Duration::from_millis(2200);
 
 fn assert_key_format(key: &str) {
     assert!(key.starts_with(PREFIX), "prefix: {key}");
@@ -326,7 +320,7 @@ fn list_filters_by_status_and_project() {
     let (revoked, _) = s.create_key(&["c"]);
     let (expiring, _) = s.create_key(&["d", "--ttl", "1s"]);
     s.ok(&["key", "revoke", &revoked]);
-    std::thread::sleep(PAST_ONE_SECOND_TTL);
+    s.advance_clock(3); // past the 1s lifetime, without waiting for it
 
     assert_eq!(status_ids(&s, "active"), sorted(vec![&active, &elsewhere]));
     assert_eq!(status_ids(&s, "revoked"), sorted(vec![&revoked]));
@@ -529,7 +523,7 @@ fn expired_key_is_rejected_and_pruned_with_revoked_ones() {
     let (expiring_id, expiring_key) = s.create_key(&["short", "--ttl", "1s"]);
     let (revoked_id, _) = s.create_key(&["gone"]);
     s.ok(&["key", "revoke", &revoked_id]);
-    std::thread::sleep(PAST_ONE_SECOND_TTL);
+    s.advance_clock(3); // past the 1s lifetime, without waiting for it
 
     let (exit, v) = s.verify(&expiring_key, &[]);
     assert_eq!((exit, v["code"].as_str()), (10, Some("EXPIRED")), "{v}");
@@ -573,7 +567,7 @@ fn rotated_key_stops_working_when_the_grace_period_ends() {
     valid(code(&s, &old_key, &["--no-record"]));
     let (exit, err) = s.fails(&["key", "rotate", &old_id]);
     assert_eq!(exit, 1, "rotate the successor instead: {err}");
-    std::thread::sleep(PAST_ONE_SECOND_TTL);
+    s.advance_clock(3); // past the 1s lifetime, without waiting for it
     assert_eq!(code(&s, &old_key, &[]), (10, "REVOKED".to_owned()));
     valid(code(&s, new["key"].as_str().unwrap(), &[]));
     assert_eq!(s.json(&["key", "show", &old_id])["status"], "revoked");

@@ -612,3 +612,37 @@ fn the_library_verifier_answers_disabled_meta_and_refill_by_the_injected_clock()
         "April's use"
     );
 }
+
+#[test]
+fn a_disabled_key_is_found_by_name_over_revoked_namesakes_and_scan_calls_it_live() {
+    let s = TestStore::new();
+    let (old, _) = s.create_key(&["pager"]);
+    let rotated = s.json(&["key", "rotate", &old]);
+    let (new, secret) = (rotated["id"].as_str().unwrap().to_owned(), rotated["key"].as_str().unwrap().to_owned());
+    // The old "pager" is revoked; the live one is the successor, disabled or not.
+    assert_eq!(s.json(&["key", "disable", "pager"])["id"], new.as_str());
+    assert_eq!(s.json(&["key", "show", "pager"])["status"], "disabled");
+    // A leaked disabled key is live: it can be enabled again, so scan reports it (exit 10).
+    let file = s.dir.path().join("leak.env");
+    std::fs::write(&file, format!("API_KEY={secret}\n")).unwrap();
+    let out = s.run(&["scan", file.to_str().unwrap()]);
+    assert_eq!(code(&out), 10, "{}", stdout_of(&out));
+    assert_eq!(s.json(&["key", "enable", "pager"])["id"], new.as_str());
+}
+
+#[test]
+fn turning_refill_on_counts_the_uses_already_recorded_this_period_in_show_and_verify() {
+    let s = TestStore::new();
+    let t = "2026-12-01T09:00:00Z";
+    let v = json_at(&s, t, &["key", "create", "--max-uses", "3"]);
+    let (id, key) = (v["id"].as_str().unwrap().to_owned(), v["key"].as_str().unwrap().to_owned());
+    assert_eq!(verify_at(&s, t, &key).0, 0);
+    assert_eq!(verify_at(&s, t, &key).0, 0);
+    let v = json_at(&s, "2026-12-01T10:00:00Z", &["key", "update", &id, "--refill", "daily"]);
+    assert_eq!(v["remaining"], 1, "two of today's three are used: {v}");
+    let (exit, v) = verify_at(&s, "2026-12-01T11:00:00Z", &key);
+    assert_eq!((exit, v["remaining"].as_u64()), (0, Some(0)), "{v}");
+    assert_eq!(verify_at(&s, "2026-12-01T12:00:00Z", &key).1["code"], "USAGE_EXCEEDED");
+    assert_eq!(json_at(&s, "2026-12-01T12:00:00Z", &["key", "show", &id])["remaining"], 0);
+    assert_eq!(json_at(&s, "2026-12-02T00:00:00Z", &["key", "show", &id])["remaining"], 3);
+}

@@ -2,52 +2,38 @@
 //! and per UTC day), max uses, IP allowlists, exact decimal budgets, `--max-ttl`, and exact
 //! counting across concurrent processes and `--stream`.
 //!
-//! Rate windows are fixed UTC minutes; every per-minute test runs in [`within_one_minute`],
-//! which repeats it (with a fresh key and project) when the minute changed while it ran.
+//! Rate windows are fixed UTC minutes; every per-minute test runs its stores at a clock
+//! that stands still (`KEYCTL_TEST_NOW`, see [`frozen_store`]), so no minute boundary
+//! falls inside it, and tests that cross a boundary move the clock across it.
 
 mod common;
 
 use std::io::Write;
 use std::process::Stdio;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use common::{code, stderr_of, TestStore};
+use common::{code, rejected, stderr_of, valid, verdict, TestStore};
 use serde_json::{json, Value};
 
 // ---- helpers ----
 
-/// (exit code, verify code) of one verify.
-fn verdict(s: &TestStore, key: &str, args: &[&str]) -> (i32, String) {
-    let (exit, v) = s.verify(key, args);
-    (exit, v["code"].as_str().unwrap_or("<no JSON>").to_owned())
-}
-
-fn valid() -> (i32, String) {
-    (0, "VALID".to_owned())
-}
-
-fn rejected(code: &str) -> (i32, String) {
-    (10, code.to_owned())
-}
-
-fn utc_minute() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() / 60
-}
-
-/// Runs `attempt` (which must make its own fresh keys and projects from the attempt
-/// number) and returns what it saw, repeating it once when the UTC minute changed while it
-/// ran: a second attempt starts right after a minute boundary, so it has a whole minute.
+/// Runs a per-minute `attempt` once. Its stores run at a clock that stands still
+/// ([`frozen_store`]), so no real minute boundary can fall inside it. (It used to repeat
+/// an attempt the real minute changed under.)
 fn within_one_minute<T>(mut attempt: impl FnMut(u32) -> T) -> T {
-    for n in 0..3 {
-        let start = utc_minute();
-        let seen = attempt(n);
-        if utc_minute() == start {
-            return seen;
-        }
-        eprintln!("the UTC minute changed during attempt {n}; repeating");
-    }
-    panic!("the UTC minute changed during every attempt");
+    attempt(0)
+}
+
+/// A fresh store whose every command runs 5 s into a UTC minute (`KEYCTL_TEST_NOW`).
+fn frozen_store() -> TestStore {
+    let s = TestStore::new();
+    s.set_clock((common::unix_now() / 60 + 1) * 60 + 5);
+    s
+}
+
+/// The store's clock as a time.
+fn clock_of(s: &TestStore) -> DateTime<Utc> {
+    DateTime::from_timestamp(s.clock(), 0).unwrap()
 }
 
 /// Creates a project and returns its id.
@@ -219,9 +205,9 @@ fn key_limits_appear_in_key_json_and_can_be_changed() {
 #[test]
 fn key_rpm_refuses_past_the_limit_with_a_ratelimit_object() {
     let seen = within_one_minute(|_| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let (_, key) = s.create_key(&["--rpm", "3"]);
-        let before = Utc::now();
+        let before = clock_of(&s);
         let results: Vec<(i32, Value)> = (0..4).map(|_| s.verify(&key, &[])).collect();
         (before, results)
     });
@@ -243,7 +229,7 @@ fn key_rpm_refuses_past_the_limit_with_a_ratelimit_object() {
 #[test]
 fn rate_limited_verify_exits_10_with_the_code_on_stdout_and_stderr() {
     let (first, second) = within_one_minute(|_| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let (_, key) = s.create_key(&["--rpm", "1"]);
         (s.run_stdin(&["key", "verify"], &format!("{key}\n")), s.run_stdin(&["key", "verify"], &format!("{key}\n")))
     });
@@ -256,7 +242,7 @@ fn rate_limited_verify_exits_10_with_the_code_on_stdout_and_stderr() {
 #[test]
 fn project_rpm_counts_every_key_in_the_project() {
     let seen = within_one_minute(|n| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let p = format!("p{n}");
         project(&s, &p);
         limits(&s, &p, &["--rpm", "3"]);
@@ -280,18 +266,18 @@ fn project_rpm_counts_every_key_in_the_project() {
 #[test]
 fn project_rpd_refuses_past_the_daily_limit_and_resets_at_utc_midnight() {
     let s = TestStore::new();
+    // A minute before a UTC midnight, by the test clock: the day cannot change under the
+    // test, and moving the clock past midnight shows the reset.
+    let midnight_unix = (common::unix_now() / 86_400 + 2) * 86_400;
+    s.set_clock(midnight_unix - 60);
     project(&s, "daily");
     limits(&s, "daily", &["--rpd", "2"]);
     let (_, a) = s.create_key(&["--project", "daily"]);
     let (_, b) = s.create_key(&["--project", "daily"]);
-    let today = Utc::now().date_naive();
+    let today = clock_of(&s).date_naive();
     let first = s.verify(&a, &[]);
     let second = s.verify(&b, &[]);
     let third = s.verify(&a, &[]);
-    if Utc::now().date_naive() != today {
-        eprintln!("the UTC day changed during the test; not judging it");
-        return;
-    }
     assert_eq!((first.0, first.1["code"].as_str()), (0, Some("VALID")), "{}", first.1);
     assert_eq!(first.1["ratelimit"]["limit"], 2);
     assert_eq!(first.1["ratelimit"]["remaining"], 1);
@@ -300,12 +286,14 @@ fn project_rpd_refuses_past_the_daily_limit_and_resets_at_utc_midnight() {
     let midnight = today.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
     assert_eq!(time(&third.1["ratelimit"]["reset"]), midnight, "{}", third.1);
     assert_eq!(third.1["ratelimit"]["remaining"], 0);
+    s.set_clock(midnight_unix);
+    assert_eq!(verdict(&s, &a, &[]), valid(), "a new UTC day starts a new count");
 }
 
 #[test]
 fn the_tightest_rate_limit_is_reported() {
     let seen = within_one_minute(|n| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let p = format!("p{n}");
         project(&s, &p);
         limits(&s, &p, &["--rpm", "2", "--rpd", "1000"]);
@@ -338,7 +326,7 @@ fn no_ratelimit_object_when_no_rate_limit_applies() {
 #[test]
 fn a_project_rpm_counts_verifies_made_before_it_was_set() {
     let seen = within_one_minute(|n| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let p = format!("p{n}");
         project(&s, &p);
         let (_, key) = s.create_key(&["--project", &p]);
@@ -356,7 +344,7 @@ fn a_project_rpm_counts_verifies_made_before_it_was_set() {
 #[test]
 fn twelve_processes_at_once_get_exactly_key_rpm_4_valid() {
     let outcomes = within_one_minute(|_| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let (_, key) = s.create_key(&["--rpm", "4"]);
         let keys = vec![key.as_str(); 12];
         verify_at_once(&s, &keys, &[])
@@ -367,7 +355,7 @@ fn twelve_processes_at_once_get_exactly_key_rpm_4_valid() {
 #[test]
 fn twelve_processes_at_once_get_exactly_project_rpm_valid() {
     let outcomes = within_one_minute(|n| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let p = format!("p{n}");
         project(&s, &p);
         limits(&s, &p, &["--rpm", "5"]);
@@ -695,7 +683,7 @@ fn no_record_verifies_count_toward_nothing() {
 #[test]
 fn no_record_verifies_do_not_use_the_rpm() {
     let seen = within_one_minute(|_| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let (_, key) = s.create_key(&["--rpm", "2"]);
         let mut codes: Vec<(i32, String)> = (0..5).map(|_| verdict(&s, &key, &["--no-record"])).collect();
         codes.extend((0..3).map(|_| verdict(&s, &key, &[])));
@@ -709,7 +697,7 @@ fn no_record_verifies_do_not_use_the_rpm() {
 #[test]
 fn refused_verifies_do_not_count() {
     let seen = within_one_minute(|_| {
-        let s = TestStore::new();
+        let s = frozen_store();
         let (id, key) = s.create_key(&[
             "--rpm",
             "2",
@@ -866,53 +854,41 @@ fn max_ttl_caps_rotated_keys() {
     }
 }
 
-fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
-}
-
-fn sleep_until(t: f64) {
-    let left = t - unix_now();
-    if left > 0.0 {
-        std::thread::sleep(std::time::Duration::from_secs_f64(left));
-    }
-}
-
-/// A verify that takes its minute just before a boundary but gets the write lock only
-/// after verifies of the next minute have counted must not wipe the next minute's count.
-/// The lock is held with plain SQLite across the boundary; the verifies of the new minute
-/// are stood in for by the counter row they leave (the counters are plain integers).
-/// Waits for a minute boundary: up to 61 seconds.
+/// A verify that starts just before a minute boundary but gets the write lock only after
+/// verifies of the next minute have counted must count in the new minute, not wipe its
+/// count. The lock is held with plain SQLite across the boundary; the verifies of the new
+/// minute are stood in for by the counter row they leave (the counters are plain integers).
+/// keyctl reads the clock for its windows only once it holds the write lock, so A runs at
+/// the time it gets the lock (the test clock, past the boundary): with the clock frozen
+/// before the boundary, the new minute's row would be a window in A's future, which is
+/// stale by rule (a clock that ran ahead) and replaced.
 #[test]
 fn a_verify_delayed_across_a_minute_boundary_keeps_the_new_minutes_count() {
     let s = TestStore::new();
+    let boundary = (common::unix_now() / 60 + 2) * 60;
+    s.set_clock(boundary + 1);
     let (id, key) = s.create_key(&["--rpm", "2"]);
     let mut a = s.std_cmd();
     a.args(["key", "verify", "-o", "json"]).stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut a = a.spawn().unwrap();
 
-    let mut boundary = (unix_now() / 60.0).floor() * 60.0 + 60.0;
-    if boundary - unix_now() < 1.5 {
-        boundary += 60.0;
-    }
-    sleep_until(boundary - 1.0);
     let db = s.sql();
     db.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
     db.execute_batch("BEGIN IMMEDIATE").unwrap();
-    // A takes its window in the old minute, then waits for the lock.
+    // A starts, then waits for the lock.
     a.stdin.take().unwrap().write_all(format!("{key}\n").as_bytes()).unwrap();
-    sleep_until(boundary + 0.5);
+    s.set_clock(boundary + 30);
     // Two valid verifies of the new minute got the lock first: the key's minute is full.
     db.execute(
         "INSERT INTO counters (scope_id, kind, window_start, value) VALUES (?1, 'minute', ?2, 2)
          ON CONFLICT (scope_id, kind) DO UPDATE SET window_start = excluded.window_start, value = excluded.value",
-        rusqlite::params![id, boundary as i64],
+        rusqlite::params![id, boundary],
     )
     .unwrap();
     db.execute_batch("COMMIT").unwrap();
     let out = a.wait_with_output().unwrap();
-    assert!(code(&out) == 0 || code(&out) == 10, "{}", stderr_of(&out));
+    assert_eq!(code(&out), 10, "A counts in the new minute, already full: {}", stderr_of(&out));
 
     let later = [verdict(&s, &key, &[]), verdict(&s, &key, &[])];
-    assert!(unix_now() < boundary + 60.0, "the test ran past the new minute");
     assert_eq!(later, [rejected("RATE_LIMITED"), rejected("RATE_LIMITED")], "rpm 2 is used up in the new minute");
 }

@@ -9,10 +9,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
-use common::{clean_env, code, mode, stderr_of, stdout_of, TestStore, PASSPHRASE};
+use common::{clean_env, code, mode, rejected, stderr_of, stdout_of, valid, TestStore, PASSPHRASE};
 use serde_json::Value;
 
 const README: &str = include_str!("../README.md");
@@ -51,6 +51,9 @@ fn sh(s: &TestStore, cwd: &Path, env: &[(&str, &str)], script: &str) -> Output {
         .env("KEYCTL_CONFIG", s.config_path())
         .current_dir(cwd)
         .stdin(Stdio::null());
+    if let Some(now) = s.clock_override() {
+        cmd.env("KEYCTL_TEST_NOW", now.to_string());
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -67,23 +70,15 @@ fn ok(out: &Output, what: &str) -> String {
 fn have_python3() -> bool {
     let ok = Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("skipping: python3 is not installed");
+        common::cannot_run("python3 is not installed (the README's Python recipes need it)");
     }
     ok
 }
 
-/// The verify code of `key` (and the exit code), checked with the harness's store key.
+/// The verify code of `key` as a recipe wrote it (trailing newline and all), and the exit
+/// code, checked with the harness's store key without recording a use.
 fn verdict(s: &TestStore, key: &str) -> (i32, String) {
-    let (exit, v) = s.verify(key.trim(), &["--no-record"]);
-    (exit, v["code"].as_str().unwrap_or("<no JSON>").to_owned())
-}
-
-fn valid() -> (i32, String) {
-    (0, "VALID".to_owned())
-}
-
-fn rejected(code: &str) -> (i32, String) {
-    (10, code.to_owned())
+    common::verdict_no_record(s, key.trim(), &[])
 }
 
 fn time(v: &Value) -> DateTime<Utc> {
@@ -96,12 +91,14 @@ fn keys_named(s: &TestStore, name: &str) -> Vec<Value> {
     all.as_array().unwrap().iter().filter(|k| k["name"] == name).cloned().collect()
 }
 
-/// Rate windows are whole UTC minutes: start a rate-limited recipe well inside one.
-fn wait_for_a_fresh_minute() {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() % 60;
-    if secs >= 45 {
-        std::thread::sleep(Duration::from_secs(61 - secs));
-    }
+/// Rate windows are whole UTC minutes: run a rate-limited recipe at a clock that stands
+/// still, 5 s into a minute (`KEYCTL_TEST_NOW`), instead of waiting for a fresh one.
+fn freeze_clock(s: &TestStore) {
+    s.set_clock((common::unix_now() / 60 + 1) * 60 + 5);
+}
+
+fn utc_minute() -> i64 {
+    common::unix_now() / 60
 }
 
 fn manifest_dir() -> PathBuf {
@@ -370,7 +367,7 @@ fn nightly_rotation_keeps_the_old_key_for_the_grace_period() {
     write_script(&script.replace("--grace 24h", "--grace 1s"));
     ok(&sh(&s, script_dir.path(), &env, "./rotate-billing-key.sh"), "rotation with a short grace");
     let k4 = std::fs::read_to_string(&secret_file).unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
+    s.advance_clock(3); // past the 1s grace, without waiting for it
     assert_eq!(verdict(&s, &k3), rejected("REVOKED"), "the grace period is over");
     assert_eq!(verdict(&s, &k4), valid());
     assert_eq!(verdict(&s, &k1), valid(), "earlier rotations keep their own 24h grace");
@@ -422,7 +419,7 @@ fn python_server_keeps_a_verify_stream_with_a_rate_limit() {
         return;
     }
     let s = TestStore::new();
-    wait_for_a_fresh_minute();
+    freeze_clock(&s);
     let out = sh(&s, &manifest_dir(), &[("KEYCTL_STORE_KEY", &s.store_key)], &recipe("python-demo"));
     let stdout = ok(&out, "python demo");
     let lines: Vec<&str> = stdout.lines().collect();
@@ -505,14 +502,38 @@ fn the_rust_example_verifies_in_process() {
     let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
     let sources = newest(&manifest_dir().join("src")).max(newest(&manifest_dir().join("examples")));
     if built.is_none_or(|b| b < sources) {
-        eprintln!("skipping: {} is missing or older than the sources (run `cargo test`)", bin.display());
+        common::cannot_run(&format!("{} is missing or older than the sources (run `cargo test`)", bin.display()));
         return;
     }
+    // The example embeds the library with the system clock, so no test clock reaches it: a
+    // run the real minute changed under (its rpm 1 window) is run again with a fresh store.
+    for _ in 0..3 {
+        let minute = utc_minute();
+        let seen = run_the_rust_example(&bin);
+        if utc_minute() == minute {
+            let (id, stdout) = seen;
+            assert_eq!(
+                stdout.lines().collect::<Vec<_>>(),
+                [
+                    format!("allow {id} remaining Some(0)").as_str(),
+                    "deny RATE_LIMITED",
+                    "deny INSUFFICIENT_PERMISSIONS",
+                    "deny MALFORMED"
+                ]
+            );
+            return;
+        }
+    }
+    panic!("the UTC minute changed during every run");
+}
+
+/// Runs examples/verify_in_process on a fresh store; returns the rate-limited key's id
+/// and what the example printed.
+fn run_the_rust_example(bin: &Path) -> (String, String) {
     let s = TestStore::new();
-    wait_for_a_fresh_minute();
     let (id, key) = s.create_key(&["--scope", "models:read", "--rpm", "1"]);
     let (_, files_only) = s.create_key(&["--scope", "files:read"]);
-    let mut cmd = Command::new(&bin);
+    let mut cmd = Command::new(bin);
     clean_env(&mut cmd)
         .env("KEYCTL_STORE", s.path())
         .env("KEYCTL_STORE_KEY", &s.store_key)
@@ -523,16 +544,7 @@ fn the_rust_example_verifies_in_process() {
     let input = format!("{key}\n{key}\n{files_only}\nnot-a-key\n");
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    let stdout = ok(&out, "verify_in_process");
-    assert_eq!(
-        stdout.lines().collect::<Vec<_>>(),
-        [
-            format!("allow {id} remaining Some(0)").as_str(),
-            "deny RATE_LIMITED",
-            "deny INSUFFICIENT_PERMISSIONS",
-            "deny MALFORMED"
-        ]
-    );
+    (id, ok(&out, "verify_in_process"))
 }
 
 // ---- keyctl scan as a pre-commit hook ----
@@ -541,7 +553,7 @@ fn the_rust_example_verifies_in_process() {
 fn the_pre_commit_hook_blocks_a_live_key_and_lets_a_revoked_one_through() {
     let have_git = Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success());
     if !have_git {
-        eprintln!("skipping: git is not installed");
+        common::cannot_run("git is not installed (the pre-commit recipe needs it)");
         return;
     }
     let s = TestStore::new();

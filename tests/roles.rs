@@ -7,7 +7,8 @@ mod common;
 #[path = "common/permission_table.rs"]
 mod permission_table;
 
-use common::{assert_one_line_error, code, stderr_of, stdout_of, TestStore};
+use common::verdict_no_record as verdict;
+use common::{assert_one_line_error, code, rejected, stderr_of, stdout_of, valid, TestStore};
 use permission_table::{key_args, mismatches, LEVELS, TABLE};
 use serde_json::{json, Value};
 
@@ -32,19 +33,6 @@ fn key_for(s: &TestStore, email: &str, args: &[&str]) -> (String, String) {
 }
 
 /// Verify's (exit code, code), without counting a use.
-fn verdict(s: &TestStore, key: &str, args: &[&str]) -> (i32, String) {
-    let (exit, v) = s.verify(key, &[&["--no-record"], args].concat());
-    (exit, v["code"].as_str().unwrap_or("<no JSON>").to_owned())
-}
-
-fn valid() -> (i32, String) {
-    (0, "VALID".to_owned())
-}
-
-fn rejected(code: &str) -> (i32, String) {
-    (10, code.to_owned())
-}
-
 /// The effective permission of a key that must verify as valid.
 fn permission(s: &TestStore, key: &str) -> String {
     let (exit, v) = s.verify(key, &["--no-record"]);

@@ -6,7 +6,8 @@ mod common;
 #[path = "common/permission_table.rs"]
 mod permission_table;
 
-use common::{assert_one_line_error, code, stderr_of, stdout_of, TestStore};
+use common::verdict_no_record as verdict;
+use common::{assert_one_line_error, code, rejected, stderr_of, stdout_of, valid, TestStore};
 use permission_table::{key_args, mismatches};
 use serde_json::{json, Value};
 
@@ -28,19 +29,6 @@ fn create(s: &TestStore, name: &str, args: &[&str]) -> (Value, String) {
 }
 
 /// Verify's (exit code, code), without counting a use.
-fn verdict(s: &TestStore, key: &str, args: &[&str]) -> (i32, String) {
-    let (exit, v) = s.verify(key, &[&["--no-record"], args].concat());
-    (exit, v["code"].as_str().unwrap_or("<no JSON>").to_owned())
-}
-
-fn valid() -> (i32, String) {
-    (0, "VALID".to_owned())
-}
-
-fn rejected(code: &str) -> (i32, String) {
-    (10, code.to_owned())
-}
-
 fn names(list: &Value) -> Vec<String> {
     let list = list.as_array().unwrap_or_else(|| panic!("not an array: {list}"));
     let mut out: Vec<String> = list.iter().map(|m| m["name"].as_str().unwrap().to_owned()).collect();

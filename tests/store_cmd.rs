@@ -434,7 +434,7 @@ fn remove_key_needs_yes_when_not_interactive() {
 #[test]
 fn remove_key_locks_that_key_out_at_once() {
     let s = TestStore::new();
-    let ci = s.json(&["store", "add-key", "ci"])["store_key"].as_str().unwrap().to_owned();
+    let ci = s.json(&["store", "add-key", "ci", "--admin"])["store_key"].as_str().unwrap().to_owned();
     let out = s.run_env(&[("KEYCTL_STORE_KEY", &ci)], &["store", "remove-key", "test", "--yes"]);
     assert_eq!(code(&out), 0, "{}", stderr_of(&out));
     let out = s.run(&["project", "list"]);

@@ -6,29 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::TestStore;
+use common::verdict as code;
+use common::{rejected, valid, TestStore};
 use serde_json::{json, Value};
-
-/// Long enough for a `--ttl 1s` key to be past its (whole-second) expiry.
-// A 1s TTL counts from the next whole second: past it within 2 s of creation.
-const PAST_ONE_SECOND_TTL: Duration = Duration::from_millis(2200);
-
-fn code(s: &TestStore, key: &str, args: &[&str]) -> (i32, String) {
-    let (exit, v) = s.verify(key, args);
-    (exit, v["code"].as_str().unwrap_or("<no JSON>").to_owned())
-}
-
-fn is(exit: i32, code: &str) -> (i32, String) {
-    (exit, code.to_owned())
-}
-
-fn valid() -> (i32, String) {
-    is(0, "VALID")
-}
-
-fn rejected(code: &str) -> (i32, String) {
-    is(10, code)
-}
 
 /// `key` with the character at `i` replaced by another base62 character.
 fn change_char(key: &str, i: usize) -> String {
@@ -235,7 +215,7 @@ fn expired_key_is_rejected() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&["--ttl", "1s"]);
     let (long_id, long_key) = s.create_key(&["--ttl", "1h"]);
-    std::thread::sleep(PAST_ONE_SECOND_TTL);
+    s.advance_clock(3); // past the 1s lifetime, without waiting for it
     let (exit, v) = s.verify(&key, &[]);
     assert_eq!((exit, v["code"].as_str()), (10, Some("EXPIRED")), "{v}");
     assert_eq!(v["key_id"], id.as_str());
@@ -488,7 +468,7 @@ fn tamper_extend_expiry_is_detected() {
 fn tamper_revive_an_expired_key_is_detected() {
     let s = TestStore::new();
     let (id, key) = s.create_key(&["--ttl", "1s"]);
-    std::thread::sleep(PAST_ONE_SECOND_TTL);
+    s.advance_clock(3); // past the 1s lifetime, without waiting for it
     assert_eq!(code(&s, &key, &[]), rejected("EXPIRED"));
     exec(&s, "UPDATE api_keys SET expires_at = NULL WHERE id = ?1", &[&id]);
     assert_tamper_detected(&s, &key, &[&id]);
@@ -744,7 +724,7 @@ fn checks_run_in_spec_order() {
     let (_, narrow) = s.create_key(&["--project", "p", "--scope", "a:read"]);
     s.ok(&["key", "revoke", &revoked_id]);
     s.ok(&["project", "archive", "p"]);
-    std::thread::sleep(PAST_ONE_SECOND_TTL);
+    s.advance_clock(3); // past the 1s lifetime, without waiting for it
     assert_eq!(code(&s, &revoked, &[]), rejected("REVOKED"));
     assert_eq!(code(&s, &expired, &[]), rejected("EXPIRED"));
     assert_eq!(code(&s, &narrow, &["--require", "b:write"]), rejected("PROJECT_ARCHIVED"));

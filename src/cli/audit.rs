@@ -34,8 +34,13 @@ pub fn run(ctx: &Ctx, cmd: AuditCommand) -> Result<()> {
                 Some(p) => Some(store.show_project(&ctx.org(&store)?.id, &p)?.id),
                 None => None,
             };
-            let entries = store.list_audit(&AuditFilter { since, action, project_id })?;
-            output::list(ctx.output, &entries)
+            let (entries, problems) = store.list_audit(&AuditFilter { since, action, project_id })?;
+            output::list(ctx.output, &entries)?;
+            // Listed, so the damage can be seen, but never as a clean result.
+            match problems.into_iter().next() {
+                Some(first) => Err(keyctl::Error::integrity(format!("{first}; run `keyctl audit verify`"))),
+                None => Ok(()),
+            }
         }
         AuditCommand::Verify => {
             let n = store.verify_audit()?;

@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use keyctl::{Duration, Error, Result};
@@ -38,11 +38,19 @@ fn config_path() -> Result<PathBuf> {
     }
 }
 
+/// A lifetime from the config. Zero is refused: as a cap it would silently mean none (a
+/// project's `--max-ttl 0` removes its cap, but a config line is there to set one), and as
+/// a default every key would be born expired. Leave the line out instead.
 fn parse_duration(field: &str, value: &Option<String>) -> Result<Option<Duration>> {
-    value
-        .as_deref()
-        .map(|v| v.parse::<Duration>().map_err(|e| Error::invalid(format!("config: {field}: {e}"))))
-        .transpose()
+    let Some(v) = value.as_deref() else { return Ok(None) };
+    let d = v.parse::<Duration>().map_err(|e| Error::invalid(format!("config: {field}: {e}")))?;
+    if d.seconds() <= 0 {
+        return Err(Error::invalid(format!(
+            "config: {field} = {v:?} is no lifetime at all; remove the line for no {}",
+            if field == "max_ttl" { "cap" } else { "default" }
+        )));
+    }
+    Ok(Some(d))
 }
 
 impl Config {
@@ -78,10 +86,7 @@ impl Config {
         };
         table.insert(key.to_owned(), toml::Value::String(value.to_owned()));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-                let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
-            }
+            keyctl::create_private_dir_all(dir)?;
         }
         let tmp = path.with_extension("toml.tmp");
         let mut file = fs::OpenOptions::new()

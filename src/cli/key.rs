@@ -188,11 +188,16 @@ pub enum KeyCommand {
     #[command(after_help = "Examples:\n  keyctl key enable key_0123456789abcdef")]
     Enable { key: String },
     /// Revoke a key at once
-    #[command(after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"")]
+    #[command(
+        after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"\n  keyctl key revoke deploy --all   # a rotated key in its grace and its successor"
+    )]
     Revoke {
         key: String,
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
+        /// Revoke every live key of this name (a rotated key in its grace and its successor)
+        #[arg(long)]
+        all: bool,
     },
     /// Issue a successor with the same settings; the old key works for --grace, then stops
     #[command(
@@ -280,8 +285,8 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 scopes,
                 expiry,
                 limits: KeyLimits {
-                    rpm: limits.rpm.filter(|n| *n > 0),
-                    max_uses: limits.max_uses.filter(|n| *n > 0),
+                    rpm: limits.rpm,
+                    max_uses: limits.max_uses,
                     allow_ip: limits.allow_ip,
                     refill: limits.refill.map(Refill::from),
                 },
@@ -346,12 +351,16 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             }
             show(ctx, &info)
         }
-        KeyCommand::Revoke { key, reason } => {
-            let info = store.revoke_key(&org.id, &key, reason.as_deref())?;
-            if ctx.quiet {
-                return Ok(());
+        KeyCommand::Revoke { key, reason, all } => {
+            let revoked = store.revoke_keys(&org.id, &key, reason.as_deref(), all)?;
+            // Always on stderr, so a script sees which key a name meant.
+            let ids: Vec<&str> = revoked.iter().map(|k| k.id.as_str()).collect();
+            output::note(false, &format!("Revoked {}.", ids.join(", ")));
+            match revoked.as_slice() {
+                _ if ctx.quiet => Ok(()),
+                [one] if !all => show(ctx, one),
+                many => output::list(ctx.output, many),
             }
-            show(ctx, &info)
         }
         KeyCommand::Rotate { key, grace } => {
             let (new, old) = store.rotate_key(&org.id, &key, grace)?;
@@ -405,7 +414,7 @@ fn ending_soon_note(keys: &[KeyInfo]) {
 }
 
 fn key_json(key: &NewKey) -> Result<serde_json::Value> {
-    let mut value = serde_json::to_value(&key.info).map_err(|e| Error::Db(e.to_string()))?;
+    let mut value = serde_json::to_value(&key.info).map_err(Error::json("the output"))?;
     value["key"] = json!(key.secret.expose_secret());
     Ok(value)
 }
@@ -507,10 +516,57 @@ fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
 /// Longest line `verify` reads; anything longer is answered MALFORMED without being kept.
 const MAX_LINE: usize = 4096;
 
+/// A buffered reader whose buffer is zeroized when dropped, so the keys read through it
+/// leave no copy in freed memory. Its reads are larger than stdin's own buffer, which std
+/// then bypasses: the bytes go from the kernel straight into this buffer.
+struct ZeroizingReader<R> {
+    inner: R,
+    buf: zeroize::Zeroizing<Vec<u8>>,
+    pos: usize,
+    filled: usize,
+}
+
+impl<R: std::io::Read> ZeroizingReader<R> {
+    fn new(inner: R) -> Self {
+        ZeroizingReader { inner, buf: zeroize::Zeroizing::new(vec![0; 64 * 1024]), pos: 0, filled: 0 }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for ZeroizingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Read> BufRead for ZeroizingReader<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos >= self.filled {
+            self.filled = self.inner.read(&mut self.buf)?;
+            self.pos = 0;
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        let end = (self.pos + amount).min(self.filled);
+        // Consumed bytes (a key, once copied out) do not wait in the buffer to be overwritten.
+        zeroize::Zeroize::zeroize(&mut self.buf[self.pos..end]);
+        self.pos = end;
+    }
+}
+
 /// Reads one line of at most `MAX_LINE` bytes. Returns `None` at end of input, and
 /// `Some(None)` for a line that was too long or not UTF-8 (its bytes are discarded).
 fn read_key_line(input: &mut impl BufRead) -> Result<Option<Option<keyctl::SecretString>>> {
-    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(128));
+    // Room for the longest line up front: a growing Vec would leave copies behind.
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(MAX_LINE + 2));
     let n = input
         .by_ref()
         .take(MAX_LINE as u64 + 1)
@@ -521,7 +577,7 @@ fn read_key_line(input: &mut impl BufRead) -> Result<Option<Option<keyctl::Secre
     }
     if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
         // Skip the rest of an over-long line.
-        let mut sink = Vec::new();
+        let mut sink = zeroize::Zeroizing::new(Vec::with_capacity(64 * 1024 + 1));
         loop {
             sink.clear();
             let m = input
@@ -556,13 +612,10 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
                 return Err(Error::Usage(format!("environment variable {var:?} is not set")));
             }
         },
-        None => {
-            let stdin = std::io::stdin();
-            match read_key_line(&mut stdin.lock())? {
-                Some(line) => line,
-                None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
-            }
-        }
+        None => match read_key_line(&mut ZeroizingReader::new(std::io::stdin().lock()))? {
+            Some(line) => line,
+            None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
+        },
     };
     let outcome = store.verifier().verify(&verify_request(&args, key))?;
     match ctx.output {
@@ -600,8 +653,7 @@ fn verify_stream(store: &keyctl::Store, args: &VerifyArgs) -> Result<()> {
 
     let (tx, rx) = mpsc::sync_channel::<Result<Option<keyctl::SecretString>>>(1024);
     std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut input = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
+        let mut input = ZeroizingReader::new(std::io::stdin().lock());
         loop {
             let line = read_key_line(&mut input);
             let stop = !matches!(line, Ok(Some(_)));
@@ -683,7 +735,7 @@ fn answer_line(
 /// One JSON line: the verdict, or an error line for a tampered row (the stream goes on).
 fn write_answer(result: Result<VerifyOutcome>, out: &mut impl Write) -> Result<()> {
     let text = match result {
-        Ok(outcome) => serde_json::to_string(&outcome).map_err(|e| Error::Db(e.to_string()))?,
+        Ok(outcome) => serde_json::to_string(&outcome).map_err(Error::json("the output"))?,
         Err(e @ Error::Integrity(_)) => {
             json!({ "valid": false, "code": "INTEGRITY_ERROR", "error": e.to_string() }).to_string()
         }
@@ -692,4 +744,21 @@ fn write_answer(result: Result<VerifyOutcome>, out: &mut impl Write) -> Result<(
     out.write_all(text.as_bytes())
         .and_then(|_| out.write_all(b"\n"))
         .map_err(|e| Error::io("cannot write to stdout", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_lines_leave_no_copy_in_the_read_buffer() {
+        let key = "sk-proj-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJK";
+        let input = format!("{key}\nsecond\n");
+        let mut reader = ZeroizingReader::new(input.as_bytes());
+        let line = read_key_line(&mut reader).unwrap().unwrap().unwrap();
+        assert_eq!(line.expose_secret(), key);
+        assert!(!reader.buf.windows(key.len()).any(|w| w == key.as_bytes()), "the key is still in the buffer");
+        assert_eq!(read_key_line(&mut reader).unwrap().unwrap().unwrap().expose_secret(), "second");
+        assert!(read_key_line(&mut reader).unwrap().is_none());
+    }
 }

@@ -158,7 +158,7 @@ impl Ctx {
     /// Opens and unlocks the store with the first available secret source.
     pub fn open(&self) -> Result<Store> {
         if !self.store_path.exists() {
-            return Err(Error::NoStore(self.store_path.clone()));
+            return Err(Error::NoStore(self.store_path.clone().into()));
         }
         Ok(Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)?
             .with_max_ttl(self.config.max_ttl())
@@ -191,7 +191,17 @@ impl Ctx {
     }
 }
 
+/// No core dump of this process, whatever the shell's limits: its memory holds the data
+/// key and the secrets it reads. Not dumpable also keeps other processes of the user from
+/// attaching a debugger. Best effort: an OS that refuses leaves the defaults.
+fn no_core_dumps() {
+    use rustix::process::{set_dumpable_behavior, setrlimit, DumpableBehavior, Resource, Rlimit};
+    let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+    let _ = setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) });
+}
+
 pub fn run(cli: Cli) -> Result<()> {
+    no_core_dumps();
     if let Command::Completions { shell } = cli.command {
         let mut cmd = Cli::command();
         clap_complete::generate(shell, &mut cmd, "keyctl", &mut std::io::stdout());

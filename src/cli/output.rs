@@ -31,19 +31,23 @@ pub fn colour() -> bool {
 /// An error message as one safe line: control characters escaped, and at most
 /// 500 characters (a huge argument is not echoed in full).
 pub fn error_line(message: &str) -> String {
-    let clean = sanitize(message);
+    // The one place every error line passes: nothing key-shaped leaves, whatever built it.
+    let clean = sanitize(&keyctl::crypto::redact_key_shaped(message));
     match clean.char_indices().nth(500) {
         Some((cut, _)) => format!("{}… ({} more characters)", &clean[..cut], clean[cut..].chars().count()),
         None => clean,
     }
 }
 
-/// Replaces control characters (ESC, CR, BEL, ...) with visible escapes.
+use keyctl::domain::is_unprintable;
+
+/// Replaces control characters and bidirectional overrides (see [`is_unprintable`]) with
+/// visible escapes.
 pub fn sanitize(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_unprintable) {
         return s.to_owned();
     }
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    s.chars().map(|c| if is_unprintable(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn write_out(text: &str) -> Result<()> {
@@ -93,13 +97,13 @@ impl Progress {
 }
 
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Db(e.to_string()))?;
+    let text = serde_json::to_string_pretty(value).map_err(Error::json("the output"))?;
     line(&text)
 }
 
 /// One compact JSON document per line (JSON lines).
 pub fn json_line<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let text = serde_json::to_string(value).map_err(|e| Error::Db(e.to_string()))?;
+    let text = serde_json::to_string(value).map_err(Error::json("the output"))?;
     line(&text)
 }
 
@@ -235,12 +239,13 @@ impl Tabular for KeyInfo {
 
 impl Tabular for SlotInfo {
     fn headers() -> &'static [&'static str] {
-        &["NAME", "TYPE", "KDF", "ITERATIONS"]
+        &["NAME", "TYPE", "ADMIN", "KDF", "ITERATIONS"]
     }
     fn cells(&self) -> Vec<String> {
         vec![
             self.name.clone(),
             self.kind.into(),
+            if self.admin { "yes" } else { "no" }.into(),
             self.kdf.clone(),
             self.iterations.map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
         ]
@@ -253,7 +258,7 @@ impl Tabular for AuditEntry {
     }
     fn cells(&self) -> Vec<String> {
         vec![
-            self.id.to_string(),
+            if self.verified { self.id.to_string() } else { format!("{} (UNVERIFIED)", self.id) },
             time(self.at),
             self.actor.clone(),
             self.action.clone(),

@@ -81,10 +81,27 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
                 out.push(entry);
             }
         }
-    } else {
+    } else if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         out.push(path.to_path_buf());
+    } else {
+        // A device, FIFO or socket could be endless or block forever (`scan /dev/zero`).
+        eprintln!("keyctl: skipping {}: not a regular file", output::sanitize(&path.display().to_string()));
     }
     Ok(())
+}
+
+/// The most bytes scanned per file (and from stdin); the rest is skipped with a warning.
+const MAX_SCAN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Up to `MAX_SCAN_BYTES` of `input`, warning when there was more.
+fn read_bounded(name: &str, input: impl Read) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(Vec::new());
+    input.take(MAX_SCAN_BYTES + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_SCAN_BYTES {
+        buf.truncate(MAX_SCAN_BYTES as usize);
+        eprintln!("keyctl: {}: only the first {} MiB were scanned", output::sanitize(name), MAX_SCAN_BYTES >> 20);
+    }
+    Ok(buf)
 }
 
 fn looks_binary(bytes: &[u8]) -> bool {
@@ -144,16 +161,16 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
     let mut progress = output::Progress::new("scanning files", 1_000);
     let mut findings = Vec::new();
     if stdin {
-        let mut buf = Zeroizing::new(Vec::new());
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| Error::io("cannot read stdin", e))?;
+        let buf = read_bounded("stdin", std::io::stdin().lock()).map_err(|e| Error::io("cannot read stdin", e))?;
         scan_text(&store, "-", &buf, &mut findings)?;
     }
     for (n, file) in files.iter().enumerate() {
         if n % 200 == 0 {
             progress.update(n, files.len());
         }
-        let bytes = match std::fs::read(file) {
-            Ok(b) => Zeroizing::new(b),
+        let name = file.display().to_string();
+        let bytes = match std::fs::File::open(file).and_then(|f| read_bounded(&name, f)) {
+            Ok(b) => b,
             Err(e) => {
                 eprintln!("keyctl: skipping {}: {e}", file.display());
                 continue;
@@ -162,7 +179,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
         if looks_binary(&bytes) {
             continue;
         }
-        scan_text(&store, &file.display().to_string(), &bytes, &mut findings)?;
+        scan_text(&store, &name, &bytes, &mut findings)?;
     }
     progress.finish();
     let live: Vec<usize> = (0..findings.len()).filter(|i| findings[*i].live).collect();
@@ -180,6 +197,8 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
             ctx.confirm(&format!("revoke {} live keys", ids.len()), "revoke")?;
             for (id, org, reason) in &ids {
                 store.revoke_key(org, id, Some(reason))?;
+                // Like `key revoke`: what was revoked, on stderr, always.
+                output::note(false, &format!("Revoked {id}."));
                 for f in findings.iter_mut().filter(|f| f.key_id.as_deref() == Some(id)) {
                     f.revoked = true;
                 }

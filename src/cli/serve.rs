@@ -32,7 +32,7 @@ pub struct ServeArgs {
 
 pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
     if !ctx.store_path.exists() {
-        return Err(Error::NoStore(ctx.store_path.clone()));
+        return Err(Error::NoStore(ctx.store_path.clone().into()));
     }
     let token = match std::env::var("KEYCTL_SERVE_TOKEN") {
         Ok(t) => Some(SecretString::new(t)),

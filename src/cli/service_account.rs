@@ -74,10 +74,9 @@ pub fn run(ctx: &Ctx, cmd: ServiceAccountCommand) -> Result<()> {
             match ctx.output {
                 _ if ctx.quiet => output::line(key.secret.expose_secret()),
                 OutputFormat::Json => {
-                    let mut value = serde_json::to_value(&sa).map_err(|e| keyctl::Error::Db(e.to_string()))?;
+                    let mut value = serde_json::to_value(&sa).map_err(keyctl::Error::json("the output"))?;
                     value["key"] = json!(key.secret.expose_secret());
-                    value["key_info"] =
-                        serde_json::to_value(&key.info).map_err(|e| keyctl::Error::Db(e.to_string()))?;
+                    value["key_info"] = serde_json::to_value(&key.info).map_err(keyctl::Error::json("the output"))?;
                     output::json(&value)
                 }
                 _ => {

@@ -1,7 +1,7 @@
 //! `keyctl init` and `keyctl store ...`: creating the store, unlock slots, integrity.
 
 use clap::{Args, Subcommand};
-use keyctl::{Error, InitOptions, Result, Store};
+use keyctl::{Authority, Error, InitOptions, Result, Store};
 use serde_json::json;
 
 use super::{output, unlock, Ctx, OutputFormat};
@@ -38,6 +38,9 @@ pub enum StoreCommand {
     AddKey {
         /// Slot name, recorded as the actor in the audit log
         name: String,
+        /// Let this key manage unlock slots too (add-key, remove-key, passwd), like the passphrase
+        #[arg(long)]
+        admin: bool,
     },
     /// List unlock slots
     #[command(after_help = "Examples:\n  keyctl store keys\n  keyctl store keys -o json")]
@@ -49,7 +52,7 @@ pub enum StoreCommand {
 
 pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     if ctx.store_path.exists() {
-        return Err(Error::StoreExists(ctx.store_path.clone()));
+        return Err(Error::StoreExists(ctx.store_path.clone().into()));
     }
     let passphrase = unlock::new_store_passphrase()?;
     let opts = InitOptions {
@@ -63,13 +66,13 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     let project = store.show_project(&org.id, &org.default_project_id)?;
     match ctx.output {
         OutputFormat::Json => output::json(&json!({
-            "store": store.path().display().to_string(),
+            "store": store.location().to_string(),
             "org": org,
             "project": project,
         })),
-        _ if ctx.quiet => output::line(&store.path().display().to_string()),
+        _ if ctx.quiet => output::line(&store.location().to_string()),
         _ => {
-            output::line(&format!("Created store {}", store.path().display()))?;
+            output::line(&format!("Created store {}", store.location()))?;
             output::line(&format!("Organization {} ({}), default project {}", org.name, org.id, project.id))?;
             output::note(false, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
             Ok(())
@@ -101,10 +104,16 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         StoreCommand::Check => {
             let report = store.check()?;
             if ctx.output == OutputFormat::Json {
-                output::json(
-                    &json!({ "ok": report.is_ok(), "rows_checked": report.rows_checked, "problems": report.problems }),
-                )?;
+                output::json(&json!({
+                    "ok": report.is_ok(),
+                    "rows_checked": report.rows_checked,
+                    "problems": report.problems,
+                    "warnings": report.warnings,
+                }))?;
             } else if report.is_ok() {
+                for w in &report.warnings {
+                    output::line(&format!("WARNING: {}", output::sanitize(w)))?;
+                }
                 output::line(&format!("ok: {} rows authenticated, audit chain intact", report.rows_checked))?;
             } else {
                 for p in &report.problems {
@@ -118,13 +127,15 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             }
         }
         StoreCommand::Passwd => {
+            store.require_admin("change the passphrase")?;
             let new = unlock::changed_passphrase()?;
             store.change_passphrase(&new, unlock::kdf_iterations())?;
             output::note(ctx.quiet, "Passphrase changed; store keys are unaffected.");
             Ok(())
         }
-        StoreCommand::AddKey { name } => {
-            let (slot, key) = store.add_store_key(&name)?;
+        StoreCommand::AddKey { name, admin } => {
+            let authority = if admin { Authority::Admin } else { Authority::Member };
+            let (slot, key) = store.add_store_key(&name, authority)?;
             match ctx.output {
                 _ if ctx.quiet => output::line(key.expose_secret()),
                 OutputFormat::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
@@ -140,6 +151,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         }
         StoreCommand::Keys => output::list(ctx.output, &store.list_slots()?),
         StoreCommand::RemoveKey { name } => {
+            store.require_admin("remove an unlock slot")?;
             ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;
             store.remove_slot(&name)?;
             output::note(ctx.quiet, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));

@@ -18,10 +18,22 @@ fn from_file(path: &str) -> Result<SecretString> {
     Ok(SecretString::new(text).trim_newline())
 }
 
+/// keyctl's own secret variables: never passed on to a child process.
+const SECRET_VARS: [&str; 5] =
+    ["KEYCTL_PASSPHRASE", "KEYCTL_NEW_PASSPHRASE", "KEYCTL_STORE_KEY", "KEYCTL_PASSPHRASE_FILE", "KEYCTL_SERVE_TOKEN"];
+
 fn from_command(cmd: &str) -> Result<SecretString> {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
+    let mut child = Command::new("sh");
+    child.arg("-c").arg(cmd);
+    // The command gets what it needs to print a passphrase, not the secrets keyctl holds:
+    // its own secret variables, and any variable holding a key (`verify --from-env VAR`).
+    for (name, value) in std::env::vars_os() {
+        let holds_key = value.to_str().is_some_and(keyctl::crypto::contains_key_shaped);
+        if holds_key || name.to_str().is_some_and(|n| SECRET_VARS.contains(&n)) {
+            child.env_remove(name);
+        }
+    }
+    let out = child
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()

@@ -30,7 +30,7 @@ fn checksum(head: &str) -> String {
     base62_fixed(&sha256(head.as_bytes())[..8], CHECKSUM_LEN)
 }
 
-/// Checks `<prefix><body><checksum>` and returns the body's start when well formed.
+/// Whether `s` is `<prefix><body><checksum>` with a checksum that matches.
 fn well_formed(s: &str, prefix: &str) -> bool {
     let Some(rest) = s.strip_prefix(prefix) else {
         return false;
@@ -119,7 +119,8 @@ pub(crate) fn redact(prefix: &str, key: &str) -> String {
 
 /// Every well-formed key or store key in `text`, as byte ranges. A scanner's view: the
 /// prefix, then exactly a key's length of base62 characters with a valid checksum, not
-/// followed by another base62 character.
+/// followed by another base62 character. What comes before does not matter (a key right
+/// after `\n` in JSON or `%0A` in a URL is still found): the checksum rules out false hits.
 pub fn find_secrets(text: &str) -> Vec<std::ops::Range<usize>> {
     let prefixes = [KeyPrefix::Project.as_str(), KeyPrefix::ServiceAccount.as_str(), StoreKey::PREFIX];
     let bytes = text.as_bytes();
@@ -131,9 +132,6 @@ pub fn find_secrets(text: &str) -> Vec<std::ops::Range<usize>> {
             let end = start + prefix.len() + BODY_LEN + CHECKSUM_LEN;
             from = start + prefix.len();
             if end > bytes.len() || bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()) {
-                continue;
-            }
-            if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
                 continue;
             }
             if text.is_char_boundary(end) && well_formed(&text[start..end], prefix) {
@@ -161,6 +159,58 @@ pub fn redact_secrets(text: &str) -> String {
             .find(|p| key.starts_with(p))
             .unwrap_or_default();
         out.push_str(&redact(prefix, key));
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+const SECRET_PREFIXES: [&str; 3] = ["sk-proj-", "sk-svcacct-", StoreKey::PREFIX];
+
+/// How many base62 characters after a key prefix make text key-shaped: fewer than a key
+/// has, so a truncated or mistyped key counts too, more than a name like `sk-proj-demo`.
+const KEY_SHAPED_MIN: usize = 16;
+
+/// Every key-shaped run in `text` (a key or store-key prefix and at least 16 base62
+/// characters, checksum or not), as byte ranges of the prefix and its characters.
+fn key_shaped(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for prefix in SECRET_PREFIXES {
+        let mut from = 0;
+        while let Some(pos) = text[from..].find(prefix) {
+            let start = from + pos;
+            let body = start + prefix.len();
+            let end = body + bytes[body..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+            if end - body >= KEY_SHAPED_MIN {
+                found.push(start..end);
+            }
+            from = end.max(body);
+        }
+    }
+    found.sort_by_key(|r| r.start);
+    found
+}
+
+/// Whether `text` holds anything key-shaped (see [`redact_key_shaped`]).
+pub fn contains_key_shaped(text: &str) -> bool {
+    !key_shaped(text).is_empty()
+}
+
+/// `text` with everything key-shaped replaced by its redacted form (`sk-proj-AbCd...wXyZ`):
+/// a key or store-key prefix followed by at least 16 base62 characters, whether or not its
+/// checksum holds, so a mistyped or truncated key is hidden too. For error lines.
+pub fn redact_key_shaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in key_shaped(text) {
+        if r.start < last {
+            continue;
+        }
+        out.push_str(&text[last..r.start]);
+        let shaped = &text[r.clone()];
+        let prefix = SECRET_PREFIXES.into_iter().find(|p| shaped.starts_with(p)).unwrap_or_default();
+        out.push_str(&redact(prefix, shaped));
         last = r.end;
     }
     out.push_str(&text[last..]);
@@ -240,6 +290,28 @@ mod tests {
         let glued = format!("{}x", key.expose_secret());
         assert!(find_secrets(&glued).is_empty(), "a longer token is not a key");
         assert!(redacted.contains("fake sk-proj-abc"));
+    }
+
+    #[test]
+    fn keys_are_found_right_after_a_letter_or_digit() {
+        let key = ApiKey::generate(KeyPrefix::Project);
+        for text in [format!("{{\"a\":\"x\\n{}\"}}", key.expose_secret()), format!("q=1%0A{}", key.expose_secret())] {
+            assert_eq!(find_secrets(&text).len(), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn key_shaped_text_is_redacted_checksum_or_not() {
+        let key = ApiKey::generate(KeyPrefix::ServiceAccount);
+        let sk = StoreKey::generate();
+        let typo = &key.expose_secret()[..30];
+        let text =
+            format!("key {:?} not found; {} x{}; name sk-proj-demo", typo, sk.expose_secret(), key.expose_secret());
+        let out = redact_key_shaped(&text);
+        assert!(!out.contains(typo) && !out.contains(&sk.expose_secret()[14..]), "{out}");
+        assert!(out.contains(&key.redacted()), "{out}");
+        assert!(out.contains("sk-proj-demo"), "short names stay: {out}");
+        assert!(contains_key_shaped(typo) && !contains_key_shaped("sk-proj-demo"));
     }
 
     #[test]

@@ -9,6 +9,11 @@ use ring::{hkdf, hmac, pbkdf2};
 
 use super::{random_bytes, SecretBytes};
 
+/// The stored name of the passphrase KDF (PBKDF2-HMAC-SHA256).
+pub const KDF_PBKDF2_SHA256: &str = "pbkdf2-sha256";
+/// The stored name of the store-key KDF (HKDF-SHA256).
+pub const KDF_HKDF_SHA256: &str = "hkdf-sha256";
+
 /// OWASP's recommendation for PBKDF2-HMAC-SHA256.
 pub const DEFAULT_PBKDF2_ITERATIONS: u32 = 600_000;
 
@@ -30,8 +35,8 @@ impl KdfParams {
 
     pub fn name(&self) -> &'static str {
         match self {
-            KdfParams::Pbkdf2Sha256 { .. } => "pbkdf2-sha256",
-            KdfParams::HkdfSha256 { .. } => "hkdf-sha256",
+            KdfParams::Pbkdf2Sha256 { .. } => KDF_PBKDF2_SHA256,
+            KdfParams::HkdfSha256 { .. } => KDF_HKDF_SHA256,
         }
     }
 
@@ -50,8 +55,8 @@ impl KdfParams {
 
     pub fn from_parts(name: &str, iterations: u32, salt: Vec<u8>) -> Option<KdfParams> {
         match name {
-            "pbkdf2-sha256" if iterations > 0 => Some(KdfParams::Pbkdf2Sha256 { iterations, salt }),
-            "hkdf-sha256" => Some(KdfParams::HkdfSha256 { salt }),
+            KDF_PBKDF2_SHA256 if iterations > 0 => Some(KdfParams::Pbkdf2Sha256 { iterations, salt }),
+            KDF_HKDF_SHA256 => Some(KdfParams::HkdfSha256 { salt }),
             _ => None,
         }
     }

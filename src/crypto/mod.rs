@@ -6,8 +6,10 @@ mod format;
 mod keys;
 mod secret;
 
-pub use format::{base62_fixed, find_secrets, redact_secrets, ApiKey, KeyPrefix, StoreKey};
-pub use keys::{DataKey, KdfParams, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
+pub use format::{
+    base62_fixed, contains_key_shaped, find_secrets, redact_key_shaped, redact_secrets, ApiKey, KeyPrefix, StoreKey,
+};
+pub use keys::{DataKey, KdfParams, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS, KDF_HKDF_SHA256, KDF_PBKDF2_SHA256};
 pub use secret::{SecretBytes, SecretString};
 
 use ring::rand::{SecureRandom, SystemRandom};
@@ -18,6 +20,18 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     // SystemRandom only fails when the OS has no entropy source at all; nothing safe
     // can be done without one.
     SystemRandom::new().fill(&mut out).expect("the operating system's random generator failed");
+    out
+}
+
+/// Associated data for a seal: the domain tag, then each part preceded by its length (a
+/// big-endian `u32`), so no two different lists of parts give the same bytes.
+pub fn aad(domain: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(domain.len() + parts.iter().map(|p| p.len() + 4).sum::<usize>());
+    out.extend_from_slice(domain);
+    for part in parts {
+        out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        out.extend_from_slice(part);
+    }
     out
 }
 

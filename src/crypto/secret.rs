@@ -1,3 +1,6 @@
+//! Secret newtypes: strings and bytes that never print and zeroize on drop. Reading one
+//! takes the loudly named `expose_secret()`.
+
 use zeroize::{Zeroize, Zeroizing};
 
 /// A secret string (passphrase, API key, store key). No `Debug`, no `Display`: the only

@@ -1,3 +1,6 @@
+//! Money as an exact integer of micro-units (`12.50` is 12,500,000): parsing, printing and
+//! adding without floating point, for budgets and verify costs. No I/O.
+
 use std::fmt;
 use std::str::FromStr;
 

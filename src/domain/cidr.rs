@@ -1,3 +1,6 @@
+//! IP allowlist entries (`10.0.0.0/8`, `2001:db8::/32`): parsing, printing and
+//! matching a client IP. No I/O.
+
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;

@@ -1,3 +1,6 @@
+//! Durations as typed on the command line (`90s`, `15m`, `24h`, `30d`, `2w`): parsing and
+//! printing whole seconds. No I/O.
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,3 +1,6 @@
+//! Typed ids (`org_`, `proj_`, `user_`, `svc_`, `key_` plus 16 random base62): generating
+//! them and telling an id from a name. No I/O.
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

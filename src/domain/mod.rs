@@ -108,6 +108,14 @@ impl OwnerRef {
 /// Checks a display name (org, project, key, service account): 1 to 128 characters, no
 /// control characters, no surrounding spaces, and not shaped like an id, so that
 /// "id or name" arguments are never ambiguous.
+/// Characters that change how a terminal shows text rather than showing themselves: control
+/// characters, and the bidirectional overrides, embeddings, isolates and marks (U+202A to
+/// U+202E, U+2066 to U+2069, U+200E, U+200F, U+061C) that can make `evil` read as `live`.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
 pub fn validate_name(what: &str, name: &str) -> Result<()> {
     if name.is_empty() {
         return Err(Error::invalid(format!("{what} name must not be empty")));
@@ -115,9 +123,12 @@ pub fn validate_name(what: &str, name: &str) -> Result<()> {
     if name.chars().count() > 128 {
         return Err(Error::invalid(format!("{what} name is longer than 128 characters")));
     }
-    if name.chars().any(char::is_control) {
-        return Err(Error::invalid(format!("{what} name must not contain control characters")));
+    if name.chars().any(is_unprintable) {
+        return Err(Error::invalid(format!(
+            "{what} name must not contain control characters or bidirectional overrides"
+        )));
     }
+    refuse_key_shaped(&format!("{what} name"), name)?;
     if name.trim() != name {
         return Err(Error::invalid(format!("{what} name must not start or end with spaces")));
     }
@@ -135,8 +146,19 @@ pub fn validate_description(text: &str) -> Result<()> {
     if text.chars().count() > 1000 {
         return Err(Error::invalid("description is longer than 1000 characters"));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(Error::invalid("description must not contain control characters"));
+    if text.chars().any(|c| is_unprintable(c) && c != '\n' && c != '\t') {
+        return Err(Error::invalid("description must not contain control characters or bidirectional overrides"));
+    }
+    Ok(())
+}
+
+/// Refuses (exit 2) text that holds a key or store key, without echoing it: a name is
+/// stored, listed and written to the audit log, so a key typed there would leak.
+pub fn refuse_key_shaped(what: &str, text: &str) -> Result<()> {
+    if crate::crypto::contains_key_shaped(text) {
+        return Err(Error::invalid(format!(
+            "{what} contains what looks like an API key or store key; a name is stored and shown, so choose another"
+        )));
     }
     Ok(())
 }

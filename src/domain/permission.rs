@@ -1,3 +1,6 @@
+//! Permission levels (`all`, `restricted`, `readonly`) shared by keys, members and service
+//! accounts, ordered `all` > `restricted` > `readonly`. No I/O.
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,3 +1,6 @@
+//! Key scopes (`RESOURCE:LEVEL`, `*` for every resource): parsing, normalising and checking
+//! a required scope against a granted list. No I/O.
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,3 +1,6 @@
+//! Time: the injected `Clock` (system, fixed, or the binary's debug-build
+//! `KEYCTL_TEST_NOW`), RFC 3339 parsing and printing, unix seconds. No I/O beyond the clock.
+
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 
 use crate::error::Error;

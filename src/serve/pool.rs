@@ -89,7 +89,7 @@ impl Pool {
                 }
                 Err(_) => {
                     let _ = pool.stop();
-                    return Err(Error::Db("a verifier thread stopped while opening the store".into()));
+                    return Err(stopped("a verifier thread stopped while opening the store"));
                 }
             }
         }
@@ -110,8 +110,8 @@ impl Pool {
     /// Whether a verifier thread can read the store now.
     pub async fn ping(&self) -> Result<()> {
         let (tx, rx) = oneshot::channel();
-        self.queue.try_send(Job::Ping(tx)).map_err(|_| Error::Db("the verifiers are busy or stopping".into()))?;
-        rx.await.unwrap_or_else(|_| Err(Error::Db("the verifier stopped".into())))
+        self.queue.try_send(Job::Ping(tx)).map_err(|_| stopped("the verifiers are busy or stopping"))?;
+        rx.await.unwrap_or_else(|_| Err(stopped("the verifier stopped")))
     }
 
     /// Lets the threads finish what is queued, write the uses they hold, and exit; waits for
@@ -121,7 +121,7 @@ impl Pool {
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         let mut first = Ok(());
         for t in threads {
-            let r = t.join().unwrap_or_else(|_| Err(Error::Db("a verifier thread panicked".into())));
+            let r = t.join().unwrap_or_else(|_| Err(stopped("a verifier thread panicked")));
             if first.is_ok() {
                 first = r;
             }
@@ -204,7 +204,7 @@ fn answer(store: &Store, verifier: &mut crate::store::Verifier<'_>, jobs: Vec<Jo
                 }
                 Err(e) => {
                     for reply in replies {
-                        let _ = reply.send(to_answer(Err(clone_error(&e))));
+                        let _ = reply.send(failed(&e));
                     }
                 }
             }
@@ -215,15 +215,19 @@ fn answer(store: &Store, verifier: &mut crate::store::Verifier<'_>, jobs: Vec<Jo
 fn to_answer(result: Result<VerifyOutcome>) -> Answer {
     match result {
         Ok(outcome) => Answer::Verdict(Box::new(outcome)),
-        Err(Error::Integrity(msg)) => Answer::Integrity(msg),
-        Err(_) => Answer::Unavailable,
+        Err(e) => failed(&e),
     }
 }
 
-/// The same failure for every request of a failed batch (errors are not `Clone`).
-fn clone_error(e: &Error) -> Error {
+/// What a store failure answers (every request of a failed batch gets the same).
+fn failed(e: &Error) -> Answer {
     match e {
-        Error::Integrity(msg) => Error::Integrity(msg.clone()),
-        other => Error::Db(other.to_string()),
+        Error::Integrity(msg) => Answer::Integrity(msg.clone()),
+        _ => Answer::Unavailable,
     }
+}
+
+/// The server's own failure (a verifier thread gone), as an I/O error.
+fn stopped(what: &str) -> Error {
+    Error::io(what, std::io::Error::other("verifier thread"))
 }

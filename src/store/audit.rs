@@ -4,15 +4,16 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Tx;
 use super::{AuditEntry, AuditHead, AuditRecord, Store};
-use crate::db::{AuditRow, Tx};
+use crate::db::AuditRow;
 use crate::domain::from_unix;
 use crate::error::{Error, Result};
 
 const HEAD: &str = "audit_head";
 
 fn entry_aad(seq: i64) -> Vec<u8> {
-    format!("keyctl/v1/audit\0{seq}").into_bytes()
+    format!("{}{seq}", super::domains::AUDIT_AAD).into_bytes()
 }
 
 fn mac_input(prev_mac: &[u8], row_seq: i64, at: i64, payload: &[u8]) -> Vec<u8> {
@@ -52,14 +53,14 @@ impl Store {
             project_id: project_id.map(str::to_owned),
             details,
         };
-        let plain = serde_json::to_vec(&record).map_err(|e| Error::Db(e.to_string()))?;
+        let plain = serde_json::to_vec(&record).map_err(Error::json("an audit entry"))?;
         let payload = self.keys.seal(&entry_aad(seq), &plain);
         let mac = self.keys.audit_mac(&mac_input(&head.last_mac, seq, at, &payload)).to_vec();
         tx.audit_append(&AuditRow { seq, at, payload, mac: mac.clone() })?;
         self.put_meta(tx, HEAD, &AuditHead { count: head.count + 1, last_seq: seq, last_mac: mac })
     }
 
-    fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
+    pub(super) fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
         let plain = self
             .keys
             .open(&entry_aad(row.seq), &row.payload)
@@ -74,11 +75,18 @@ impl Store {
             target_id: r.target_id,
             project_id: r.project_id,
             details: r.details,
+            verified: true,
         })
     }
 
     /// Every break in the chain, first one first; empty when the log is intact.
     pub(crate) fn audit_problems(&self, tx: &Tx<'_>) -> Result<Vec<String>> {
+        Ok(self.audit_chain(tx)?.0)
+    }
+
+    /// The chain's problems, and the first entry from which on nothing is verified.
+    fn audit_chain(&self, tx: &Tx<'_>) -> Result<(Vec<String>, Option<i64>)> {
+        let mut first_bad = None;
         let mut problems = Vec::new();
         let head: AuditHead = match self.get_meta(tx, HEAD) {
             // Every store writes its first entry at `init`: no head means it was removed.
@@ -97,6 +105,7 @@ impl Store {
         for (expected_seq, row) in (1..).zip(rows.iter()) {
             if row.seq != expected_seq {
                 problems.push(format!("audit entry {expected_seq} is missing (the chain jumps to entry {})", row.seq));
+                first_bad = Some(row.seq);
                 break;
             }
             if !self.keys.audit_mac_matches(&mac_input(&prev_mac, row.seq, row.at, &row.payload), &row.mac) {
@@ -104,10 +113,12 @@ impl Store {
                     "audit entry {} was edited, reordered or re-inserted (its chain MAC does not match)",
                     row.seq
                 ));
+                first_bad = Some(row.seq);
                 break;
             }
             if let Err(e) = self.open_audit(row) {
                 problems.push(e.detail());
+                first_bad = Some(row.seq);
                 break;
             }
             prev_mac.clone_from(&row.mac);
@@ -119,7 +130,28 @@ impl Store {
                 head.count
             ));
         }
-        Ok(problems)
+        Ok((problems, first_bad))
+    }
+
+    /// Every id the readable audit entries mention (targets, projects, and ids in details).
+    pub(super) fn audited_ids(&self, tx: &Tx<'_>) -> Result<std::collections::BTreeSet<String>> {
+        fn walk(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+            match v {
+                serde_json::Value::String(s) if crate::domain::Id::looks_like_id(s) => {
+                    out.insert(s.clone());
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+                serde_json::Value::Object(map) => map.values().for_each(|i| walk(i, out)),
+                _ => {}
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        for row in tx.audit_since(None)? {
+            let Ok(entry) = self.open_audit(&row) else { continue };
+            out.extend(entry.target_id.iter().chain(entry.project_id.iter()).cloned());
+            walk(&entry.details, &mut out);
+        }
+        Ok(out)
     }
 
     /// Checks the whole chain; `Err(Integrity)` names the first bad entry.
@@ -133,11 +165,29 @@ impl Store {
         })
     }
 
-    pub fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+    /// The entries that match `filter`, each marked verified or not: the chain is checked
+    /// first, and every entry from its first break on is unverified (one that cannot even
+    /// be opened is listed with action `unreadable`). The chain's problems come with them.
+    pub fn list_audit(&self, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, Vec<String>)> {
         self.read(|tx| {
+            let (problems, first_bad) = self.audit_chain(tx)?;
             let mut out = Vec::new();
             for row in tx.audit_since(filter.since.map(|t| t.timestamp()))? {
-                let entry = self.open_audit(&row)?;
+                let verified = first_bad.is_none_or(|bad| row.seq < bad);
+                let mut entry = match self.open_audit(&row) {
+                    Ok(entry) => entry,
+                    Err(_) => AuditEntry {
+                        id: row.seq,
+                        at: from_unix(row.at),
+                        actor: String::new(),
+                        action: "unreadable".to_owned(),
+                        target_id: None,
+                        project_id: None,
+                        details: serde_json::json!({}),
+                        verified: false,
+                    },
+                };
+                entry.verified = verified;
                 if filter
                     .action
                     .as_deref()
@@ -150,7 +200,7 @@ impl Store {
                 }
                 out.push(entry);
             }
-            Ok(out)
+            Ok((out, problems))
         })
     }
 }

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::records::Disabled;
+use super::Tx;
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
 use crate::crypto::{ApiKey, KeyPrefix, StoreKey};
-use crate::db::{KeyRow, KeyScope, Tx};
+use crate::db::{KeyRow, KeyScope};
 use crate::domain::{
     from_unix, validate_external_id, validate_meta, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef,
     Permission, ProjectStatus, Refill, Scope,
@@ -127,25 +128,23 @@ impl OpenedKey {
 }
 
 fn key_aad(row: &KeyRow) -> Vec<u8> {
-    let mut aad = b"keyctl/v1/api_keys\0".to_vec();
     let opt = |v: Option<i64>| match v {
         Some(t) => [&[1u8][..], &t.to_be_bytes()].concat(),
         None => vec![0u8],
     };
-    for part in [
-        row.id.as_bytes(),
-        row.org_id.as_bytes(),
-        row.project_id.as_bytes(),
-        row.owner_id.as_bytes(),
-        &row.hash,
-        &row.created_at.to_be_bytes(),
-        &opt(row.expires_at),
-        &opt(row.revoked_at),
-    ] {
-        aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        aad.extend_from_slice(part);
-    }
-    aad
+    crate::crypto::aad(
+        super::domains::KEY_AAD,
+        &[
+            row.id.as_bytes(),
+            row.org_id.as_bytes(),
+            row.project_id.as_bytes(),
+            row.owner_id.as_bytes(),
+            &row.hash,
+            &row.created_at.to_be_bytes(),
+            &opt(row.expires_at),
+            &opt(row.revoked_at),
+        ],
+    )
 }
 
 /// The expiry time of a new lifetime, within the project's `max_ttl`: a longer one is
@@ -215,7 +214,7 @@ fn check_meta(meta: &BTreeMap<String, String>, external_id: Option<&str>) -> Res
 impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
-        let plain = zeroize::Zeroizing::new(record.to_bytes());
+        let plain = zeroize::Zeroizing::new(record.to_bytes()?);
         row.payload = self.keys.seal(&key_aad(&row), &plain);
         Ok(row)
     }
@@ -256,10 +255,7 @@ impl Store {
         let remaining = match key.record.limits.max_uses {
             Some(max) => {
                 let used = match key.record.limits.refill {
-                    Some(refill) => {
-                        let (kind, start) = super::verify::refill_window(refill, now);
-                        tx.counter(&key.row.id, kind, start)?
-                    }
+                    Some(refill) => super::verify::refill_used(tx, &key.row.id, refill, now)?,
                     None => uses,
                 };
                 Some(max.saturating_sub(used.max(0) as u64))
@@ -303,6 +299,18 @@ impl Store {
         })
     }
 
+    /// Every key in `org_id` named exactly `name`.
+    fn keys_named(&self, tx: &Tx<'_>, org_id: &str, name: &str) -> Result<Vec<OpenedKey>> {
+        let mut matches = Vec::new();
+        for row in tx.keys(KeyScope::Org(org_id))? {
+            let key = self.open_key(tx, &row)?;
+            if key.record.name.as_deref() == Some(name) {
+                matches.push(key);
+            }
+        }
+        Ok(matches)
+    }
+
     /// Finds a key in `org_id` by id, or by name when exactly one key has it.
     pub(crate) fn find_key(&self, tx: &Tx<'_>, org_id: &str, id_or_name: &str) -> Result<OpenedKey> {
         if Id::is_of_kind(id_or_name, IdKind::Key) {
@@ -312,20 +320,15 @@ impl Store {
                 .ok_or_else(|| Error::not_found("key", id_or_name))?;
             return self.open_key(tx, &row);
         }
-        let mut matches = Vec::new();
-        for row in tx.keys(KeyScope::Org(org_id))? {
-            let key = self.open_key(tx, &row)?;
-            if key.record.name.as_deref() == Some(id_or_name) {
-                matches.push(key);
-            }
-        }
-        // Prefer the one live key of that name over revoked or expired namesakes, and over
-        // a rotated predecessor still in its grace period.
+        let mut matches = self.keys_named(tx, org_id, id_or_name)?;
+        // Prefer the one live key of that name (active or disabled: it can be enabled again)
+        // over revoked or expired namesakes, and over a rotated predecessor still in its
+        // grace period.
         let now = self.now().timestamp();
-        for keep in [
-            |k: &OpenedKey, now: i64| k.status(now) == KeyStatus::Active,
-            |k: &OpenedKey, now: i64| k.status(now) == KeyStatus::Active && k.row.revoked_at.is_none(),
-        ] {
+        let live = |k: &OpenedKey, now: i64| matches!(k.status(now), KeyStatus::Active | KeyStatus::Disabled);
+        for keep in [&live as &dyn Fn(&OpenedKey, i64) -> bool, &|k: &OpenedKey, now: i64| {
+            live(k, now) && k.row.revoked_at.is_none()
+        }] {
             if matches.len() > 1 {
                 let narrowed: Vec<_> = matches.iter().filter(|k| keep(k, now)).cloned().collect();
                 if narrowed.len() == 1 {
@@ -385,6 +388,7 @@ impl Store {
             (Some(p), true) => p,
         };
         let scopes = Scope::normalize(spec.scopes.clone())?;
+        let limits = spec.limits.clone().normalized();
         {
             let project = self.target_project(tx, org_id, spec.project.as_deref())?;
             let expires_at = cap_expiry(&project.limits, self.max_ttl, spec.expiry, self.now_ceil())?;
@@ -410,7 +414,7 @@ impl Store {
                     scopes: scopes.clone(),
                     redacted: secret.redacted(),
                     revoke_reason: None,
-                    limits: spec.limits.clone(),
+                    limits: limits.clone(),
                     disabled: None,
                     meta: spec.meta.clone(),
                     external_id: spec.external_id.clone(),
@@ -586,11 +590,11 @@ impl Store {
                 changed.insert("expires_at".into(), json!(expires_at.map(from_unix)));
             }
             if let Some(rpm) = update.rpm {
-                key.record.limits.rpm = Some(rpm).filter(|n| *n > 0);
+                key.record.limits.rpm = super::no_limit_at_zero(Some(rpm));
                 changed.insert("rpm".into(), json!(rpm));
             }
             if let Some(max_uses) = update.max_uses {
-                key.record.limits.max_uses = Some(max_uses).filter(|n| *n > 0);
+                key.record.limits.max_uses = super::no_limit_at_zero(Some(max_uses));
                 changed.insert("max_uses".into(), json!(max_uses));
             }
             if let Some(allow) = &update.allow_ip {
@@ -679,17 +683,68 @@ impl Store {
     }
 
     pub fn revoke_key(&self, org_id: &str, key: &str, reason: Option<&str>) -> Result<KeyInfo> {
+        let mut revoked = self.revoke_keys(org_id, key, reason, false)?;
+        Ok(revoked.remove(0))
+    }
+
+    /// Revokes the key `key` names (an id, or a name). By name, the one live key of that
+    /// name: a key in its rotation grace and its successor are both live, so that name is
+    /// ambiguous (exit 2, both ids listed) unless `all`, which revokes every live key of
+    /// that name. Returns what was revoked, in one transaction.
+    pub fn revoke_keys(&self, org_id: &str, key: &str, reason: Option<&str>, all: bool) -> Result<Vec<KeyInfo>> {
         if let Some(r) = reason {
             crate::domain::validate_description(r)?;
         }
         let now = self.now().timestamp();
+        // A key pasted into the reason (say, the leaked one) is stored redacted.
+        let reason = reason.map(crate::crypto::redact_secrets);
         self.write(|tx| {
-            let key = self.find_key(tx, org_id, key)?;
-            if key.status(now) == KeyStatus::Revoked {
-                return Err(Error::refused(format!("key {} is already revoked", key.row.id)));
+            let targets = if Id::is_of_kind(key, IdKind::Key) {
+                vec![self.find_key(tx, org_id, key)?]
+            } else {
+                let named = self.keys_named(tx, org_id, key)?;
+                let live: Vec<OpenedKey> = named
+                    .iter()
+                    .filter(|k| matches!(k.status(now), KeyStatus::Active | KeyStatus::Disabled))
+                    .cloned()
+                    .collect();
+                match live.len() {
+                    0 if named.is_empty() => return Err(Error::not_found("key", key)),
+                    0 => {
+                        let ids: Vec<&str> = named.iter().map(|k| k.row.id.as_str()).collect();
+                        return Err(Error::refused(format!(
+                            "every key named {key:?} is already revoked or expired ({})",
+                            ids.join(", ")
+                        )));
+                    }
+                    1 => live,
+                    _ if all => live,
+                    n => {
+                        let ids: Vec<String> = live
+                            .iter()
+                            .map(|k| {
+                                if k.row.revoked_at.is_some() {
+                                    format!("{} (rotated, in its grace period)", k.row.id)
+                                } else {
+                                    k.row.id.clone()
+                                }
+                            })
+                            .collect();
+                        return Err(Error::Usage(format!(
+                            "{n} live keys are named {key:?}: {}; pass a key id, or --all to revoke every one",
+                            ids.join(", ")
+                        )));
+                    }
+                }
+            };
+            let mut out = Vec::with_capacity(targets.len());
+            for target in targets {
+                if target.status(now) == KeyStatus::Revoked {
+                    return Err(Error::refused(format!("key {} is already revoked", target.row.id)));
+                }
+                out.push(self.revoke_in(tx, target, now, reason.clone())?);
             }
-            // A key pasted into the reason (say, the leaked one) is stored redacted.
-            self.revoke_in(tx, key, now, reason.map(crate::crypto::redact_secrets))
+            Ok(out)
         })
     }
 

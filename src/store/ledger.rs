@@ -8,13 +8,13 @@
 //! written with the store secret is refused. Replacing the whole state (file) with an older
 //! copy is still undetectable from inside the file.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
 
-use super::Store;
+use super::{domains, Store, Tx};
 use crate::crypto::sha256;
-use crate::db::Tx;
 use crate::error::{Error, Result};
 
 const REF_LEN: usize = 12;
@@ -75,47 +75,60 @@ fn leaf_lookup(body: &[u8], r: &Ref) -> Option<Digest> {
     Some(d)
 }
 
-/// Verified nodes, valid while no other connection has committed (SQLite `data_version`)
-/// and this one has not changed the ledger.
+/// Verified nodes, valid while the store's generation is the one they were read at (no
+/// write since, from any process) and this handle has not changed the ledger.
 #[derive(Default)]
 pub(crate) struct LedgerCache {
-    data_version: i64,
-    head: Option<Rc<[u8]>>,
-    groups: HashMap<u32, Rc<[u8]>>,
-    leaves: HashMap<u32, Rc<[u8]>>,
+    generation: u64,
+    head: Option<Arc<[u8]>>,
+    groups: HashMap<u32, Arc<[u8]>>,
+    leaves: HashMap<u32, Arc<[u8]>>,
     /// Opened, checked records (projects, members, service accounts) by table and id, with
     /// their parent id: a stream verifying many keys of one project opens it once.
     records: HashMap<(&'static str, String), CachedRecord>,
 }
 
 /// An opened record and its parent id.
-type CachedRecord = (String, Rc<dyn std::any::Any>);
+type CachedRecord = (String, Arc<dyn Any + Send + Sync>);
 
 impl Store {
-    fn row_ref(&self, table: &str, id: &str) -> Ref {
+    fn row_ref(&self, domain: &str, id: &str) -> Ref {
         let mut r = [0u8; REF_LEN];
-        r.copy_from_slice(&self.keys.blind_index(&[b"ledger row", table.as_bytes(), id.as_bytes()])[..REF_LEN]);
+        r.copy_from_slice(&self.keys.blind_index(&[domains::LEDGER_ROW, domain.as_bytes(), id.as_bytes()])[..REF_LEN]);
         r
     }
 
     fn head_aad() -> &'static [u8] {
-        b"keyctl/v1/ledger-head"
+        domains::LEDGER_HEAD_AAD
     }
 
-    /// Drops cached nodes when another process has committed since they were read.
-    pub(crate) fn ledger_refresh(&self, tx: &Tx<'_>) -> Result<()> {
-        let version = tx.data_version()?;
+    /// Drops cached nodes when the store was written since they were read; returns the
+    /// generation this transaction sees.
+    pub(crate) fn ledger_refresh(&self, tx: &Tx<'_>) -> Result<u64> {
+        let generation = super::read_generation(tx)?;
         let mut cache = self.ledger.borrow_mut();
-        if cache.data_version != version {
-            *cache = LedgerCache { data_version: version, ..Default::default() };
+        if cache.generation != generation {
+            *cache = LedgerCache { generation, ..Default::default() };
         }
-        Ok(())
+        Ok(generation)
+    }
+
+    /// After this handle committed `generation`: what it cached before (and kept through
+    /// `ledger_apply`) is still what the store holds. Called only once the commit is done,
+    /// so a failed commit never leaves the cache claiming a generation it did not see.
+    pub(crate) fn ledger_committed(&self, generation: u64) {
+        let mut cache = self.ledger.borrow_mut();
+        if cache.generation + 1 == generation {
+            cache.generation = generation;
+        } else {
+            *cache = LedgerCache::default();
+        }
     }
 
     /// The head: one digest per group. `None` when the store has no ledger yet.
-    fn ledger_head(&self, tx: &Tx<'_>) -> Result<Option<Rc<[u8]>>> {
+    fn ledger_head(&self, tx: &Tx<'_>) -> Result<Option<Arc<[u8]>>> {
         if let Some(h) = &self.ledger.borrow().head {
-            return Ok(Some(Rc::clone(h)));
+            return Ok(Some(Arc::clone(h)));
         }
         let Some(sealed) = tx.meta_get(HEAD)? else { return Ok(None) };
         let head = self
@@ -123,19 +136,19 @@ impl Store {
             .open(Self::head_aad(), &sealed)
             .filter(|h| h.len() == (GROUPS as usize) * DIGEST_LEN)
             .ok_or_else(|| Error::integrity("the ledger head fails authentication"))?;
-        let head: Rc<[u8]> = Rc::from(&head[..]);
-        self.ledger.borrow_mut().head = Some(Rc::clone(&head));
+        let head: Arc<[u8]> = Arc::from(&head[..]);
+        self.ledger.borrow_mut().head = Some(Arc::clone(&head));
         Ok(Some(head))
     }
 
-    fn ledger_head_required(&self, tx: &Tx<'_>) -> Result<Rc<[u8]>> {
+    fn ledger_head_required(&self, tx: &Tx<'_>) -> Result<Arc<[u8]>> {
         self.ledger_head(tx)?.ok_or_else(|| Error::integrity("the ledger head is missing"))
     }
 
     /// A group body (one digest per leaf), checked against the head.
-    fn ledger_group(&self, tx: &Tx<'_>, head: &[u8], g: u32) -> Result<Rc<[u8]>> {
+    fn ledger_group(&self, tx: &Tx<'_>, head: &[u8], g: u32) -> Result<Arc<[u8]>> {
         if let Some(b) = self.ledger.borrow().groups.get(&g) {
-            return Ok(Rc::clone(b));
+            return Ok(Arc::clone(b));
         }
         let body = tx.ledger_get(GROUP_NODE_BASE + i64::from(g))?.unwrap_or_default();
         if node_digest(&body) != slot(head, g) {
@@ -145,28 +158,28 @@ impl Store {
         if body.len() != LEAVES_PER_GROUP as usize * DIGEST_LEN {
             return Err(Error::integrity(format!("ledger group {g} is malformed")));
         }
-        let body: Rc<[u8]> = Rc::from(body);
-        self.ledger.borrow_mut().groups.insert(g, Rc::clone(&body));
+        let body: Arc<[u8]> = Arc::from(body);
+        self.ledger.borrow_mut().groups.insert(g, Arc::clone(&body));
         Ok(body)
     }
 
     /// A leaf body (sorted entries), checked against its group.
-    fn ledger_leaf(&self, tx: &Tx<'_>, head: &[u8], leaf: u32) -> Result<Rc<[u8]>> {
+    fn ledger_leaf(&self, tx: &Tx<'_>, head: &[u8], leaf: u32) -> Result<Arc<[u8]>> {
         if let Some(b) = self.ledger.borrow().leaves.get(&leaf) {
-            return Ok(Rc::clone(b));
+            return Ok(Arc::clone(b));
         }
         let group = self.ledger_group(tx, head, leaf / LEAVES_PER_GROUP)?;
         let body = tx.ledger_get(i64::from(leaf))?.unwrap_or_default();
         if node_digest(&body) != slot(&group, leaf % LEAVES_PER_GROUP) || body.len() % ENTRY_LEN != 0 {
             return Err(Error::integrity(format!("ledger leaf {leaf} does not match its group")));
         }
-        let body: Rc<[u8]> = Rc::from(body);
+        let body: Arc<[u8]> = Arc::from(body);
         let mut cache = self.ledger.borrow_mut();
         // Bound the cache: a long stream over many keys would otherwise hold every leaf.
         if cache.leaves.len() >= MAX_CACHED_LEAVES {
             cache.leaves.clear();
         }
-        cache.leaves.insert(leaf, Rc::clone(&body));
+        cache.leaves.insert(leaf, Arc::clone(&body));
         Ok(body)
     }
 
@@ -207,7 +220,7 @@ impl Store {
         // Latest change per row wins; grouped by leaf.
         let mut by_leaf: BTreeMap<u32, BTreeMap<Ref, Option<Digest>>> = BTreeMap::new();
         for c in changes {
-            let r = self.row_ref(c.table, &c.id);
+            let r = self.row_ref(c.domain, &c.id);
             by_leaf.entry(leaf_of(&r)).or_default().insert(r, c.payload.as_deref().map(digest));
         }
         let mut groups: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
@@ -245,9 +258,9 @@ impl Store {
             head[i..i + DIGEST_LEN].copy_from_slice(&d);
         }
         tx.meta_set(HEAD, &self.keys.seal(Self::head_aad(), &head))?;
-        // Our own commit does not change our data_version: forget what we cached.
-        let version = self.ledger.borrow().data_version;
-        *self.ledger.borrow_mut() = LedgerCache { data_version: version, ..Default::default() };
+        // The ledger changed: forget what we cached (at this generation).
+        let generation = self.ledger.borrow().generation;
+        *self.ledger.borrow_mut() = LedgerCache { generation, ..Default::default() };
         Ok(())
     }
 
@@ -259,7 +272,8 @@ impl Store {
         }
         let empty = vec![0u8; GROUPS as usize * DIGEST_LEN];
         tx.meta_set(HEAD, &self.keys.seal(Self::head_aad(), &empty))?;
-        *self.ledger.borrow_mut() = LedgerCache::default();
+        let generation = self.ledger.borrow().generation;
+        *self.ledger.borrow_mut() = LedgerCache { generation, ..Default::default() };
         self.ledger_apply(tx)
     }
 
@@ -295,10 +309,27 @@ impl Store {
             }
         }
         if !expected.is_empty() {
-            problems.push(format!(
-                "{} rows recorded in the ledger are missing (deleted without the store secret)",
-                expected.len()
-            ));
+            // A reference is a keyed hash: name the rows through the ids the audit log
+            // mentions (every row keyctl writes is audited with its id).
+            let mut names: HashMap<Ref, String> = HashMap::new();
+            let tables = crate::db::Table::ALL.iter().map(|t| t.domain()).chain([domains::API_KEYS]);
+            let ids = self.audited_ids(tx)?;
+            for table in tables {
+                for id in &ids {
+                    names.insert(self.row_ref(table, id), format!("{table} row {id}"));
+                }
+            }
+            for name in super::tx::LEDGERED_META {
+                names.insert(self.row_ref(domains::META, name), format!("meta record {name:?}"));
+            }
+            let mut missing: Vec<String> = expected
+                .keys()
+                .map(|r| names.get(r).cloned().unwrap_or_else(|| "a row the audit log does not name".to_owned()))
+                .collect();
+            missing.sort();
+            for row in missing {
+                problems.push(format!("{row} is missing (deleted without the store secret)"));
+            }
         }
         Ok(problems)
     }
@@ -308,35 +339,36 @@ impl Store {
     /// A sealed record by id, opened and checked (AEAD and ledger), from the cache when no
     /// other process has written since and this transaction has not touched it. Returns
     /// its parent id and value.
-    pub(crate) fn cached_record<T: serde::de::DeserializeOwned + 'static>(
+    pub(crate) fn cached_record<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
         &self,
         tx: &Tx<'_>,
         table: crate::db::Table,
         id: &str,
-    ) -> Result<Option<(String, Rc<T>)>> {
-        let untouched = tx.pending_change(table.name(), id).is_none();
+    ) -> Result<Option<(String, Arc<T>)>> {
+        let untouched = tx.pending_change(table.domain(), id).is_none();
         if untouched {
-            if let Some((parent, value)) = self.ledger.borrow().records.get(&(table.name(), id.to_owned())) {
-                if let Ok(v) = Rc::clone(value).downcast::<T>() {
+            if let Some((parent, value)) = self.ledger.borrow().records.get(&(table.domain(), id.to_owned())) {
+                if let Ok(v) = Arc::clone(value).downcast::<T>() {
                     return Ok(Some((parent.clone(), v)));
                 }
             }
         }
         let Some(row) = tx.record_get(table, id)? else { return Ok(None) };
-        let value: Rc<T> = Rc::new(self.open_record(tx, table, &row)?);
+        let value: Arc<T> = Arc::new(self.open_record(tx, table, &row)?);
         if untouched {
             let mut cache = self.ledger.borrow_mut();
             if cache.records.len() >= MAX_CACHED_LEAVES {
                 cache.records.clear();
             }
             cache.records.insert(
-                (table.name(), id.to_owned()),
-                (row.parent.clone(), Rc::clone(&value) as Rc<dyn std::any::Any>),
+                (table.domain(), id.to_owned()),
+                (row.parent.clone(), Arc::clone(&value) as Arc<dyn Any + Send + Sync>),
             );
         }
         Ok(Some((row.parent, value)))
     }
 }
 
-/// The cache lives in the store behind a `RefCell`: a `Store` is used from one thread.
+/// The cache lives in the store behind a `RefCell`: a `Store` is used by one thread at a
+/// time (it is `Send`, not `Sync`).
 pub(crate) type LedgerCell = RefCell<LedgerCache>;

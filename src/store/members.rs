@@ -1,8 +1,9 @@
 //! Members of an org and the owner identity ("you"), who is a member with role `all` in
 //! every org the store creates.
 
+use super::Tx;
 use super::{MemberRecord, ServiceAccountRecord, Store};
-use crate::db::{Table, Tx};
+use crate::db::Table;
 use crate::domain::{normalize_email, Id, IdKind, OwnerRef, Permission};
 use crate::error::{Error, Result};
 
@@ -126,8 +127,8 @@ impl Store {
 
     pub(crate) fn save_member(&self, tx: &Tx<'_>, org_id: &str, id: &str, m: &MemberRecord) -> Result<()> {
         let row = self.seal_record(Table::Members, id, org_id, &self.lookup(Table::Members, org_id, &m.email), m)?;
-        tx.record_update(Table::Members, &row)?;
-        Ok(())
+        tx.record_update(Table::Members, &row)?
+            .or_taken(|| Error::conflict(format!("a member with email {:?} already exists", m.email)))
     }
 
     /// Members whose org-wide role is `all`, other than `except`.
@@ -163,8 +164,10 @@ impl Store {
         project: Option<&str>,
     ) -> Result<super::Member> {
         let email = normalize_email(email)?;
+        crate::domain::refuse_key_shaped("the email", &email)?;
         if let Some(n) = name {
             crate::domain::validate_description(n)?;
+            crate::domain::refuse_key_shaped("member name", n)?;
         }
         if project.is_some() && role.is_none() {
             return Err(Error::Usage("--project needs --role: the member's role in that project".into()));
@@ -205,7 +208,8 @@ impl Store {
                         &self.lookup(Table::Members, org_id, &email),
                         &record,
                     )?;
-                    tx.record_insert(Table::Members, &row)?;
+                    tx.record_insert(Table::Members, &row)?
+                        .or_taken(|| Error::conflict(format!("a member with email {email:?} already exists")))?;
                     (id, record)
                 }
             };

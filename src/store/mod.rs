@@ -1,8 +1,9 @@
-//! The store: unlocking, sealing rows, and every rule of the model. This is the public face
-//! of the library (`Store`, `Verifier`); it talks to SQLite only through `crate::db` and
-//! never prints.
+//! The store: unlocking, sealing rows, the freshness ledger, and every rule of the model.
+//! This is the public face of the library (`Store`, `Verifier`); it reaches storage only
+//! through the `crate::db` traits (never a dialect) and never prints.
 
 mod audit;
+mod domains;
 mod keys;
 mod ledger;
 mod members;
@@ -11,29 +12,31 @@ mod projects;
 mod records;
 mod service_accounts;
 mod slots;
+mod tx;
 mod types;
 mod usage;
 mod verify;
 
-use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::crypto::{DataKey, KdfParams, RowKeys, SecretString, SlotKey, StoreKey, DEFAULT_PBKDF2_ITERATIONS};
-use crate::db::{Db, RecordRow, SlotRow, Table, Tx};
+use crate::crypto::{DataKey, KdfParams, RowKeys, SecretString, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
+use crate::db::{self, Database, RecordRow, SlotRow, StoreLocation, Table};
 use crate::domain::{from_unix, Clock, SystemClock};
 use crate::error::{Error, Result};
 
+pub use crate::files::create_private_dir_all;
 pub use audit::AuditFilter;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
 pub use members::RoleScope;
 pub(crate) use records::*;
 pub use records::{KeyLimits, ProjectLimits};
+pub use slots::{Authority, MAX_PBKDF2_ITERATIONS};
+pub(crate) use tx::Tx;
 pub use types::*;
 pub use usage::{LimitsUpdate, UsageGroup, UsageQuery};
 pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest};
@@ -71,64 +74,54 @@ impl Default for InitOptions {
 /// The name of the slot `init` creates for the passphrase.
 pub const PASSPHRASE_SLOT: &str = "passphrase";
 
+/// The clear counter in `meta` that every write transaction bumps (see [`Store::generation`]).
+const GENERATION: &str = "generation";
+
 /// An unlocked store.
+///
+/// `Send`: a server may open it on one thread and move it to a worker. Not `Sync`: its
+/// connection and caches serve one thread at a time, so share one behind a `Mutex`, or
+/// open one per worker (each process or handle may write; the backend serialises writers).
+/// A [`Verifier`] borrows its store, so it stays on the store's thread.
 pub struct Store {
-    db: Db,
+    db: Box<dyn Database>,
     ledger: ledger::LedgerCell,
     data_key: DataKey,
     keys: RowKeys,
     actor: String,
-    path: PathBuf,
+    /// What the unlocking slot may do: only admins manage slots.
+    authority: Authority,
     clock: Arc<dyn Clock>,
     /// A store-wide cap on new key lifetimes (the CLI's config `max_ttl`).
     max_ttl: Option<crate::domain::Duration>,
 }
 
-fn slot_aad(name: &str, params: &KdfParams) -> Vec<u8> {
-    let mut aad = b"keyctl/v1/slot\0".to_vec();
-    for part in [name.as_bytes(), params.name().as_bytes(), &params.iterations().to_be_bytes(), params.salt()] {
-        aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        aad.extend_from_slice(part);
+/// The AAD a slot's wrapped data key is sealed under. An admin store key's slot adds the
+/// word `admin`, so the flag is authenticated: a file edit cannot grant it (or move it to
+/// another slot), and slots written before the flag existed open as non-admin.
+fn slot_aad(name: &str, params: &KdfParams, authority: Authority) -> Vec<u8> {
+    let iterations = params.iterations().to_be_bytes();
+    let mut parts: Vec<&[u8]> = vec![name.as_bytes(), params.name().as_bytes(), &iterations[..], params.salt()];
+    if authority == Authority::Admin && params.name() == crate::crypto::KDF_HKDF_SHA256 {
+        parts.push(b"admin");
     }
-    aad
-}
-
-fn slot_params(row: &SlotRow) -> Result<KdfParams> {
-    KdfParams::from_parts(&row.kdf, row.iterations, row.salt.clone()).ok_or_else(|| {
-        Error::integrity(format!("unlock slot {:?} has an unknown key derivation {:?}", row.name, row.kdf))
-    })
-}
-
-/// Creates `path`'s folder (mode 0700) and the empty file (mode 0600), refusing to touch
-/// an existing store.
-fn create_store_file(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                .map_err(|e| Error::io(format!("cannot set permissions on {}", dir.display()), e))?;
-        }
-    }
-    OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::StoreExists(path.to_path_buf())
-        } else {
-            Error::io(format!("cannot create {}", path.display()), e)
-        }
-    })?;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-        .map_err(|e| Error::io(format!("cannot set permissions on {}", path.display()), e))
+    crate::crypto::aad(domains::SLOT_AAD, &parts)
 }
 
 impl Store {
-    /// Creates a new store at `path` protected by `passphrase`, with the first org and its
-    /// default project. Refuses to overwrite an existing file.
-    pub fn init(path: &Path, passphrase: &SecretString, opts: &InitOptions) -> Result<(Store, Org)> {
+    /// Creates a new store at `location` protected by `passphrase`, with the first org and
+    /// its default project. Refuses to overwrite an existing store.
+    pub fn init(
+        location: impl Into<StoreLocation>,
+        passphrase: &SecretString,
+        opts: &InitOptions,
+    ) -> Result<(Store, Org)> {
+        let location = location.into();
         if passphrase.is_empty() {
             return Err(Error::invalid("the passphrase must not be empty"));
         }
-        if path.exists() {
-            return Err(Error::StoreExists(path.to_path_buf()));
+        if db::exists(&location) {
+            return Err(Error::StoreExists(location));
         }
         let owner_email = crate::domain::normalize_email(opts.owner_email.as_deref().unwrap_or("owner@localhost"))?;
         let org_name = opts
@@ -136,9 +129,8 @@ impl Store {
             .clone()
             .unwrap_or_else(|| if opts.personal { "Personal" } else { "Default organization" }.to_owned());
         crate::domain::validate_name("organization", &org_name)?;
-        create_store_file(path)?;
-        let result = (|| {
-            let db = Db::create(path)?;
+        let db = db::create(&location)?;
+        let result = (move || {
             let data_key = DataKey::generate();
             let store = Store {
                 db,
@@ -146,19 +138,19 @@ impl Store {
                 keys: data_key.row_keys(),
                 data_key,
                 actor: PASSPHRASE_SLOT.to_owned(),
-                path: path.to_path_buf(),
+                authority: Authority::Admin,
                 clock: Arc::new(SystemClock),
                 max_ttl: None,
             };
             let org = store.write(|tx| {
-                let params = KdfParams::new_pbkdf2(opts.kdf_iterations.max(1));
+                let params = KdfParams::new_pbkdf2(opts.kdf_iterations.clamp(1, MAX_PBKDF2_ITERATIONS));
                 let slot = SlotKey::derive(passphrase.expose_secret().as_bytes(), &params);
                 tx.slot_put(&SlotRow {
                     name: PASSPHRASE_SLOT.to_owned(),
                     kdf: params.name().to_owned(),
                     iterations: params.iterations(),
                     salt: params.salt().to_vec(),
-                    wrapped: slot.wrap(&store.data_key, &slot_aad(PASSPHRASE_SLOT, &params)),
+                    wrapped: slot.wrap(&store.data_key, &slot_aad(PASSPHRASE_SLOT, &params, Authority::Admin)),
                 })?;
                 let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
                 tx.meta_set("store_id", store_id.as_bytes())?;
@@ -170,61 +162,31 @@ impl Store {
         })();
         if result.is_err() {
             // Nothing usable was written; leave no half-made store behind.
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = fs::remove_file(format!("{}{suffix}", path.display()));
-            }
+            db::remove_unfinished(&location);
         }
         result
     }
 
     /// Opens and unlocks an existing store.
-    pub fn open(path: impl AsRef<Path>, unlock: Unlock) -> Result<Store> {
-        let path = path.as_ref();
-        let db = Db::open(path)?;
-        let slots = db.read(|tx| tx.slots())?;
-        let (data_key, actor) = match &unlock {
-            Unlock::Passphrase(p) => {
-                let mut found = None;
-                for row in slots.iter().filter(|s| s.kdf == "pbkdf2-sha256") {
-                    let params = slot_params(row)?;
-                    let key = SlotKey::derive(p.expose_secret().as_bytes(), &params);
-                    if let Some(dk) = key.unwrap(&row.wrapped, &slot_aad(&row.name, &params)) {
-                        found = Some((dk, row.name.clone()));
-                        break;
-                    }
-                }
-                found.ok_or_else(|| Error::Locked("wrong passphrase: it does not open this store".into()))?
-            }
-            Unlock::StoreKey(k) => {
-                let key = StoreKey::parse(k.expose_secret().trim()).ok_or_else(|| {
-                    Error::Locked(format!(
-                        "KEYCTL_STORE_KEY is not a keyctl store key (expected {}... as printed by `keyctl store add-key`)",
-                        StoreKey::PREFIX
-                    ))
-                })?;
-                let mut found = None;
-                for row in slots.iter().filter(|s| s.kdf == "hkdf-sha256") {
-                    let params = slot_params(row)?;
-                    let slot = SlotKey::derive(key.expose_secret().as_bytes(), &params);
-                    if let Some(dk) = slot.unwrap(&row.wrapped, &slot_aad(&row.name, &params)) {
-                        found = Some((dk, row.name.clone()));
-                        break;
-                    }
-                }
-                found.ok_or_else(|| {
-                    Error::Locked(
-                        "the store key does not open this store (wrong store, or its slot was removed)".into(),
-                    )
-                })?
-            }
-        };
+    pub fn open(location: impl Into<StoreLocation>, unlock: Unlock) -> Result<Store> {
+        Store::unlock(db::open(&location.into())?, unlock)
+    }
+
+    /// Unlocks an open backend.
+    fn unlock(db: Box<dyn Database>, unlock: Unlock) -> Result<Store> {
+        let mut slots = Vec::new();
+        db.read(&mut |tx| {
+            slots = tx.slots()?;
+            Ok(())
+        })?;
+        let (data_key, actor, authority) = slots::unlock(&slots, &unlock)?;
         let store = Store {
             db,
             ledger: Default::default(),
             keys: data_key.row_keys(),
             data_key,
             actor,
-            path: path.to_path_buf(),
+            authority,
             clock: Arc::new(SystemClock),
             max_ttl: None,
         };
@@ -236,12 +198,12 @@ impl Store {
     /// authenticated first). A store whose owner record says it has a ledger but has no
     /// head was tampered with.
     fn ensure_ledger(&self) -> Result<()> {
-        if self.db.read(|tx| tx.meta_get("ledger_head"))?.is_some() {
+        if self.read(|tx| tx.meta_get("ledger_head"))?.is_some() {
             return Ok(());
         }
         // Decide and build under the write lock: several processes may open an upgraded
         // store at once, and only the first may build.
-        self.db.write(|tx| {
+        self.write(|tx| {
             if tx.meta_get("ledger_head")?.is_some() {
                 return Ok(());
             }
@@ -283,8 +245,20 @@ impl Store {
         &self.actor
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the store lives.
+    pub fn location(&self) -> &StoreLocation {
+        self.db.location()
+    }
+
+    /// The store's file, for a file store.
+    pub fn path(&self) -> Option<&Path> {
+        self.db.location().as_path()
+    }
+
+    /// The store's generation: a clear counter in the store that every write transaction,
+    /// from any process, bumps by one. It only grows; caches are keyed on it.
+    pub fn generation(&self) -> Result<u64> {
+        self.read(read_generation)
     }
 
     /// Now, rounded up to the next whole second: the base of new lifetimes, so that a key
@@ -302,12 +276,7 @@ impl Store {
     // ---- sealing --------------------------------------------------------------------------
 
     fn record_aad(table: Table, id: &str, parent: &str, lookup: &[u8]) -> Vec<u8> {
-        let mut aad = b"keyctl/v1/record\0".to_vec();
-        for part in [table.name().as_bytes(), id.as_bytes(), parent.as_bytes(), lookup] {
-            aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-            aad.extend_from_slice(part);
-        }
-        aad
+        crate::crypto::aad(domains::RECORD_AAD, &[table.domain().as_bytes(), id.as_bytes(), parent.as_bytes(), lookup])
     }
 
     pub(crate) fn seal_record<T: Serialize>(
@@ -318,7 +287,7 @@ impl Store {
         lookup: &[u8],
         value: &T,
     ) -> Result<RecordRow> {
-        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?);
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(Error::json("a record"))?);
         let payload = self.keys.seal(&Self::record_aad(table, id, parent, lookup), &plain);
         Ok(RecordRow { id: id.to_owned(), parent: parent.to_owned(), lookup: lookup.to_vec(), payload })
     }
@@ -330,28 +299,45 @@ impl Store {
     }
 
     /// Runs `f` against one consistent snapshot of the store.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        self.db.read(|tx| {
-            self.ledger_refresh(tx)?;
-            f(tx)
-        })
+    pub(crate) fn read<T>(&self, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut out = None;
+        self.db.read(&mut |raw| {
+            let tx = Tx::new(raw);
+            self.ledger_refresh(&tx)?;
+            out = Some(f(&tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::integrity("the storage backend did not run the read"))
     }
 
-    /// Runs `f` in one write transaction and records the rows it changed in the ledger
-    /// before committing: all of it or none of it.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        self.db.write(|tx| {
-            self.ledger_refresh(tx)?;
-            let out = f(tx)?;
-            self.ledger_apply(tx)?;
-            Ok(out)
-        })
+    /// Runs `f` in one write transaction, records the rows it changed in the ledger and
+    /// bumps the generation before committing: all of it or none of it.
+    ///
+    /// `f` may run more than once (a backend retries a transaction that lost a
+    /// serialization race, after rolling it back): it must act only through `tx`, or
+    /// reset what else it changes each time it starts. See [`crate::db::Database`].
+    pub(crate) fn write<T>(&self, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut out = None;
+        let mut committed = 0;
+        self.db.write(&mut |raw| {
+            let tx = Tx::new(raw);
+            let generation = self.ledger_refresh(&tx)?;
+            let value = f(&tx)?;
+            self.ledger_apply(&tx)?;
+            committed = generation + 1;
+            raw.meta_set(GENERATION, &committed.to_be_bytes())?;
+            out = Some(value);
+            Ok(())
+        })?;
+        // Our own commit: what we cached (and did not drop in `ledger_apply`) still holds.
+        self.ledger_committed(committed);
+        out.ok_or_else(|| Error::integrity("the storage backend did not run the write"))
     }
 
     /// Opens a sealed record and checks that it is the latest version (the ledger).
     pub(crate) fn open_record<T: DeserializeOwned>(&self, tx: &Tx<'_>, table: Table, row: &RecordRow) -> Result<T> {
         let value = self.open_sealed(table, row)?;
-        self.check_fresh(tx, table.name(), &row.id, &row.payload)?;
+        self.check_fresh(tx, table.domain(), &row.id, &row.payload)?;
         Ok(value)
     }
 
@@ -360,30 +346,30 @@ impl Store {
         let plain = self
             .keys
             .open(&Self::record_aad(table, &row.id, &row.parent, &row.lookup), &row.payload)
-            .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.name(), row.id)))?;
+            .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.domain(), row.id)))?;
         serde_json::from_slice(&plain)
-            .map_err(|_| Error::integrity(format!("{} row {} has an unreadable payload", table.name(), row.id)))
+            .map_err(|_| Error::integrity(format!("{} row {} has an unreadable payload", table.domain(), row.id)))
     }
 
     pub(crate) fn lookup(&self, table: Table, parent: &str, name: &str) -> [u8; 32] {
-        self.keys.blind_index(&[table.name().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
+        self.keys.blind_index(&[table.domain().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
     }
 
     fn meta_aad(name: &str) -> Vec<u8> {
-        format!("keyctl/v1/meta\0{name}").into_bytes()
+        format!("{}{name}", domains::META_AAD).into_bytes()
     }
 
     pub(crate) fn put_meta<T: Serialize>(&self, tx: &Tx<'_>, name: &str, value: &T) -> Result<()> {
-        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Db(e.to_string()))?);
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(Error::json("a meta record"))?);
         tx.meta_set(name, &self.keys.seal(&Self::meta_aad(name), &plain))
     }
 
     /// Opens a sealed `meta` record; those the ledger tracks must be their latest version.
     pub(crate) fn get_meta<T: DeserializeOwned>(&self, tx: &Tx<'_>, name: &str) -> Result<Option<T>> {
         let value = self.get_meta_unchecked(tx, name)?;
-        if value.is_some() && crate::db::LEDGERED_META.contains(&name) {
+        if value.is_some() && tx::LEDGERED_META.contains(&name) {
             if let Some(sealed) = tx.meta_get(name)? {
-                self.check_fresh(tx, "meta", name, &sealed)?;
+                self.check_fresh(tx, domains::META, name, &sealed)?;
             }
         }
         Ok(value)
@@ -409,12 +395,12 @@ impl Store {
     // ---- whole-store views ------------------------------------------------------------------
 
     pub fn info(&self) -> Result<StoreInfo> {
-        let file_bytes = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        let file_bytes = self.db.size_bytes().unwrap_or(0);
         self.read(|tx| {
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             Ok(StoreInfo {
-                path: self.path.display().to_string(),
+                path: self.location().to_string(),
                 schema_version: self.db.schema_version()?,
                 store_id,
                 actor: self.actor.clone(),
@@ -422,7 +408,7 @@ impl Store {
                 orgs: tx.records(Table::Orgs, None)?.len(),
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
-                slots: slots::slot_infos(&tx.slots()?),
+                slots: self.slot_infos(tx)?,
                 file_bytes,
             })
         })
@@ -436,12 +422,8 @@ impl Store {
             report.problems.push(format!("sqlite: {problem}"));
         }
         self.read(|tx| {
-            for row in tx.slots()? {
-                report.rows_checked += 1;
-                if slot_params(&row).is_err() {
-                    report.problems.push(format!("slots row {:?} has an unknown key derivation", row.name));
-                }
-            }
+            report.rows_checked += tx.slots()?.len();
+            report.problems.extend(self.slot_problems(tx)?);
             if let Err(e) = self.owner_identity(tx) {
                 report.problems.push(e.detail());
             }
@@ -467,9 +449,27 @@ impl Store {
             }
             report.problems.extend(self.ledger_problems(tx)?);
             report.problems.extend(self.audit_problems(tx)?);
+            let now = self.now().timestamp();
+            for (table, id, kind, start) in tx.future_windows(now, now.div_euclid(86_400))? {
+                let at = if table == "usage" { start * 86_400 } else { start };
+                report.warnings.push(format!(
+                    "{table} row of {id} ({kind}) is for a window in the future ({}); it is stale and ignored by limits",
+                    crate::domain::from_unix(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ));
+            }
             Ok(())
         })?;
         Ok(report)
+    }
+}
+
+/// The store's generation as `tx` sees it; 0 for a store no write has bumped yet.
+fn read_generation(tx: &Tx<'_>) -> Result<u64> {
+    match tx.meta_get(GENERATION)? {
+        None => Ok(0),
+        Some(v) => <[u8; 8]>::try_from(v.as_slice())
+            .map(u64::from_be_bytes)
+            .map_err(|_| Error::integrity("the store's generation counter is malformed")),
     }
 }
 
@@ -478,28 +478,151 @@ pub(crate) fn suggest(typed: &str, names: &[String]) -> Option<String> {
     let typed_lower = typed.to_lowercase();
     names
         .iter()
-        .map(|n| (edit_distance(&typed_lower, &n.to_lowercase()), n))
+        .map(|n| (strsim::levenshtein(&typed_lower, &n.to_lowercase()), n))
         .filter(|(d, n)| *d <= (n.chars().count() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| format!("did you mean {n:?}?"))
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::{Body, DbError, DbErrorKind, SqliteDatabase};
+    use crate::domain::FixedClock;
+    use crate::{KeyCreate, KeyLimits, VerifyCode, VerifyRequest};
+
+    /// A backend that runs every write body twice: first in a transaction it rolls back
+    /// (as PostgreSQL does after a serialization failure), then for real.
+    struct RetryEveryWrite(SqliteDatabase);
+
+    impl Database for RetryEveryWrite {
+        fn write(&self, body: &mut Body<'_>) -> Result<()> {
+            let lost = self.0.write(&mut |tx| {
+                body(tx)?;
+                Err(Error::Db(DbError::new(
+                    DbErrorKind::Busy,
+                    "simulated serialization failure",
+                    std::io::Error::other("could not serialize access"),
+                )))
+            });
+            match lost {
+                Err(e) if e.is_retryable() => self.0.write(body),
+                other => other,
+            }
+        }
+        fn read(&self, body: &mut Body<'_>) -> Result<()> {
+            self.0.read(body)
+        }
+        fn quick_check(&self) -> Result<Vec<String>> {
+            self.0.quick_check()
+        }
+        fn schema_version(&self) -> Result<u32> {
+            self.0.schema_version()
+        }
+        fn location(&self) -> &StoreLocation {
+            self.0.location()
+        }
+        fn size_bytes(&self) -> Option<u64> {
+            self.0.size_bytes()
+        }
+    }
+
+    fn new_store(dir: &Path) -> (std::path::PathBuf, String) {
+        let path = dir.join("s.db");
+        let opts = InitOptions { kdf_iterations: 1000, ..InitOptions::default() };
+        let (_, org) = Store::init(&path, &SecretString::from("pw"), &opts).unwrap();
+        (path, org.id)
+    }
+
+    fn clock() -> Arc<FixedClock> {
+        Arc::new(FixedClock(from_unix(1_800_000_000)))
+    }
+
+    #[test]
+    fn a_store_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Store>();
+        assert_send::<Box<dyn Database>>();
+        // And it really does: opened here, used there.
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        let names = std::thread::spawn(move || store.list_projects(&org, false).unwrap().len()).join().unwrap();
+        assert_eq!(names, 1);
+    }
+
+    #[test]
+    fn every_write_bumps_the_generation_once_and_reads_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        let before = store.generation().unwrap();
+        assert!(before > 0, "init writes, so it bumps the generation");
+        store.list_projects(&org, false).unwrap();
+        assert_eq!(store.generation().unwrap(), before);
+        store.create_project(&org, "p2", None).unwrap();
+        assert_eq!(store.generation().unwrap(), before + 1);
+        // Another handle (another process, as far as the cache knows) sees it and its own
+        // write is seen here: the ledger cache is keyed on it.
+        let other = Store::open(&path, Unlock::passphrase("pw")).unwrap();
+        assert_eq!(other.generation().unwrap(), before + 1);
+        other.archive_project(&org, "p2").unwrap();
+        assert_eq!(store.generation().unwrap(), before + 2);
+        assert_eq!(store.list_projects(&org, false).unwrap().len(), 1, "the cache must not hide the archive");
+    }
+
+    #[test]
+    fn write_bodies_survive_a_backend_that_runs_them_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let db = Box::new(RetryEveryWrite(SqliteDatabase::open(&path).unwrap()));
+        let store = Store::unlock(db, Unlock::passphrase("pw")).unwrap().with_clock(clock());
+        let g = store.generation().unwrap();
+        store.create_project(&org, "p2", None).unwrap();
+        assert_eq!(store.generation().unwrap(), g + 1, "the rolled-back run's bump must not count");
+        assert_eq!(store.list_projects(&org, false).unwrap().len(), 2);
+
+        // Limits stay exact, and uses are counted once each.
+        let spec = KeyCreate { limits: KeyLimits { rpm: Some(3), ..KeyLimits::default() }, ..KeyCreate::default() };
+        let limited = store.create_keys(&org, &spec).unwrap().remove(0);
+        let requests: Vec<VerifyRequest> = (0..5).map(|_| VerifyRequest::new(limited.secret.expose_secret())).collect();
+        let codes: Vec<VerifyCode> =
+            store.batched_verifier().verify_batch(&requests).unwrap().into_iter().map(|r| r.unwrap().code).collect();
+        assert_eq!(
+            codes,
+            [VerifyCode::Valid, VerifyCode::Valid, VerifyCode::Valid, VerifyCode::RateLimited, VerifyCode::RateLimited]
+        );
+
+        let free = store.create_keys(&org, &KeyCreate::default()).unwrap().remove(0);
+        let mut verifier = store.batched_verifier();
+        for _ in 0..4 {
+            assert!(verifier.verify(&VerifyRequest::new(free.secret.expose_secret())).unwrap().is_valid());
+        }
+        // A limited key's batch writes the pending uses of the unlimited one on the way.
+        let again = verifier.verify_batch(&requests[..1]).unwrap();
+        assert_eq!(again[0].as_ref().unwrap().code, VerifyCode::RateLimited);
+        verifier.flush().unwrap();
+        assert_eq!(store.show_key(&org, &free.info.id).unwrap().uses, 4);
+        assert_eq!(store.show_key(&org, &limited.info.id).unwrap().uses, 3);
+    }
+
+    #[test]
+    fn a_zero_limit_from_a_library_caller_is_no_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, org) = new_store(dir.path());
+        let store = Store::open(&path, Unlock::passphrase("pw")).unwrap().with_clock(clock());
+        let spec = KeyCreate {
+            limits: KeyLimits { rpm: Some(0), max_uses: Some(0), ..KeyLimits::default() },
+            ..KeyCreate::default()
+        };
+        let key = store.create_keys(&org, &spec).unwrap().remove(0);
+        assert_eq!((key.info.rpm, key.info.max_uses), (None, None));
+        let mut verifier = store.verifier();
+        for _ in 0..3 {
+            let outcome = verifier.verify(&VerifyRequest::new(key.secret.expose_secret())).unwrap();
+            assert_eq!(outcome.code, VerifyCode::Valid);
+        }
+    }
 
     #[test]
     fn suggests_the_closest_name() {

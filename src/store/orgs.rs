@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
+use super::Tx;
 use super::{MemberRecord, Org, OrgRecord, ProjectRecord, Store};
-use crate::db::{Table, Tx};
+use crate::db::{Table, Written};
 use crate::domain::{from_unix, validate_name, Id, IdKind, OrgKind, ProjectStatus};
 use crate::error::{Error, Result};
 
@@ -32,7 +33,7 @@ impl Store {
             default_project_id: project_id.to_string(),
         };
         let row = self.seal_record(Table::Orgs, org_id.as_str(), "", &self.lookup(Table::Orgs, "", name), &record)?;
-        if !tx.record_insert(Table::Orgs, &row)? {
+        if tx.record_insert(Table::Orgs, &row)? == Written::NameTaken {
             return Err(Error::conflict(format!("an organization named {name:?} already exists")));
         }
         let project = ProjectRecord {
@@ -48,7 +49,8 @@ impl Store {
         tx.record_insert(
             Table::Projects,
             &self.seal_record(Table::Projects, project_id.as_str(), org_id.as_str(), lookup, &project)?,
-        )?;
+        )?
+        .or_taken(|| Error::conflict(format!("a project named {:?} already exists", project.name)))?;
         let owner = self.owner_identity(tx)?;
         let member_id = Id::generate(IdKind::User);
         let member = MemberRecord {
@@ -63,7 +65,8 @@ impl Store {
         tx.record_insert(
             Table::Members,
             &self.seal_record(Table::Members, member_id.as_str(), org_id.as_str(), lookup, &member)?,
-        )?;
+        )?
+        .or_taken(|| Error::conflict(format!("a member with email {:?} already exists", owner.email)))?;
         self.audit(tx, "org.created", Some(org_id.as_str()), None, json!({ "kind": record.kind.as_str() }))?;
         self.audit(
             tx,
@@ -158,7 +161,7 @@ impl Store {
             let old = std::mem::replace(&mut record.name, new_name.to_owned());
             let sealed =
                 self.seal_record(Table::Orgs, &current.id, "", &self.lookup(Table::Orgs, "", new_name), &record)?;
-            if !tx.record_update(Table::Orgs, &sealed)? {
+            if tx.record_update(Table::Orgs, &sealed)? == Written::NameTaken {
                 return Err(Error::conflict(format!("an organization named {new_name:?} already exists")));
             }
             self.audit(tx, "org.renamed", Some(&current.id), None, json!({ "from": old, "to": new_name }))?;
@@ -177,7 +180,8 @@ impl Store {
             let row = tx.record_get(Table::Orgs, &current.id)?.ok_or_else(|| Error::not_found("organization", org))?;
             let mut record: OrgRecord = self.open_record(tx, Table::Orgs, &row)?;
             record.kind = OrgKind::Organization;
-            tx.record_update(Table::Orgs, &self.seal_record(Table::Orgs, &current.id, "", &row.lookup, &record)?)?;
+            tx.record_update(Table::Orgs, &self.seal_record(Table::Orgs, &current.id, "", &row.lookup, &record)?)?
+                .or_taken(|| Error::conflict(format!("an organization named {:?} already exists", record.name)))?;
             self.audit(tx, "org.upgraded", Some(&current.id), None, json!({ "kind": "organization" }))?;
             Ok(self.org_view(&current.id, record))
         })

@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
+use super::Tx;
 use super::{Project, ProjectRecord, Store};
-use crate::db::{KeyScope, Table, Tx};
+use crate::db::{KeyScope, Table, Written};
 use crate::domain::{from_unix, validate_description, validate_name, Id, IdKind, ProjectStatus};
 use crate::error::{Error, Result};
 
@@ -105,7 +106,7 @@ impl Store {
                 &self.lookup(Table::Projects, org_id, name),
                 &record,
             )?;
-            if !tx.record_insert(Table::Projects, &row)? {
+            if tx.record_insert(Table::Projects, &row)? == Written::NameTaken {
                 return Err(Error::conflict(format!("a project named {name:?} already exists in this organization")));
             }
             self.audit(tx, "project.created", Some(id.as_str()), Some(id.as_str()), json!({}))?;
@@ -132,7 +133,7 @@ impl Store {
         org_id: &str,
         project: &str,
         action: &str,
-        change: impl FnOnce(&Tx<'_>, &str, &mut ProjectRecord) -> Result<serde_json::Value>,
+        mut change: impl FnMut(&Tx<'_>, &str, &mut ProjectRecord) -> Result<serde_json::Value>,
     ) -> Result<Project> {
         self.write(|tx| {
             let (row, mut record) = self.find_project_record(tx, org_id, project)?;
@@ -144,7 +145,7 @@ impl Store {
                 &self.lookup(Table::Projects, org_id, &record.name),
                 &record,
             )?;
-            if !tx.record_update(Table::Projects, &sealed)? {
+            if tx.record_update(Table::Projects, &sealed)? == Written::NameTaken {
                 return Err(Error::conflict(format!(
                     "a project named {:?} already exists in this organization",
                     record.name

@@ -48,6 +48,18 @@ impl KeyLimits {
     pub fn is_empty(&self) -> bool {
         *self == KeyLimits::default()
     }
+
+    /// The one rule for every caller, library or CLI: a limit of 0 is no limit.
+    pub(crate) fn normalized(mut self) -> KeyLimits {
+        self.rpm = no_limit_at_zero(self.rpm);
+        self.max_uses = no_limit_at_zero(self.max_uses);
+        self
+    }
+}
+
+/// `Some(0)` means "no limit" wherever a count limit is set.
+pub(crate) fn no_limit_at_zero(n: Option<u64>) -> Option<u64> {
+    n.filter(|n| *n > 0)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -171,7 +183,7 @@ fn key_prefix(owner: &OwnerRef) -> &'static str {
 }
 
 impl KeyRecord {
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub fn to_bytes(&self) -> crate::error::Result<Vec<u8>> {
         let prefix = key_prefix(&self.owner);
         let short =
             self.redacted.strip_prefix(prefix).map(|r| r.replace("...", "")).unwrap_or_else(|| self.redacted.clone());
@@ -193,7 +205,7 @@ impl KeyRecord {
             successor: self.successor.clone(),
             predecessor: self.predecessor.clone(),
         };
-        serde_json::to_vec(&wire).unwrap_or_default()
+        serde_json::to_vec(&wire).map_err(crate::error::Error::json("a key record"))
     }
 
     /// Reads a stored record whose row names `owner_id`; `None` when it is unreadable or

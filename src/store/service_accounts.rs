@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
+use super::Tx;
 use super::{KeyCreate, NewKey, ServiceAccount, ServiceAccountRecord, Store};
-use crate::db::{KeyScope, RecordRow, Table, Tx};
+use crate::db::{KeyScope, RecordRow, Table, Written};
 use crate::domain::{from_unix, validate_name, Id, IdKind, OrgKind, Permission, ProjectStatus};
 use crate::error::{Error, Result};
 
@@ -88,7 +89,7 @@ impl Store {
                 &self.lookup(Table::ServiceAccounts, &project.id, name),
                 &record,
             )?;
-            if !tx.record_insert(Table::ServiceAccounts, &row)? {
+            if tx.record_insert(Table::ServiceAccounts, &row)? == Written::NameTaken {
                 return Err(Error::conflict(format!(
                     "project {:?} already has a service account named {name:?}",
                     project.name

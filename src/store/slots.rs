@@ -1,20 +1,101 @@
 //! Unlock slots: the passphrase and any number of named store keys, each wrapping the same
-//! data key, so adding, changing or removing one never re-encrypts data.
+//! data key, so adding, changing or removing one never re-encrypts data. Only the
+//! passphrase and admin store keys manage slots; the admin flag lives in the wrapping AAD.
+
+use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{slot_aad, SlotInfo, Store, PASSPHRASE_SLOT};
-use crate::crypto::{KdfParams, SecretString, SlotKey, StoreKey};
+use super::Tx;
+use super::{slot_aad, SlotInfo, Store, Unlock, PASSPHRASE_SLOT};
+use crate::crypto::{DataKey, KdfParams, SecretString, SlotKey, StoreKey, KDF_HKDF_SHA256, KDF_PBKDF2_SHA256};
 use crate::db::SlotRow;
 use crate::error::{Error, Result};
 
-pub(crate) fn slot_infos(rows: &[SlotRow]) -> Vec<SlotInfo> {
+/// The most PBKDF2 iterations keyctl runs for an unlock (about 17 times the default): a
+/// slot asking for more was not made by keyctl, and unlocking it could take hours.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+
+const SALT_LEN: usize = 16;
+/// nonce (12) + data key (32) + tag (16)
+const WRAPPED_LEN: usize = 60;
+
+/// What the secret that opened the store may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authority {
+    /// The passphrase, or a store key added with `--admin`: everything, slots included.
+    Admin,
+    /// Any other store key: everything but slot management.
+    Member,
+}
+
+/// A slot's KDF parameters, refusing (integrity, exit 4) one this build could not have
+/// written: an unknown KDF or a cost above [`MAX_PBKDF2_ITERATIONS`].
+pub(crate) fn slot_params(row: &SlotRow) -> Result<KdfParams> {
+    if row.kdf == KDF_PBKDF2_SHA256 && row.iterations > MAX_PBKDF2_ITERATIONS {
+        return Err(Error::integrity(format!(
+            "unlock slot {:?} asks for {} PBKDF2 iterations, more than keyctl ever uses ({MAX_PBKDF2_ITERATIONS}); \
+             it was not made by keyctl",
+            row.name, row.iterations
+        )));
+    }
+    KdfParams::from_parts(&row.kdf, row.iterations, row.salt.clone()).ok_or_else(|| {
+        Error::integrity(format!("unlock slot {:?} has an unknown key derivation {:?}", row.name, row.kdf))
+    })
+}
+
+/// Opens the data key with `unlock`. A passphrase is tried against the one slot keyctl
+/// makes for it (named `passphrase`), so a planted slot never costs a KDF run; a store key
+/// against every store-key slot (HKDF is cheap), admin form first.
+pub(crate) fn unlock(slots: &[SlotRow], unlock: &Unlock) -> Result<(DataKey, String, Authority)> {
+    match unlock {
+        Unlock::Passphrase(p) => {
+            let row = slots
+                .iter()
+                .find(|s| s.name == PASSPHRASE_SLOT && s.kdf == KDF_PBKDF2_SHA256)
+                .ok_or_else(|| Error::Locked("the store has no passphrase slot; unlock it with a store key".into()))?;
+            let params = slot_params(row)?;
+            let key = SlotKey::derive(p.expose_secret().as_bytes(), &params);
+            key.unwrap(&row.wrapped, &slot_aad(&row.name, &params, Authority::Admin))
+                .map(|dk| (dk, row.name.clone(), Authority::Admin))
+                .ok_or_else(|| Error::Locked("wrong passphrase: it does not open this store".into()))
+        }
+        Unlock::StoreKey(k) => {
+            let key = StoreKey::parse(k.expose_secret().trim()).ok_or_else(|| {
+                Error::Locked(format!(
+                    "KEYCTL_STORE_KEY is not a keyctl store key (expected {}... as printed by `keyctl store add-key`)",
+                    StoreKey::PREFIX
+                ))
+            })?;
+            for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
+                if let Some((dk, authority)) = open_store_key_slot(row, &key)? {
+                    return Ok((dk, row.name.clone(), authority));
+                }
+            }
+            Err(Error::Locked("the store key does not open this store (wrong store, or its slot was removed)".into()))
+        }
+    }
+}
+
+fn open_store_key_slot(row: &SlotRow, key: &StoreKey) -> Result<Option<(DataKey, Authority)>> {
+    let params = slot_params(row)?;
+    let slot = SlotKey::derive(key.expose_secret().as_bytes(), &params);
+    for authority in [Authority::Admin, Authority::Member] {
+        if let Some(dk) = slot.unwrap(&row.wrapped, &slot_aad(&row.name, &params, authority)) {
+            return Ok(Some((dk, authority)));
+        }
+    }
+    Ok(None)
+}
+
+fn slot_infos(rows: &[SlotRow], admins: &BTreeMap<String, bool>) -> Vec<SlotInfo> {
     rows.iter()
         .map(|r| SlotInfo {
             name: r.name.clone(),
-            kind: if r.kdf == "pbkdf2-sha256" { "passphrase" } else { "store_key" },
+            kind: if r.kdf == KDF_PBKDF2_SHA256 { "passphrase" } else { "store_key" },
             kdf: r.kdf.clone(),
             iterations: (r.iterations > 0).then_some(r.iterations),
+            admin: r.kdf == KDF_PBKDF2_SHA256 || admins.get(&r.name).copied().unwrap_or(false),
         })
         .collect()
 }
@@ -34,8 +115,8 @@ fn validate_slot_name(name: &str) -> Result<()> {
 }
 
 impl Store {
-    fn wrap_slot(&self, name: &str, secret: &[u8], params: KdfParams) -> SlotRow {
-        let wrapped = SlotKey::derive(secret, &params).wrap(&self.data_key, &slot_aad(name, &params));
+    fn wrap_slot(&self, name: &str, secret: &[u8], params: KdfParams, authority: Authority) -> SlotRow {
+        let wrapped = SlotKey::derive(secret, &params).wrap(&self.data_key, &slot_aad(name, &params, authority));
         SlotRow {
             name: name.to_owned(),
             kdf: params.name().to_owned(),
@@ -45,45 +126,130 @@ impl Store {
         }
     }
 
+    /// What the secret that opened this store may do.
+    pub fn authority(&self) -> Authority {
+        self.authority
+    }
+
+    /// Refuses (exit 1) unless this store was opened by the passphrase or an admin store
+    /// key. Every slot-managing operation calls it first.
+    pub fn require_admin(&self, action: &str) -> Result<()> {
+        match self.authority {
+            Authority::Admin => Ok(()),
+            Authority::Member => Err(Error::refused(format!(
+                "only the passphrase or an admin store key may {action}; the store key {:?} is not an admin \
+                 (create one with `keyctl store add-key NAME --admin`)",
+                self.actor
+            ))),
+        }
+    }
+
     /// Whether `secret` is a store key that opens one of this store's slots today.
     pub fn store_key_is_live(&self, secret: &str) -> Result<bool> {
         let Some(key) = StoreKey::parse(secret) else { return Ok(false) };
         let slots = self.read(|tx| tx.slots())?;
-        for row in slots.iter().filter(|s| s.kdf == "hkdf-sha256") {
-            let params = super::slot_params(row)?;
-            let slot = SlotKey::derive(key.expose_secret().as_bytes(), &params);
-            if slot.unwrap(&row.wrapped, &slot_aad(&row.name, &params)).is_some() {
+        for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
+            if open_store_key_slot(row, &key)?.is_some() {
                 return Ok(true);
             }
         }
         Ok(false)
     }
 
-    pub fn list_slots(&self) -> Result<Vec<SlotInfo>> {
-        self.read(|tx| Ok(slot_infos(&tx.slots()?)))
+    /// Each slot name's standing according to the audit log: `Some(admin)` when its last
+    /// slot event added it, `None` when it was removed. The passphrase slot counts as
+    /// added by `store.created` and `store.passphrase_changed`.
+    fn slot_history(&self, tx: &Tx<'_>) -> Result<BTreeMap<String, Option<bool>>> {
+        let mut out = BTreeMap::new();
+        for row in tx.audit_since(None)? {
+            let Ok(entry) = self.open_audit(&row) else { continue };
+            let slot = entry.details.get("slot").and_then(|v| v.as_str()).map(str::to_owned);
+            match (entry.action.as_str(), slot) {
+                ("store.created", _) => {
+                    out.insert(PASSPHRASE_SLOT.to_owned(), Some(true));
+                }
+                ("store.passphrase_changed", _) => {
+                    out.insert(PASSPHRASE_SLOT.to_owned(), Some(true));
+                }
+                ("store.key_added", Some(name)) => {
+                    let admin = entry.details.get("admin").and_then(|v| v.as_bool()).unwrap_or(false);
+                    out.insert(name, Some(admin));
+                }
+                ("store.key_removed", Some(name)) => {
+                    out.insert(name, None);
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
     }
 
-    /// Adds a named store key and returns it; it is never stored or shown again.
-    pub fn add_store_key(&self, name: &str) -> Result<(SlotInfo, StoreKey)> {
+    fn admin_slots(&self, tx: &Tx<'_>) -> Result<BTreeMap<String, bool>> {
+        Ok(self.slot_history(tx)?.into_iter().filter_map(|(name, s)| s.map(|admin| (name, admin))).collect())
+    }
+
+    pub(crate) fn slot_infos(&self, tx: &Tx<'_>) -> Result<Vec<SlotInfo>> {
+        Ok(slot_infos(&tx.slots()?, &self.admin_slots(tx)?))
+    }
+
+    /// Every slot `store check` cannot account for: a KDF or cost keyctl never writes, a
+    /// passphrase slot under another name, odd sizes, or a slot that the audit log never
+    /// added (or removed since).
+    pub(crate) fn slot_problems(&self, tx: &Tx<'_>) -> Result<Vec<String>> {
+        let history = self.slot_history(tx)?;
+        let mut problems = Vec::new();
+        for row in tx.slots()? {
+            let name = &row.name;
+            if let Err(e) = slot_params(&row) {
+                problems.push(format!("slots row {name:?}: {}", e.detail()));
+            } else if row.kdf == KDF_PBKDF2_SHA256 && name != PASSPHRASE_SLOT {
+                problems.push(format!(
+                    "slots row {name:?} is a passphrase slot keyctl did not make (its only one is {PASSPHRASE_SLOT:?})"
+                ));
+            } else if row.kdf == KDF_HKDF_SHA256 && (name == PASSPHRASE_SLOT || row.iterations != 0) {
+                problems.push(format!("slots row {name:?} is a store-key slot keyctl did not make"));
+            } else if row.salt.len() != SALT_LEN || row.wrapped.len() != WRAPPED_LEN {
+                problems.push(format!("slots row {name:?} has a salt or wrapped key of the wrong size"));
+            } else if !matches!(history.get(name), Some(Some(_))) {
+                problems.push(format!(
+                    "slots row {name:?} is not accounted for: the audit log records no `store add-key` of it \
+                     (or records its removal)"
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
+    pub fn list_slots(&self) -> Result<Vec<SlotInfo>> {
+        self.read(|tx| self.slot_infos(tx))
+    }
+
+    /// Adds a named store key and returns it; it is never stored or shown again. An admin
+    /// store key may manage slots too.
+    pub fn add_store_key(&self, name: &str, authority: Authority) -> Result<(SlotInfo, StoreKey)> {
+        self.require_admin("add a store key")?;
         validate_slot_name(name)?;
         if name == PASSPHRASE_SLOT {
             return Err(Error::invalid(format!("{PASSPHRASE_SLOT:?} is the passphrase slot's name; choose another")));
         }
         let key = StoreKey::generate();
-        let row = self.wrap_slot(name, key.expose_secret().as_bytes(), KdfParams::new_hkdf());
+        let row = self.wrap_slot(name, key.expose_secret().as_bytes(), KdfParams::new_hkdf(), authority);
+        let admin = authority == Authority::Admin;
         self.write(|tx| {
             if tx.slots()?.iter().any(|s| s.name == name) {
                 return Err(Error::conflict(format!("an unlock slot named {name:?} already exists")));
             }
             tx.slot_put(&row)?;
-            self.audit(tx, "store.key_added", None, None, json!({ "slot": name }))
+            self.audit(tx, "store.key_added", None, None, json!({ "slot": name, "admin": admin }))
         })?;
-        Ok((slot_infos(std::slice::from_ref(&row)).remove(0), key))
+        let admins = BTreeMap::from([(name.to_owned(), admin)]);
+        Ok((slot_infos(std::slice::from_ref(&row), &admins).remove(0), key))
     }
 
     /// Removes a slot; the secret that opened it stops working at once. The last slot
     /// cannot be removed.
     pub fn remove_slot(&self, name: &str) -> Result<()> {
+        self.require_admin("remove an unlock slot")?;
         self.write(|tx| {
             let slots = tx.slots()?;
             if !slots.iter().any(|s| s.name == name) {
@@ -107,11 +273,17 @@ impl Store {
     /// Sets the passphrase slot to `new` (creating it if it was removed), re-wrapping the
     /// data key only.
     pub fn change_passphrase(&self, new: &SecretString, iterations: u32) -> Result<()> {
+        self.require_admin("change the passphrase")?;
         if new.is_empty() {
             return Err(Error::invalid("the new passphrase must not be empty"));
         }
-        let row =
-            self.wrap_slot(PASSPHRASE_SLOT, new.expose_secret().as_bytes(), KdfParams::new_pbkdf2(iterations.max(1)));
+        let iterations = iterations.clamp(1, MAX_PBKDF2_ITERATIONS);
+        let row = self.wrap_slot(
+            PASSPHRASE_SLOT,
+            new.expose_secret().as_bytes(),
+            KdfParams::new_pbkdf2(iterations),
+            Authority::Admin,
+        );
         self.write(|tx| {
             tx.slot_put(&row)?;
             self.audit(tx, "store.passphrase_changed", None, None, json!({ "slot": PASSPHRASE_SLOT }))

@@ -154,6 +154,8 @@ pub struct SlotInfo {
     pub kind: &'static str,
     pub kdf: String,
     pub iterations: Option<u32>,
+    /// The passphrase, or a store key added with `--admin`: may manage slots.
+    pub admin: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,6 +177,9 @@ pub struct StoreInfo {
 pub struct CheckReport {
     pub rows_checked: usize,
     pub problems: Vec<String>,
+    /// Findings that are not integrity failures (exit 0): e.g. usage counters whose window
+    /// lies in the future, left by a clock that ran ahead; verify treats them as stale.
+    pub warnings: Vec<String>,
 }
 
 impl CheckReport {
@@ -192,4 +197,6 @@ pub struct AuditEntry {
     pub target_id: Option<String>,
     pub project_id: Option<String>,
     pub details: serde_json::Value,
+    /// Whether the audit chain up to and including this entry checks out.
+    pub verified: bool,
 }

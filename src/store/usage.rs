@@ -3,8 +3,8 @@
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde_json::json;
 
+use super::Tx;
 use super::{MonthUsage, Project, ProjectLimits, Store, UsageLine};
-use crate::db::Tx;
 use crate::domain::{Amount, Duration};
 use crate::error::{Error, Result};
 
@@ -64,10 +64,10 @@ impl Store {
                 *l = ProjectLimits::default();
             }
             if let Some(n) = update.rpm {
-                l.rpm = Some(n).filter(|n| *n > 0);
+                l.rpm = super::no_limit_at_zero(Some(n));
             }
             if let Some(n) = update.rpd {
-                l.rpd = Some(n).filter(|n| *n > 0);
+                l.rpd = super::no_limit_at_zero(Some(n));
             }
             if let Some(b) = update.monthly_budget {
                 l.monthly_budget = Some(b).filter(|b| b.micros() > 0);
@@ -76,7 +76,8 @@ impl Store {
                 l.max_ttl = Some(d).filter(|d| d.seconds() > 0);
             }
             let sealed = self.seal_record(crate::db::Table::Projects, &row.id, org_id, &row.lookup, &record)?;
-            tx.record_update(crate::db::Table::Projects, &sealed)?;
+            tx.record_update(crate::db::Table::Projects, &sealed)?
+                .or_taken(|| Error::conflict(format!("a project named {:?} already exists", record.name)))?;
             self.audit(tx, "project.limits_changed", Some(&row.id), Some(&row.id), json!(record.limits))?;
             self.project_view(tx, &row.id, org_id, record)
         })

@@ -9,9 +9,10 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Serialize;
 
 use super::keys::OpenedKey;
+use super::Tx;
 use super::{OwnerView, ProjectRecord, Store};
 use crate::crypto::{ApiKey, SecretString};
-use crate::db::{Table, Tx};
+use crate::db::Table;
 use crate::domain::{from_unix, Amount, Permission, ProjectStatus, Refill, Scope};
 use crate::error::{Error, Result};
 
@@ -170,6 +171,23 @@ impl Windows {
     fn day_number(&self) -> i64 {
         self.day.div_euclid(86_400)
     }
+
+    /// The number of the last day of this month.
+    fn month_end_day(&self) -> i64 {
+        let t = from_unix(self.month);
+        let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
+        let next = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single().map_or(self.month + 31 * 86_400, |d| d.timestamp());
+        next.div_euclid(86_400) - 1
+    }
+
+    /// The start of the window of `kind` that now lies in.
+    fn current(&self, kind: &str) -> i64 {
+        match kind {
+            MINUTE => self.minute,
+            DAY | USES_DAY => self.day,
+            _ => self.month,
+        }
+    }
 }
 
 const MINUTE: &str = "minute";
@@ -179,8 +197,21 @@ const MONTH_COST: &str = "month_cost";
 const USES_DAY: &str = "uses_day";
 const USES_MONTH: &str = "uses_month";
 
+/// Uses of a refilling key in its current period as verify counts them: the period's
+/// counter, or, when it has none for this period yet, the uses recorded in the period.
+pub(super) fn refill_used(tx: &Tx<'_>, key_id: &str, refill: Refill, now: i64) -> Result<i64> {
+    let (kind, start) = refill_window(refill, now);
+    if let Some((s, v)) = tx.counter_row(key_id, kind)? {
+        if s == start {
+            return Ok(v);
+        }
+    }
+    let (_, end) = refill.period(from_unix(now));
+    Ok(tx.usage_total(start.div_euclid(86_400), (end - 1).div_euclid(86_400), None, Some(key_id))?.0)
+}
+
 /// The counter that holds a refilling key's uses at `now`: its kind and window start.
-pub(super) fn refill_window(refill: Refill, now: i64) -> (&'static str, i64) {
+fn refill_window(refill: Refill, now: i64) -> (&'static str, i64) {
     let kind = match refill {
         Refill::Daily => USES_DAY,
         Refill::Monthly => USES_MONTH,
@@ -241,23 +272,64 @@ impl Pending {
             || (key.record.limits.max_uses.is_some() && self.scopes.contains(&key.row.id))
     }
 
-    fn apply(self, tx: &Tx<'_>) -> Result<()> {
-        for ((key_id, day), (project_id, requests, cost, at)) in self.uses {
-            tx.record_use(&key_id, &project_id, day, requests, cost, at)?;
+    /// Writes every pending use; `now` tells a stale future window from the current one.
+    /// By reference: a transaction that is rolled back and run again writes the same uses
+    /// again.
+    fn apply(&self, tx: &Tx<'_>, now: &Windows) -> Result<()> {
+        for ((key_id, day), (project_id, requests, cost, at)) in &self.uses {
+            tx.record_use(key_id, project_id, *day, *requests, *cost, *at)?;
         }
-        for ((scope, kind, start), delta) in self.counters {
-            tx.counter_add(&scope, kind, start, delta)?;
+        for ((scope, kind, start), delta) in &self.counters {
+            tx.counter_add(scope, kind, *start, *delta, now.current(kind))?;
         }
         Ok(())
+    }
+
+    /// Adds `other`'s uses to these.
+    fn merge(&mut self, other: Pending) {
+        for (k, (project_id, requests, cost, at)) in other.uses {
+            let e = self.uses.entry(k).or_insert_with(|| (project_id, 0, 0, 0));
+            e.1 += requests;
+            e.2 += cost;
+            e.3 = e.3.max(at);
+        }
+        for (k, delta) in other.counters {
+            *self.counters.entry(k).or_insert(0) += delta;
+        }
+        self.scopes.extend(other.scopes);
     }
 }
 
 /// What one write transaction of verifies shares: its time windows, the verifier's pending
 /// uses (keys without limits), and the limit counters.
+///
+/// The transaction body may run more than once (see `Store::write`), so it never changes
+/// the verifier: it reads the verifier's pending uses (`base`), and what it would change
+/// (`base` written out, uses `added`) is applied to the verifier only after the commit.
 struct BatchState<'p> {
     w: Windows,
-    pending: &'p mut Pending,
+    base: &'p Pending,
+    /// `base` was written in this transaction.
+    base_written: bool,
+    /// Uses of keys without limits this transaction adds to the verifier's pending uses.
+    added: Pending,
     counts: TxCounts,
+}
+
+impl BatchState<'_> {
+    /// Whether anything pending, from before or from this transaction, counts toward `key`.
+    fn touches(&self, key: &OpenedKey) -> bool {
+        (!self.base_written && self.base.touches(key)) || self.added.touches(key)
+    }
+
+    /// Writes every pending use now.
+    fn write_pending(&mut self, tx: &Tx<'_>) -> Result<()> {
+        if !self.base_written {
+            self.base.apply(tx, &self.w)?;
+            self.base_written = true;
+        }
+        std::mem::take(&mut self.added).apply(tx, &self.w)
+    }
 }
 
 /// Limit counters and use totals as one write transaction sees them: read once from the
@@ -271,12 +343,30 @@ struct TxCounts {
 }
 
 impl TxCounts {
+    /// The counter's value in the current window `start`. A day or month counter that is
+    /// not in the current window (missing, older, or stale in the future) starts again from
+    /// the usage recorded this day or month (a project's requests or cost, a refilling
+    /// key's uses), written at once, so a limit holds against the recorded usage whatever
+    /// became of its counter. Minute counters have no such record and start from zero.
     fn counter(&mut self, tx: &Tx<'_>, scope: &str, kind: &'static str, start: i64) -> Result<i64> {
         let k = (scope.to_owned(), kind, start);
         if let Some(v) = self.counters.get(&k) {
             return Ok(*v);
         }
-        let v = tx.counter(scope, kind, start)?;
+        let v = match tx.counter_row(scope, kind)? {
+            Some((s, v)) if s == start => v,
+            _ if !matches!(kind, DAY | MONTH_COST | USES_DAY | USES_MONTH) => 0,
+            _ => {
+                let first = start.div_euclid(86_400);
+                let last = if matches!(kind, DAY | USES_DAY) { first } else { Windows::at(start).month_end_day() };
+                let (project, key) =
+                    if matches!(kind, USES_DAY | USES_MONTH) { (None, Some(scope)) } else { (Some(scope), None) };
+                let (requests, cost) = tx.usage_total(first, last, project, key)?;
+                let v = if kind == MONTH_COST { cost } else { requests };
+                tx.counter_add(scope, kind, start, v, start)?;
+                v
+            }
+        };
         self.counters.insert(k, v);
         Ok(v)
     }
@@ -368,7 +458,7 @@ impl Store {
 struct Assessment {
     key: OpenedKey,
     /// `None` only for a revoked key whose project was deleted.
-    project: Option<std::rc::Rc<ProjectRecord>>,
+    project: Option<std::sync::Arc<ProjectRecord>>,
     verdict: VerifiedKey,
     /// A refusal found before limits (revoked, expired, archived, owner, IP).
     early: Option<VerifyCode>,
@@ -436,11 +526,13 @@ impl Verifier<'_> {
     /// is shared. An integrity failure answers its own request only.
     pub fn verify_batch(&mut self, reqs: &[VerifyRequest]) -> Result<Vec<Result<VerifyOutcome>>> {
         let store = self.store;
-        let batch = &mut self.pending;
-        let out = store.write(|tx| {
+        let base = &self.pending;
+        let (out, base_written, added) = store.write(|tx| {
             let mut st = BatchState {
                 w: Windows::at(store.now().timestamp()),
-                pending: &mut *batch,
+                base,
+                base_written: false,
+                added: Pending::default(),
                 counts: TxCounts::default(),
             };
             let mut out = Vec::with_capacity(reqs.len());
@@ -456,9 +548,14 @@ impl Verifier<'_> {
                     Err(e) => return Err(e),
                 }
             }
-            std::mem::take(&mut st.counts.writes).apply(tx)?;
-            Ok(out)
+            st.counts.writes.apply(tx, &st.w)?;
+            Ok((out, st.base_written, st.added))
         })?;
+        if base_written {
+            self.pending = added;
+        } else {
+            self.pending.merge(added);
+        }
         self.flush_if_due()?;
         Ok(out)
     }
@@ -478,7 +575,8 @@ impl Verifier<'_> {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending);
-        self.store.write(|tx| pending.apply(tx))
+        let now = Windows::at(self.store.now().timestamp());
+        self.store.write(|tx| pending.apply(tx, &now))
     }
 }
 
@@ -492,7 +590,7 @@ fn decide(
     req: &VerifyRequest,
     st: &mut BatchState<'_>,
 ) -> Result<VerifyOutcome> {
-    let w = &st.w;
+    let w = &st.w.clone();
     let mut a = match store.assess(tx, key, hash, req, w)? {
         Err(code) => return Ok(VerifyOutcome::rejected(code)),
         Ok(a) => a,
@@ -500,9 +598,9 @@ fn decide(
     if let Some(code) = a.early {
         return Ok(a.outcome(code));
     }
-    if a.limited() && st.pending.touches(&a.key) {
+    if a.limited() && st.touches(&a.key) {
         // Uses batched while this key or project had no limit must count now.
-        std::mem::take(&mut *st.pending).apply(tx)?;
+        st.write_pending(tx)?;
     }
     let limits = a.key.record.limits.clone();
     if let Some(max) = limits.max_uses {
@@ -563,9 +661,9 @@ fn decide(
         if a.limited() {
             // Counted at once for later requests of this transaction, written before it
             // commits.
-            st.counts.record(tx, &a.key, w, req.cost.micros(), st.pending)?;
+            st.counts.record(tx, &a.key, w, req.cost.micros(), &mut st.added)?;
         } else {
-            st.pending.add_use(&a.key, w, req.cost.micros());
+            st.added.add_use(&a.key, w, req.cost.micros());
         }
     }
     Ok(a.outcome(VerifyCode::Valid))
@@ -590,7 +688,7 @@ impl Store {
         let opened = self.open_key(tx, &row)?;
         let now = w.now;
         let revoked = row.revoked_at.is_some_and(|t| t <= now);
-        let project: Option<std::rc::Rc<ProjectRecord>> = match self
+        let project: Option<std::sync::Arc<ProjectRecord>> = match self
             .cached_record::<ProjectRecord>(tx, Table::Projects, &row.project_id)?
             .filter(|(parent, _)| *parent == row.org_id)
         {

@@ -15,6 +15,47 @@ pub const PASSPHRASE: &str = "correct horse battery staple";
 pub struct TestStore {
     pub dir: tempfile::TempDir,
     pub store_key: String,
+    /// The clock every command of this store runs at (`KEYCTL_TEST_NOW`), once a test
+    /// has set it; the real clock until then.
+    /// `NO_CLOCK` until then; atomic so a store can be shared by a test's threads.
+    now: std::sync::atomic::AtomicI64,
+}
+
+const NO_CLOCK: i64 = i64::MIN;
+
+/// A test that cannot run on this machine (a tool is missing, or root bypasses what it
+/// checks). In CI (`CI=true`) that is a failure; elsewhere it says so loudly and passes.
+pub fn cannot_run(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("this test cannot run here: {why}; in CI a skipped test is a failure");
+    }
+    eprintln!("\n*** SKIPPED (not in CI): {why} ***\n");
+}
+
+/// (exit code, verify code) of one `key verify` of `key` with `args` (recording the use).
+pub fn verdict(s: &TestStore, key: &str, args: &[&str]) -> (i32, String) {
+    let (exit, v) = s.verify(key, args);
+    (exit, v["code"].as_str().unwrap_or("<no JSON>").to_owned())
+}
+
+/// [`verdict`] with `--no-record`: looks without counting a use.
+pub fn verdict_no_record(s: &TestStore, key: &str, args: &[&str]) -> (i32, String) {
+    verdict(s, key, &[&["--no-record"], args].concat())
+}
+
+/// What [`verdict`] gives for a valid key.
+pub fn valid() -> (i32, String) {
+    (0, "VALID".to_owned())
+}
+
+/// What [`verdict`] gives for a key refused with `code`.
+pub fn rejected(code: &str) -> (i32, String) {
+    (10, code.to_owned())
+}
+
+/// Seconds since the epoch, by the real clock.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970").as_secs() as i64
 }
 
 /// Removes the user's own `KEYCTL_*` (and `NO_COLOR`) from a plain `std` command, and
@@ -50,16 +91,48 @@ impl TestStore {
 
     /// A temp dir with no store yet (for testing `init` itself); `store_key` is empty.
     pub fn empty() -> TestStore {
-        TestStore { dir: tempfile::tempdir().expect("tempdir"), store_key: String::new() }
+        TestStore::from_parts(tempfile::tempdir().expect("tempdir"), String::new())
+    }
+
+    /// A store in `dir` (made by the caller) that unlocks with `store_key`.
+    pub fn from_parts(dir: tempfile::TempDir, store_key: String) -> TestStore {
+        TestStore { dir, store_key, now: std::sync::atomic::AtomicI64::new(NO_CLOCK) }
+    }
+
+    /// Runs every later command of this store at `unix` seconds (`KEYCTL_TEST_NOW`).
+    pub fn set_clock(&self, unix: i64) {
+        self.now.store(unix, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Moves this store's clock `secs` seconds on from where it is (the real clock, the
+    /// first time): what a test does instead of sleeping.
+    pub fn advance_clock(&self, secs: i64) {
+        let from = self.clock_override().unwrap_or_else(unix_now);
+        self.set_clock(from.max(unix_now()) + secs);
+    }
+
+    /// The clock set with [`TestStore::set_clock`] or [`TestStore::advance_clock`], if any,
+    /// for commands a test builds itself (pass it as `KEYCTL_TEST_NOW`).
+    pub fn clock_override(&self) -> Option<i64> {
+        Some(self.now.load(std::sync::atomic::Ordering::SeqCst)).filter(|t| *t != NO_CLOCK)
+    }
+
+    /// The clock this store's commands run at.
+    pub fn clock(&self) -> i64 {
+        self.clock_override().unwrap_or_else(unix_now)
     }
 
     pub fn with_init(args: &[&str]) -> TestStore {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut s = TestStore { dir, store_key: String::new() };
+        let mut s = TestStore::from_parts(dir, String::new());
         let out = s.bare().env("KEYCTL_PASSPHRASE", PASSPHRASE).args(args).output().expect("run init");
         assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-        let out =
-            s.bare().env("KEYCTL_PASSPHRASE", PASSPHRASE).args(["store", "add-key", "test", "-q"]).output().unwrap();
+        let out = s
+            .bare()
+            .env("KEYCTL_PASSPHRASE", PASSPHRASE)
+            .args(["store", "add-key", "test", "--admin", "-q"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "add-key failed: {}", String::from_utf8_lossy(&out.stderr));
         s.store_key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
         s
@@ -80,6 +153,9 @@ impl TestStore {
         for (k, v) in self.private_dirs() {
             cmd.env(k, v);
         }
+        if let Some(now) = self.clock_override() {
+            cmd.env("KEYCTL_TEST_NOW", now.to_string());
+        }
         cmd
     }
 
@@ -93,6 +169,9 @@ impl TestStore {
             .env("KEYCTL_STORE_KEY", &self.store_key);
         for (k, v) in self.private_dirs() {
             cmd.env(k, v);
+        }
+        if let Some(now) = self.clock_override() {
+            cmd.env("KEYCTL_TEST_NOW", now.to_string());
         }
         cmd
     }
@@ -269,7 +348,7 @@ impl TestStore {
         use std::process::{Command, Stdio};
         let have_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
         if !have_script {
-            eprintln!("skipping terminal test: util-linux `script` is not installed");
+            cannot_run("util-linux `script` is not installed (terminal tests need it)");
             return None;
         }
         let mut shell = format!("exec timeout 20 {}", sh_quote(env!("CARGO_BIN_EXE_keyctl")));

@@ -28,7 +28,8 @@ pub struct Cell {
     pub scopes: &'static [&'static str],
     /// Whether `--require` models:read, models:write and files:read (in that order) pass.
     pub allows: [bool; 3],
-    /// A cell the binary gets wrong today: checked only by the ignored regression tests.
+    /// A cell the binary once got wrong: its regression test checks it on its own (see
+    /// `a_readonly_owner_never_widens_a_restricted_keys_scopes` in roles.rs).
     pub bug: bool,
 }
 

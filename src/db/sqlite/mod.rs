@@ -1,13 +1,20 @@
-//! The SQLite backend: opening the file, migrations, and every SQL statement keyctl runs.
-//! It deals only in raw rows (clear columns and sealed bytes); it never sees a key in
-//! clear and never decides a rule. A PostgreSQL backend would re-implement this module.
+//! The SQLite backend: opening the file (created 0600 in a 0700 folder), migrations, and
+//! every SQL statement keyctl runs. It deals only in raw rows; it never sees a key in clear,
+//! never decides a rule and keeps no ledger books (see `db/mod.rs`).
 
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration as StdDuration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use super::{
+    AuditRow, Body, Database, DbError, DbErrorKind, KeyRow, KeyScope, RecordRow, SlotRow, StoreLocation, Table,
+    Transaction, UsageRow, Written,
+};
 use crate::error::{Error, Result};
+use crate::files;
 
 /// Numbered migrations, applied in order in one transaction; `PRAGMA user_version`
 /// records how many have run.
@@ -20,102 +27,34 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// Sealed `meta` records whose versions the freshness ledger tracks, like rows.
-pub const LEDGERED_META: [&str; 2] = ["owner", "audit_head"];
-
 /// Marker in `meta` that tells a keyctl store from any other SQLite file.
 const FORMAT_MARKER: &[u8] = b"keyctl store";
 
-/// The tables of sealed records that share one shape: id, parent id, lookup, payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Table {
-    Orgs,
-    Projects,
-    Members,
-    ServiceAccounts,
-}
-
-impl Table {
-    pub const ALL: [Table; 4] = [Table::Orgs, Table::Projects, Table::Members, Table::ServiceAccounts];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Table::Orgs => "orgs",
-            Table::Projects => "projects",
-            Table::Members => "members",
-            Table::ServiceAccounts => "service_accounts",
-        }
+/// The SQL table behind each kind of sealed record.
+fn table_name(table: Table) -> &'static str {
+    match table {
+        Table::Orgs => "orgs",
+        Table::Projects => "projects",
+        Table::Members => "members",
+        Table::ServiceAccounts => "service_accounts",
     }
 }
 
-/// A sealed record as stored.
-#[derive(Debug, Clone)]
-pub struct RecordRow {
-    pub id: String,
-    pub parent: String,
-    pub lookup: Vec<u8>,
-    pub payload: Vec<u8>,
-}
-
-/// An API key as stored.
-#[derive(Debug, Clone)]
-pub struct KeyRow {
-    pub id: String,
-    pub org_id: String,
-    pub project_id: String,
-    pub owner_id: String,
-    pub hash: Vec<u8>,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-    pub payload: Vec<u8>,
-}
-
-/// One key's usage on one UTC day.
-#[derive(Debug, Clone)]
-pub struct UsageRow {
-    pub key_id: String,
-    pub project_id: String,
-    pub day: i64,
-    pub requests: i64,
-    pub cost: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct SlotRow {
-    pub name: String,
-    pub kdf: String,
-    pub iterations: u32,
-    pub salt: Vec<u8>,
-    pub wrapped: Vec<u8>,
-}
-
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    pub seq: i64,
-    pub at: i64,
-    pub payload: Vec<u8>,
-    pub mac: Vec<u8>,
-}
-
-/// Which keys a listing returns; evaluated in SQL on the clear time columns.
-#[derive(Debug, Clone, Copy)]
-pub enum KeyScope<'a> {
-    Org(&'a str),
-    Project(&'a str),
-    Owner(&'a str),
-}
-
-/// An open store file.
-pub struct Db {
+/// An open store file. `Send` (rusqlite's `Connection` is), not `Sync`.
+pub struct SqliteDatabase {
     conn: Connection,
+    location: StoreLocation,
 }
 
-impl Db {
+impl SqliteDatabase {
     /// Opens an existing store, upgrading its schema if it is older than this build.
-    pub fn open(path: &Path) -> Result<Db> {
+    pub fn open(path: &Path) -> Result<SqliteDatabase> {
+        if path.exists() {
+            // The folder and files must be the user's own (see `files`).
+            files::check_store_files(path)?;
+        }
         if !path.exists() {
-            return Err(Error::NoStore(path.to_path_buf()));
+            return Err(Error::NoStore(path.into()));
         }
         if path.is_dir() {
             return Err(Error::Unreadable(format!("{} is a directory, not a keyctl store", path.display())));
@@ -123,7 +62,7 @@ impl Db {
         check_not_truncated(path)?;
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        let db = Db { conn };
+        let db = SqliteDatabase { conn, location: path.into() };
         // Identify the file before changing anything about it (journal mode included), so
         // a file that is not a keyctl store is left exactly as it was.
         db.conn.busy_timeout(StdDuration::from_secs(30))?;
@@ -149,17 +88,31 @@ impl Db {
         Ok(db)
     }
 
-    /// Creates a new, empty store file with the current schema. The caller has already
-    /// created the file with mode 0600.
-    pub fn create(path: &Path) -> Result<Db> {
+    /// Creates a new, empty store file with the current schema: its folder (mode 0700) if
+    /// missing, the file (mode 0600) only if nothing is there.
+    pub fn create(path: &Path) -> Result<SqliteDatabase> {
+        create_store_file(path)?;
+        // Nobody else may have planted a -wal or -shm beside the new file.
+        if let Err(e) = files::check_store_files(path) {
+            let _ = fs::remove_file(path);
+            return Err(e);
+        }
+        let created = Self::create_schema(path);
+        if created.is_err() {
+            remove_files(path); // the file is ours: create_store_file made it just now
+        }
+        created
+    }
+
+    fn create_schema(path: &Path) -> Result<SqliteDatabase> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let db = Db { conn };
+        let db = SqliteDatabase { conn, location: path.into() };
         db.configure()?;
         if db.user_version()? != 0 {
-            return Err(Error::StoreExists(path.to_path_buf()));
+            return Err(Error::StoreExists(path.into()));
         }
         db.migrate(0)?;
         Ok(db)
@@ -220,35 +173,71 @@ impl Db {
         tx.commit()?;
         Ok(())
     }
+}
 
-    /// Runs `f` in a write transaction (taken immediately, so concurrent writers queue on
-    /// the busy timeout instead of failing); commits only if `f` succeeds.
-    pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        // `new_unchecked` takes `&Connection`; nesting cannot happen because `Tx` exposes
-        // no way to begin another transaction.
+impl Database for SqliteDatabase {
+    /// Takes the write lock first (`BEGIN IMMEDIATE`), so concurrent writers queue on the
+    /// busy timeout instead of failing, and the body runs once: SQLite never needs a retry.
+    fn write(&self, body: &mut Body<'_>) -> Result<()> {
+        // `new_unchecked` takes `&Connection`; nesting cannot happen because the
+        // transaction exposes no way to begin another.
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-        let out = f(&Tx { tx: &tx, changes: Default::default() })?;
+        body(&SqliteTx { tx: &tx })?;
         tx.commit()?;
-        Ok(out)
+        Ok(())
     }
 
-    /// Runs `f` against one consistent snapshot.
-    pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    fn read(&self, body: &mut Body<'_>) -> Result<()> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
-        let out = f(&Tx { tx: &tx, changes: Default::default() })?;
+        body(&SqliteTx { tx: &tx })?;
         tx.finish()?;
-        Ok(out)
+        Ok(())
     }
 
-    /// SQLite's own consistency check of the file; `Ok(())` when it reports "ok".
-    pub fn quick_check(&self) -> Result<Vec<String>> {
+    /// SQLite's `PRAGMA quick_check`, less its "ok".
+    fn quick_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows.into_iter().filter(|r| r != "ok").collect())
     }
 
-    pub fn schema_version(&self) -> Result<u32> {
+    fn schema_version(&self) -> Result<u32> {
         self.user_version()
+    }
+
+    fn location(&self) -> &StoreLocation {
+        &self.location
+    }
+
+    fn size_bytes(&self) -> Option<u64> {
+        self.location.as_path().and_then(|p| fs::metadata(p).ok()).map(|m| m.len())
+    }
+}
+
+/// Creates `path`'s folder (mode 0700) and the empty file (mode 0600), refusing to touch
+/// an existing store.
+fn create_store_file(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    files::create_private_dir_all(dir)?;
+    files::check_folder(dir)?;
+    OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::StoreExists(path.into())
+        } else {
+            Error::io(format!("cannot create {}", path.display()), e)
+        }
+    })?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(format!("cannot set permissions on {}", path.display()), e))
+}
+
+/// Removes a store file and its WAL companions.
+pub(super) fn remove_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
 
@@ -292,19 +281,9 @@ fn file_and_header_size(path: &Path) -> Result<Option<(u64, u64)>> {
     Ok((valid && pages > 0).then_some((len, pages * page_size)))
 }
 
-/// One transaction's view of the store: the whole SQL surface of keyctl.
-pub struct Tx<'a> {
+/// One SQLite transaction.
+struct SqliteTx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
-    changes: std::cell::RefCell<Vec<RowChange>>,
-}
-
-/// A sealed row written or deleted in this transaction, for the freshness ledger.
-#[derive(Debug, Clone)]
-pub struct RowChange {
-    pub table: &'static str,
-    pub id: String,
-    /// The new sealed payload, or `None` for a deletion.
-    pub payload: Option<Vec<u8>>,
 }
 
 fn record_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
@@ -327,10 +306,10 @@ fn key_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
     })
 }
 
-impl Tx<'_> {
+impl Transaction for SqliteTx<'_> {
     // ---- meta -------------------------------------------------------------------------
 
-    pub fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>> {
+    fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .tx
             .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
@@ -338,19 +317,16 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn meta_set(&self, name: &str, value: &[u8]) -> Result<()> {
+    fn meta_set(&self, name: &str, value: &[u8]) -> Result<()> {
         self.tx
             .prepare_cached("INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?
             .execute(params![name, value])?;
-        if let Some(name) = LEDGERED_META.iter().find(|n| **n == name) {
-            self.changed("meta", name, Some(value));
-        }
         Ok(())
     }
 
     // ---- slots ------------------------------------------------------------------------
 
-    pub fn slots(&self) -> Result<Vec<SlotRow>> {
+    fn slots(&self) -> Result<Vec<SlotRow>> {
         let mut stmt =
             self.tx.prepare_cached("SELECT name, kdf, iterations, salt, wrapped FROM slots ORDER BY name")?;
         let rows = stmt.query_map([], |r| {
@@ -359,7 +335,7 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn slot_put(&self, slot: &SlotRow) -> Result<()> {
+    fn slot_put(&self, slot: &SlotRow) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO slots (name, kdf, iterations, salt, wrapped) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -370,29 +346,29 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn slot_delete(&self, name: &str) -> Result<bool> {
+    fn slot_delete(&self, name: &str) -> Result<bool> {
         Ok(self.tx.prepare_cached("DELETE FROM slots WHERE name = ?1")?.execute([name])? > 0)
     }
 
     // ---- sealed records (orgs, projects, members, service accounts) ----------------------
 
-    pub fn record_get(&self, table: Table, id: &str) -> Result<Option<RecordRow>> {
-        let sql = format!("SELECT id, parent, lookup, payload FROM {} WHERE id = ?1", table.name());
+    fn record_get(&self, table: Table, id: &str) -> Result<Option<RecordRow>> {
+        let sql = format!("SELECT id, parent, lookup, payload FROM {} WHERE id = ?1", table_name(table));
         Ok(self.tx.prepare_cached(&sql)?.query_row([id], record_from).optional()?)
     }
 
-    pub fn record_by_lookup(&self, table: Table, lookup: &[u8]) -> Result<Option<RecordRow>> {
-        let sql = format!("SELECT id, parent, lookup, payload FROM {} WHERE lookup = ?1", table.name());
+    fn record_by_lookup(&self, table: Table, lookup: &[u8]) -> Result<Option<RecordRow>> {
+        let sql = format!("SELECT id, parent, lookup, payload FROM {} WHERE lookup = ?1", table_name(table));
         Ok(self.tx.prepare_cached(&sql)?.query_row([lookup], record_from).optional()?)
     }
 
     /// All rows of `table`, or those under one parent, in id order.
-    pub fn records(&self, table: Table, parent: Option<&str>) -> Result<Vec<RecordRow>> {
+    fn records(&self, table: Table, parent: Option<&str>) -> Result<Vec<RecordRow>> {
         let sql = match parent {
             Some(_) => {
-                format!("SELECT id, parent, lookup, payload FROM {} WHERE parent = ?1 ORDER BY id", table.name())
+                format!("SELECT id, parent, lookup, payload FROM {} WHERE parent = ?1 ORDER BY id", table_name(table))
             }
-            None => format!("SELECT id, parent, lookup, payload FROM {} ORDER BY id", table.name()),
+            None => format!("SELECT id, parent, lookup, payload FROM {} ORDER BY id", table_name(table)),
         };
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = match parent {
@@ -403,57 +379,31 @@ impl Tx<'_> {
     }
 
     /// Inserts a record; `Ok(false)` when its lookup value (its name) is taken.
-    pub fn record_insert(&self, table: Table, row: &RecordRow) -> Result<bool> {
-        let sql =
-            format!("INSERT OR IGNORE INTO {} (id, parent, lookup, payload) VALUES (?1, ?2, ?3, ?4)", table.name());
+    fn record_insert(&self, table: Table, row: &RecordRow) -> Result<Written> {
+        let sql = format!(
+            "INSERT OR IGNORE INTO {} (id, parent, lookup, payload) VALUES (?1, ?2, ?3, ?4)",
+            table_name(table)
+        );
         let done = self.tx.prepare_cached(&sql)?.execute(params![row.id, row.parent, row.lookup, row.payload])? > 0;
-        if done {
-            self.changed(table.name(), &row.id, Some(&row.payload));
-        }
-        Ok(done)
+        Ok(if done { Written::Done } else { Written::NameTaken })
     }
 
     /// Replaces a record's lookup and payload; `Ok(false)` when the new lookup is taken.
-    pub fn record_update(&self, table: Table, row: &RecordRow) -> Result<bool> {
-        let sql = format!("UPDATE OR IGNORE {} SET parent = ?2, lookup = ?3, payload = ?4 WHERE id = ?1", table.name());
+    fn record_update(&self, table: Table, row: &RecordRow) -> Result<Written> {
+        let sql =
+            format!("UPDATE OR IGNORE {} SET parent = ?2, lookup = ?3, payload = ?4 WHERE id = ?1", table_name(table));
         let done = self.tx.prepare_cached(&sql)?.execute(params![row.id, row.parent, row.lookup, row.payload])? > 0;
-        if done {
-            self.changed(table.name(), &row.id, Some(&row.payload));
-        }
-        Ok(done)
+        Ok(if done { Written::Done } else { Written::NameTaken })
     }
 
-    pub fn record_delete(&self, table: Table, id: &str) -> Result<()> {
-        let sql = format!("DELETE FROM {} WHERE id = ?1", table.name());
-        if self.tx.prepare_cached(&sql)?.execute([id])? > 0 {
-            self.changed(table.name(), id, None);
-        }
-        Ok(())
-    }
-
-    /// Notes a sealed row as changed (used when building the ledger for existing rows).
-    pub fn record_change(&self, table: &'static str, id: &str, payload: Option<&[u8]>) {
-        self.changed(table, id, payload);
-    }
-
-    fn changed(&self, table: &'static str, id: &str, payload: Option<&[u8]>) {
-        self.changes.borrow_mut().push(RowChange { table, id: id.to_owned(), payload: payload.map(<[u8]>::to_vec) });
-    }
-
-    /// This transaction's latest write of a row not yet in the ledger: `Some(None)` for a
-    /// deletion, `None` when the transaction has not touched the row.
-    pub fn pending_change(&self, table: &str, id: &str) -> Option<Option<Vec<u8>>> {
-        self.changes.borrow().iter().rev().find(|c| c.table == table && c.id == id).map(|c| c.payload.clone())
-    }
-
-    /// The sealed rows this transaction wrote or deleted so far, oldest first.
-    pub fn take_changes(&self) -> Vec<RowChange> {
-        std::mem::take(&mut self.changes.borrow_mut())
+    fn record_delete(&self, table: Table, id: &str) -> Result<bool> {
+        let sql = format!("DELETE FROM {} WHERE id = ?1", table_name(table));
+        Ok(self.tx.prepare_cached(&sql)?.execute([id])? > 0)
     }
 
     // ---- the freshness ledger ------------------------------------------------------------
 
-    pub fn ledger_get(&self, node: i64) -> Result<Option<Vec<u8>>> {
+    fn ledger_get(&self, node: i64) -> Result<Option<Vec<u8>>> {
         Ok(self
             .tx
             .prepare_cached("SELECT body FROM ledger WHERE node = ?1")?
@@ -461,7 +411,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn ledger_put(&self, node: i64, body: &[u8]) -> Result<()> {
+    fn ledger_put(&self, node: i64, body: &[u8]) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO ledger (node, body) VALUES (?1, ?2) ON CONFLICT (node) DO UPDATE SET body = excluded.body",
@@ -470,39 +420,14 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn ledger_delete(&self, node: i64) -> Result<()> {
+    fn ledger_delete(&self, node: i64) -> Result<()> {
         self.tx.prepare_cached("DELETE FROM ledger WHERE node = ?1")?.execute([node])?;
         Ok(())
     }
 
-    /// Every sealed row's table, id and payload, for building or checking the ledger.
-    pub fn sealed_rows(&self) -> Result<Vec<(&'static str, String, Vec<u8>)>> {
-        let mut out = Vec::new();
-        for table in Table::ALL {
-            for row in self.records(table, None)? {
-                out.push((table.name(), row.id, row.payload));
-            }
-        }
-        let mut stmt = self.tx.prepare_cached("SELECT id, payload FROM api_keys")?;
-        let keys =
-            stmt.query_map([], |r| Ok(("api_keys", r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        out.extend(keys);
-        for name in LEDGERED_META {
-            if let Some(value) = self.meta_get(name)? {
-                out.push(("meta", name.to_owned(), value));
-            }
-        }
-        Ok(out)
-    }
-
-    /// The data version: changes when another connection commits (SQLite `data_version`).
-    pub fn data_version(&self) -> Result<i64> {
-        Ok(self.tx.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?)
-    }
-
     // ---- API keys -----------------------------------------------------------------------
 
-    pub fn key_insert(&self, k: &KeyRow) -> Result<()> {
+    fn key_insert(&self, k: &KeyRow) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload)
@@ -519,12 +444,11 @@ impl Tx<'_> {
                 k.revoked_at,
                 k.payload
             ])?;
-        self.changed("api_keys", &k.id, Some(&k.payload));
         Ok(())
     }
 
     /// Rewrites a key's authenticated columns and payload (not its hash or last use).
-    pub fn key_update(&self, k: &KeyRow) -> Result<()> {
+    fn key_update(&self, k: &KeyRow) -> Result<()> {
         self.tx
             .prepare_cached(
                 "UPDATE api_keys SET org_id = ?2, project_id = ?3, owner_id = ?4, created_at = ?5, expires_at = ?6,
@@ -540,21 +464,20 @@ impl Tx<'_> {
                 k.revoked_at,
                 k.payload
             ])?;
-        self.changed("api_keys", &k.id, Some(&k.payload));
         Ok(())
     }
 
-    pub fn key_get(&self, id: &str) -> Result<Option<KeyRow>> {
+    fn key_get(&self, id: &str) -> Result<Option<KeyRow>> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1");
         Ok(self.tx.prepare_cached(&sql)?.query_row([id], key_from).optional()?)
     }
 
-    pub fn key_by_hash(&self, hash: &[u8]) -> Result<Option<KeyRow>> {
+    fn key_by_hash(&self, hash: &[u8]) -> Result<Option<KeyRow>> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ?1");
         Ok(self.tx.prepare_cached(&sql)?.query_row([hash], key_from).optional()?)
     }
 
-    pub fn keys(&self, scope: KeyScope<'_>) -> Result<Vec<KeyRow>> {
+    fn keys(&self, scope: KeyScope<'_>) -> Result<Vec<KeyRow>> {
         let (column, value) = match scope {
             KeyScope::Org(v) => ("org_id", v),
             KeyScope::Project(v) => ("project_id", v),
@@ -566,24 +489,21 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    pub fn all_keys(&self) -> Result<Vec<KeyRow>> {
+    fn all_keys(&self) -> Result<Vec<KeyRow>> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id");
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = stmt.query_map([], key_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
-    pub fn key_delete(&self, id: &str) -> Result<()> {
-        if self.tx.prepare_cached("DELETE FROM api_keys WHERE id = ?1")?.execute([id])? > 0 {
-            self.changed("api_keys", id, None);
-        }
-        Ok(())
+    fn key_delete(&self, id: &str) -> Result<bool> {
+        Ok(self.tx.prepare_cached("DELETE FROM api_keys WHERE id = ?1")?.execute([id])? > 0)
     }
 
     // ---- usage and counters ---------------------------------------------------------------
 
     /// A key's total recorded uses and its last use (from `usage`).
-    pub fn key_use_stats(&self, id: &str) -> Result<(i64, Option<i64>)> {
+    fn key_use_stats(&self, id: &str) -> Result<(i64, Option<i64>)> {
         Ok(self
             .tx
             .prepare_cached("SELECT coalesce(sum(requests), 0), max(nullif(last_at, 0)) FROM usage WHERE key_id = ?1")?
@@ -591,15 +511,7 @@ impl Tx<'_> {
     }
 
     /// Records `requests` uses and `cost` for a key on `day`, and its last use.
-    pub fn record_use(
-        &self,
-        key_id: &str,
-        project_id: &str,
-        day: i64,
-        requests: i64,
-        cost: i64,
-        at: i64,
-    ) -> Result<()> {
+    fn record_use(&self, key_id: &str, project_id: &str, day: i64, requests: i64, cost: i64, at: i64) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO usage (key_id, project_id, day, requests, cost, last_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -610,35 +522,46 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The counter's value in the window starting at `window_start` (0 for an older window).
-    pub fn counter(&self, scope_id: &str, kind: &str, window_start: i64) -> Result<i64> {
-        let row: Option<(i64, i64)> = self
+    fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
+        Ok(self
             .tx
             .prepare_cached("SELECT window_start, value FROM counters WHERE scope_id = ?1 AND kind = ?2")?
             .query_row(params![scope_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        Ok(row.filter(|(start, _)| *start == window_start).map_or(0, |(_, v)| v))
+            .optional()?)
     }
 
-    /// Adds `delta` to the counter for the window starting at `window_start`, resetting it
-    /// when the stored window is older. A window never moves backwards: a late write for an
-    /// earlier window is dropped rather than wiping the current window's count.
-    pub fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64) -> Result<()> {
+    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO counters (scope_id, kind, window_start, value) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (scope_id, kind) DO UPDATE SET
                    value = CASE WHEN window_start = excluded.window_start THEN value + excluded.value
-                                WHEN window_start < excluded.window_start THEN excluded.value
+                                WHEN window_start < excluded.window_start OR window_start > ?5 THEN excluded.value
                                 ELSE value END,
-                   window_start = max(window_start, excluded.window_start)",
+                   window_start = CASE WHEN window_start > ?5 THEN excluded.window_start
+                                       ELSE max(window_start, excluded.window_start) END",
             )?
-            .execute(params![scope_id, kind, window_start, delta])?;
+            .execute(params![scope_id, kind, window_start, delta, current])?;
         Ok(())
     }
 
+    fn future_windows(&self, now: i64, today: i64) -> Result<Vec<(&'static str, String, String, i64)>> {
+        let mut out = Vec::new();
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT scope_id, kind, window_start FROM counters WHERE window_start > ?1 ORDER BY 1, 2",
+        )?;
+        for row in stmt.query_map([now], |r| Ok(("counters", r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            out.push(row?);
+        }
+        let mut stmt = self.tx.prepare_cached("SELECT key_id, 'day', day FROM usage WHERE day > ?1 ORDER BY 1, 3")?;
+        for row in stmt.query_map([today], |r| Ok(("usage", r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            out.push(row?);
+        }
+        Ok(out)
+    }
+
     /// Usage rows between two days (inclusive), optionally for one project or key.
-    pub fn usage(
+    fn usage(
         &self,
         from_day: i64,
         to_day: i64,
@@ -665,7 +588,7 @@ impl Tx<'_> {
     }
 
     /// Totals (requests, cost) between two days for a project or a key.
-    pub fn usage_total(
+    fn usage_total(
         &self,
         from_day: i64,
         to_day: i64,
@@ -682,21 +605,21 @@ impl Tx<'_> {
     }
 
     /// Drops the rate-limit counters of a key or project that no longer exists.
-    pub fn delete_counters(&self, scope_id: &str) -> Result<()> {
+    fn delete_counters(&self, scope_id: &str) -> Result<()> {
         self.tx.prepare_cached("DELETE FROM counters WHERE scope_id = ?1")?.execute([scope_id])?;
         Ok(())
     }
 
     // ---- audit --------------------------------------------------------------------------
 
-    pub fn audit_append(&self, row: &AuditRow) -> Result<()> {
+    fn audit_append(&self, row: &AuditRow) -> Result<()> {
         self.tx
             .prepare_cached("INSERT INTO audit (seq, at, payload, mac) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![row.seq, row.at, row.payload, row.mac])?;
         Ok(())
     }
 
-    pub fn audit_since(&self, since: Option<i64>) -> Result<Vec<AuditRow>> {
+    fn audit_since(&self, since: Option<i64>) -> Result<Vec<AuditRow>> {
         let mut stmt = self.tx.prepare_cached("SELECT seq, at, payload, mac FROM audit WHERE at >= ?1 ORDER BY seq")?;
         let rows = stmt
             .query_map([since.unwrap_or(i64::MIN)], |r| {
@@ -704,6 +627,36 @@ impl Tx<'_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode;
+        // keyctl writes every column with one type; another type can only come from an
+        // edit of the file.
+        match &e {
+            rusqlite::Error::InvalidColumnType(_, column, _) => {
+                return Error::integrity(format!("a stored value has the wrong type (column {column})"));
+            }
+            rusqlite::Error::IntegralValueOutOfRange(_, _) | rusqlite::Error::FromSqlConversionFailure(_, _, _) => {
+                return Error::integrity("a stored value has the wrong type or is out of range");
+            }
+            _ => {}
+        }
+        let (kind, message) = match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) => {
+                return Error::Unreadable("the file is not a keyctl store (not an SQLite database)".into())
+            }
+            Some(ErrorCode::DatabaseCorrupt) => {
+                return Error::integrity("the store file is corrupt (SQLite reports a malformed database)")
+            }
+            Some(ErrorCode::ReadOnly) => (DbErrorKind::ReadOnly, "the store is read-only for this user".to_owned()),
+            Some(ErrorCode::DiskFull) => (DbErrorKind::DiskFull, "the disk is full; nothing was changed".to_owned()),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => (DbErrorKind::Busy, e.to_string()),
+            _ => (DbErrorKind::Other, e.to_string()),
+        };
+        Error::Db(DbError::new(kind, message, e))
     }
 }
 
@@ -715,23 +668,29 @@ mod tests {
     fn migrations_apply_to_an_empty_file_and_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        let db = Db::create(&path).unwrap();
+        let db = SqliteDatabase::create(&path).unwrap();
         assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
-        db.write(|tx| tx.meta_set("x", b"1")).unwrap();
+        db.write(&mut |tx| tx.meta_set("x", b"1")).unwrap();
         drop(db);
-        let db = Db::open(&path).unwrap();
-        assert_eq!(db.read(|tx| tx.meta_get("x")).unwrap().as_deref(), Some(&b"1"[..]));
+        let db = SqliteDatabase::open(&path).unwrap();
+        let mut got = None;
+        db.read(&mut |tx| {
+            got = tx.meta_get("x")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got.as_deref(), Some(&b"1"[..]));
     }
 
     #[test]
     fn a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        drop(Db::create(&path).unwrap());
+        drop(SqliteDatabase::create(&path).unwrap());
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1)).unwrap();
         drop(conn);
-        let err = Db::open(&path).err().unwrap();
+        let err = SqliteDatabase::open(&path).err().unwrap();
         assert_eq!(err.exit_code(), 3);
         assert!(err.to_string().contains("newer"));
     }
@@ -741,22 +700,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let other = dir.path().join("other.db");
         Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x); PRAGMA user_version = 1;").unwrap();
-        assert_eq!(Db::open(&other).err().unwrap().exit_code(), 3);
+        assert_eq!(SqliteDatabase::open(&other).err().unwrap().exit_code(), 3);
         let junk = dir.path().join("junk.db");
         std::fs::write(&junk, vec![0x5a; 8192]).unwrap();
-        assert!(matches!(Db::open(&junk).err().unwrap().exit_code(), 3 | 4));
-        assert_eq!(Db::open(&dir.path().join("missing.db")).err().unwrap().exit_code(), 3);
+        assert!(matches!(SqliteDatabase::open(&junk).err().unwrap().exit_code(), 3 | 4));
+        assert_eq!(SqliteDatabase::open(&dir.path().join("missing.db")).err().unwrap().exit_code(), 3);
     }
 
     #[test]
     fn write_rolls_back_on_error() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::create(&dir.path().join("s.db")).unwrap();
-        let r: Result<()> = db.write(|tx| {
+        let db = SqliteDatabase::create(&dir.path().join("s.db")).unwrap();
+        let r: Result<()> = db.write(&mut |tx| {
             tx.meta_set("x", b"1")?;
             Err(Error::refused("no"))
         });
         assert!(r.is_err());
-        assert_eq!(db.read(|tx| tx.meta_get("x")).unwrap(), None);
+        let mut got = Some(Vec::new());
+        db.read(&mut |tx| {
+            got = tx.meta_get("x")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, None);
     }
 }

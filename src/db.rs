@@ -1,4 +1,0 @@
-//! Storage: the SQLite backend lives in `db/sqlite/`; this module re-exports it.
-mod sqlite;
-
-pub use sqlite::*;

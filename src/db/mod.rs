@@ -1,0 +1,360 @@
+//! Storage: the [`Database`] and [`Transaction`] traits every backend implements, the raw
+//! row types they move, where a store lives ([`StoreLocation`]) and the storage error
+//! ([`DbError`]). Nothing here knows a dialect; the SQLite backend lives in `sqlite/` (a
+//! PostgreSQL one would sit beside it). Backends deal only in raw rows (clear columns and
+//! sealed bytes): they never see a key in clear, never decide a rule, and never keep the
+//! freshness ledger's books (that is `store/`'s job, so every backend gets it alike).
+
+mod sqlite;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+
+pub use sqlite::SqliteDatabase;
+
+/// Where a store lives. A path today; a URL (`postgres://...`) is the next backend's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// An SQLite file.
+    File(PathBuf),
+}
+
+impl StoreLocation {
+    /// The file, for a file store.
+    pub fn as_path(&self) -> Option<&Path> {
+        match self {
+            StoreLocation::File(p) => Some(p),
+        }
+    }
+}
+
+impl fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreLocation::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+impl From<&Path> for StoreLocation {
+    fn from(p: &Path) -> Self {
+        StoreLocation::File(p.to_path_buf())
+    }
+}
+impl From<PathBuf> for StoreLocation {
+    fn from(p: PathBuf) -> Self {
+        StoreLocation::File(p)
+    }
+}
+impl From<&PathBuf> for StoreLocation {
+    fn from(p: &PathBuf) -> Self {
+        StoreLocation::File(p.clone())
+    }
+}
+impl From<&str> for StoreLocation {
+    fn from(p: &str) -> Self {
+        StoreLocation::File(PathBuf::from(p))
+    }
+}
+impl From<String> for StoreLocation {
+    fn from(p: String) -> Self {
+        StoreLocation::File(PathBuf::from(p))
+    }
+}
+impl From<&StoreLocation> for StoreLocation {
+    fn from(l: &StoreLocation) -> Self {
+        l.clone()
+    }
+}
+
+/// What kind of storage failure happened, for callers that branch on it (an embedding
+/// server retries [`DbErrorKind::Busy`], alerts on [`DbErrorKind::DiskFull`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DbErrorKind {
+    /// The store is locked by another writer past the wait, or a transaction lost a
+    /// serialization race; running it again may succeed.
+    Busy,
+    /// The store cannot be written by this user.
+    ReadOnly,
+    /// The disk (or quota) is full; nothing was changed.
+    DiskFull,
+    /// Anything else the backend reported.
+    Other,
+}
+
+/// A storage failure. It keeps the backend's own error as its source.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct DbError {
+    kind: DbErrorKind,
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl DbError {
+    pub fn new(
+        kind: DbErrorKind,
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> DbError {
+        DbError { kind, message: message.into(), source: Some(Box::new(source)) }
+    }
+
+    pub fn kind(&self) -> DbErrorKind {
+        self.kind
+    }
+
+    /// Whether running the same transaction again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.kind == DbErrorKind::Busy
+    }
+}
+
+/// The tables of sealed records that share one shape: id, parent id, lookup, payload.
+/// These name storage only; what a row's seal is bound to is `store::domains`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Table {
+    Orgs,
+    Projects,
+    Members,
+    ServiceAccounts,
+}
+
+impl Table {
+    pub const ALL: [Table; 4] = [Table::Orgs, Table::Projects, Table::Members, Table::ServiceAccounts];
+}
+
+/// A sealed record as stored.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    pub id: String,
+    pub parent: String,
+    pub lookup: Vec<u8>,
+    pub payload: Vec<u8>,
+}
+
+/// An API key as stored.
+#[derive(Debug, Clone)]
+pub struct KeyRow {
+    pub id: String,
+    pub org_id: String,
+    pub project_id: String,
+    pub owner_id: String,
+    pub hash: Vec<u8>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub payload: Vec<u8>,
+}
+
+/// One key's usage on one UTC day.
+#[derive(Debug, Clone)]
+pub struct UsageRow {
+    pub key_id: String,
+    pub project_id: String,
+    pub day: i64,
+    pub requests: i64,
+    pub cost: i64,
+}
+
+/// An unlock slot: a KDF's name and parameters, and the data key wrapped by what it derives.
+#[derive(Debug, Clone)]
+pub struct SlotRow {
+    pub name: String,
+    pub kdf: String,
+    pub iterations: u32,
+    pub salt: Vec<u8>,
+    pub wrapped: Vec<u8>,
+}
+
+/// One sealed audit entry and its chain MAC.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub payload: Vec<u8>,
+    pub mac: Vec<u8>,
+}
+
+/// Which keys a listing returns; evaluated by the backend on the clear time columns.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyScope<'a> {
+    Org(&'a str),
+    Project(&'a str),
+    Owner(&'a str),
+}
+
+/// What an insert or rename did: the name (the lookup value) may be taken.
+#[must_use = "a taken name means nothing was written"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// Another row of the table already has this lookup value; nothing was written.
+    NameTaken,
+}
+
+impl Written {
+    pub fn is_done(self) -> bool {
+        self == Written::Done
+    }
+
+    /// `Ok` when the row was written; the error `taken` makes when the name was taken.
+    pub fn or_taken(self, taken: impl FnOnce() -> crate::Error) -> Result<()> {
+        match self {
+            Written::Done => Ok(()),
+            Written::NameTaken => Err(taken()),
+        }
+    }
+}
+
+/// A transaction body. It may run more than once: a backend that detects a serialization
+/// failure rolls back and runs it again, so it must act only through the transaction it is
+/// given (or reset what else it touches when it starts).
+pub type Body<'b> = dyn FnMut(&dyn Transaction) -> Result<()> + 'b;
+
+/// An open store: transactions, and what only the backend knows about itself.
+///
+/// # The single-writer contract
+/// At most one write transaction runs at a time across every process using the store:
+/// [`Database::write`] takes the write lock before the body runs (SQLite: `BEGIN
+/// IMMEDIATE` with a busy wait), so the body reads what it will overwrite and no other
+/// writer can change it meanwhile; limits counted inside one write are exact. A backend
+/// that cannot hold such a lock up front (PostgreSQL under SERIALIZABLE) must detect the
+/// conflict at commit, roll back, and run the body again; the body is an `FnMut` for that.
+/// Reads see one consistent snapshot and never block a writer.
+///
+/// `Send`, not `Sync`: a database moves to another thread but is used by one at a time.
+pub trait Database: Send {
+    /// Runs `body` in one write transaction; commits only if it returns `Ok`.
+    fn write(&self, body: &mut Body<'_>) -> Result<()>;
+
+    /// Runs `body` against one consistent snapshot; never writes.
+    fn read(&self, body: &mut Body<'_>) -> Result<()>;
+
+    /// The backend's own consistency check; empty when it reports nothing wrong.
+    fn quick_check(&self) -> Result<Vec<String>>;
+
+    /// The schema version of the open store.
+    fn schema_version(&self) -> Result<u32>;
+
+    /// Where this store lives.
+    fn location(&self) -> &StoreLocation;
+
+    /// Bytes the store takes on disk, when the backend can tell.
+    fn size_bytes(&self) -> Option<u64>;
+}
+
+/// Opens an existing store at `location`, upgrading its schema if it is older than this build.
+pub fn open(location: &StoreLocation) -> Result<Box<dyn Database>> {
+    match location {
+        StoreLocation::File(path) => Ok(Box::new(SqliteDatabase::open(path)?)),
+    }
+}
+
+/// Creates a new, empty store at `location` with the current schema, refusing to touch an
+/// existing one.
+pub fn create(location: &StoreLocation) -> Result<Box<dyn Database>> {
+    match location {
+        StoreLocation::File(path) => Ok(Box::new(SqliteDatabase::create(path)?)),
+    }
+}
+
+/// Removes a store that `init` could not finish (nothing usable was written).
+pub fn remove_unfinished(location: &StoreLocation) {
+    match location {
+        StoreLocation::File(path) => sqlite::remove_files(path),
+    }
+}
+
+/// Whether something is already at `location`.
+pub fn exists(location: &StoreLocation) -> bool {
+    match location {
+        StoreLocation::File(path) => path.exists(),
+    }
+}
+
+/// The plain operations of one transaction: the whole storage surface of keyctl.
+/// Writes here record nothing in the freshness ledger; `store::Tx` wraps a transaction
+/// and does that for every sealed row.
+pub trait Transaction {
+    // ---- meta: named values, some sealed (by the store), some clear ---------------------
+    fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    fn meta_set(&self, name: &str, value: &[u8]) -> Result<()>;
+
+    // ---- unlock slots -------------------------------------------------------------------
+    fn slots(&self) -> Result<Vec<SlotRow>>;
+    fn slot_put(&self, slot: &SlotRow) -> Result<()>;
+    /// `true` when a slot of that name existed.
+    fn slot_delete(&self, name: &str) -> Result<bool>;
+
+    // ---- sealed records (orgs, projects, members, service accounts) ----------------------
+    fn record_get(&self, table: Table, id: &str) -> Result<Option<RecordRow>>;
+    fn record_by_lookup(&self, table: Table, lookup: &[u8]) -> Result<Option<RecordRow>>;
+    /// All rows of `table`, or those under one parent, in id order.
+    fn records(&self, table: Table, parent: Option<&str>) -> Result<Vec<RecordRow>>;
+    fn record_insert(&self, table: Table, row: &RecordRow) -> Result<Written>;
+    /// Replaces a record's parent, lookup and payload.
+    fn record_update(&self, table: Table, row: &RecordRow) -> Result<Written>;
+    /// `true` when the row existed.
+    fn record_delete(&self, table: Table, id: &str) -> Result<bool>;
+
+    // ---- the freshness ledger's nodes ----------------------------------------------------
+    fn ledger_get(&self, node: i64) -> Result<Option<Vec<u8>>>;
+    fn ledger_put(&self, node: i64, body: &[u8]) -> Result<()>;
+    fn ledger_delete(&self, node: i64) -> Result<()>;
+
+    // ---- API keys -----------------------------------------------------------------------
+    fn key_insert(&self, k: &KeyRow) -> Result<()>;
+    /// Rewrites a key's authenticated columns and payload (not its hash).
+    fn key_update(&self, k: &KeyRow) -> Result<()>;
+    fn key_get(&self, id: &str) -> Result<Option<KeyRow>>;
+    fn key_by_hash(&self, hash: &[u8]) -> Result<Option<KeyRow>>;
+    /// The keys in `scope`, oldest first.
+    fn keys(&self, scope: KeyScope<'_>) -> Result<Vec<KeyRow>>;
+    /// Every key, in id order.
+    fn all_keys(&self) -> Result<Vec<KeyRow>>;
+    /// `true` when the key existed.
+    fn key_delete(&self, id: &str) -> Result<bool>;
+
+    // ---- usage and counters ---------------------------------------------------------------
+    /// A key's total recorded uses and its last use.
+    fn key_use_stats(&self, id: &str) -> Result<(i64, Option<i64>)>;
+    /// Records `requests` uses and `cost` for a key on `day`, and its last use `at`.
+    fn record_use(&self, key_id: &str, project_id: &str, day: i64, requests: i64, cost: i64, at: i64) -> Result<()>;
+    /// The stored window start and value of a counter, if it has a row.
+    fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>>;
+    /// Adds `delta` to the counter for the window starting at `window_start`, resetting it
+    /// when the stored window is older. A late write for an earlier window is dropped
+    /// rather than wiping the current window's count; but a stored window later than
+    /// `current` (the window now is in) is stale, not sacred: it is replaced.
+    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()>;
+    /// Counters whose window starts after `now`, and usage rows of days after `today`:
+    /// left by a clock that ran ahead (or an edit), as (table, scope or key id, kind, start).
+    fn future_windows(&self, now: i64, today: i64) -> Result<Vec<(&'static str, String, String, i64)>>;
+    /// Usage rows between two days (inclusive), optionally for one project or key.
+    fn usage(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        project_id: Option<&str>,
+        key_id: Option<&str>,
+    ) -> Result<Vec<UsageRow>>;
+    /// Totals (requests, cost) between two days for a project or a key.
+    fn usage_total(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        project_id: Option<&str>,
+        key_id: Option<&str>,
+    ) -> Result<(i64, i64)>;
+    /// Drops the rate-limit counters of a key or project that no longer exists.
+    fn delete_counters(&self, scope_id: &str) -> Result<()>;
+
+    // ---- audit --------------------------------------------------------------------------
+    fn audit_append(&self, row: &AuditRow) -> Result<()>;
+    fn audit_since(&self, since: Option<i64>) -> Result<Vec<AuditRow>>;
+}
