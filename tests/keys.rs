@@ -273,6 +273,7 @@ fn secret_never_appears_in_list_show_json_or_store_file() {
     secrets.push(key.clone());
 
     let outputs = [
+        s.ok(&["key", "list", "-o", "wide"]),
         s.ok(&["key", "list"]),
         s.ok(&["key", "list", "--status", "all", "-o", "json"]),
         s.ok(&["key", "show", &id]),
@@ -342,9 +343,14 @@ fn list_table_shows_redacted_keys_and_status() {
     let (id, key) = s.create_key(&["ci-deploy"]);
     let table = s.ok(&["key", "list"]);
     assert!(table.contains(&id), "{table}");
-    assert!(table.contains(&redacted_of(&key)), "{table}");
     assert!(table.contains("active"), "{table}");
     assert!(table.contains("ci-deploy"), "{table}");
+    // Issue 15 item 11: the default table fits 100 columns and names the project; `-o wide`
+    // has every column, the redacted key among them.
+    assert!(table.contains("Default project"), "{table}");
+    assert!(table.lines().all(|l| l.chars().count() <= 100), "{table}");
+    let wide = s.ok(&["key", "list", "-o", "wide"]);
+    assert!(wide.contains(&redacted_of(&key)) && wide.contains("proj_"), "{wide}");
 }
 
 #[test]

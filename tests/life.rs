@@ -348,7 +348,10 @@ fn a_key_in_its_rotation_grace_shows_its_successor_and_when_it_ends() {
     let table = stdout_of(&at(&s, t1, &["key", "list"]));
     assert!(table.lines().next().unwrap().contains("ENDS"), "{table}");
     let line = table.lines().find(|l| l.contains(&old_id)).unwrap();
-    assert!(line.contains("rotating") && line.contains("2026-12-03"), "{table}");
+    // The narrow table says when relative to now (issue 15 item 11); `-o wide` gives the time.
+    assert!(line.contains("rotating") && line.contains("in 1d"), "{table}");
+    let wide = stdout_of(&at(&s, t1, &["key", "list", "-o", "wide"]));
+    assert!(wide.lines().any(|l| l.contains(&old_id) && l.contains("2026-12-03")), "{wide}");
     let card = stdout_of(&at(&s, t1, &["key", "show", &old_id]));
     assert!(card.contains(&new_id) && card.contains("rotating"), "{card}");
 

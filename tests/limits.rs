@@ -138,7 +138,7 @@ fn project_limits_show_set_remove_and_clear() {
     // The table shows every limit by name.
     limits(&s, "billing", &["--rpm", "60", "--monthly-budget", "12.5"]);
     let table = s.ok(&["project", "limits", "billing"]);
-    for (field, value) in [("rpm", "60"), ("rpd", "-"), ("monthly budget", "12.50"), ("budget left", "12.50")] {
+    for (field, value) in [("rpm", "60"), ("rpd", "none"), ("monthly budget", "12.50"), ("budget left", "12.50")] {
         assert!(
             table.lines().any(|l| l.trim_start().starts_with(field) && l.trim_end().ends_with(value)),
             "no {field:?} = {value:?} line in:\n{table}"

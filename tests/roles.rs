@@ -390,7 +390,9 @@ fn member_json_has_the_spec_fields() {
     assert_eq!(s.ok(&["member", "set-role", "bob@example.com", "all", "-q"]).trim(), bob);
     // The table shows the same member.
     let table = s.ok(&["member", "list"]);
-    assert!(table.contains("bob@example.com") && table.contains(&p1), "{table}");
+    assert!(table.contains("bob@example.com") && table.contains("p1=all") && !table.contains(&p1), "{table}");
+    let wide = s.ok(&["member", "list", "-o", "wide"]);
+    assert!(wide.contains(&p1), "-o wide keeps the ids: {wide}");
 }
 
 #[test]

@@ -94,9 +94,13 @@ fn revoke_needs_confirmation_then_revokes_and_audits() {
     let (code, _, _) = scan(&t, &["--revoke"]);
     assert_eq!(code, 2, "non-interactive --revoke without --yes is refused");
     assert_eq!(t.s.verify(&t.live, &["--no-record"]).1["code"], "VALID");
+    // Issue 15 item 6: once --revoke has ended every live key, nothing live remains: exit 0,
+    // and each finding says what it is now.
     let (code, v, _) = scan(&t, &["--revoke", "--yes"]);
-    assert_eq!(code, 10);
-    assert!(v.as_array().unwrap().iter().any(|f| f["revoked"] == true));
+    assert_eq!(code, 0, "{v}");
+    let revoked: Vec<&Value> = v.as_array().unwrap().iter().filter(|f| f["revoked_now"] == true).collect();
+    assert!(!revoked.is_empty(), "{v}");
+    assert!(revoked.iter().all(|f| f["live"] == false && f["status"] == "revoked"), "{v}");
     assert_eq!(t.s.verify(&t.live, &[]).1["code"], "REVOKED");
     let audit = t.s.json(&["audit", "list", "--action", "key.revoked"]);
     assert!(audit.to_string().contains("found by keyctl scan in"), "{audit}");

@@ -296,7 +296,8 @@ fn list_filters_by_project_and_shows_a_table() {
     assert_eq!(s.json(&["sa", "list", "--project", "p2"]), json!([]));
     assert_fails(&s, &["sa", "list", "--project", "nope"], 1, &["nope"]);
     let table = s.ok(&["sa", "list"]);
-    assert!(table.contains("beta") && table.contains("readonly") && table.contains(&p1), "{table}");
+    assert!(table.contains("beta") && table.contains("readonly") && table.contains(" p1 "), "{table}");
+    assert!(s.ok(&["sa", "list", "-o", "wide"]).contains(&p1), "-o wide keeps the ids");
     assert_fails(&s, &["sa", "show", "nobody"], 1, &["nobody"]);
 }
 

@@ -176,8 +176,13 @@ fn usage_table_shows_each_group() {
         let line = text.lines().find(|l| l.contains(id)).unwrap_or_else(|| panic!("no row for {id}:\n{text}"));
         line.split_whitespace().map(str::to_owned).collect()
     };
-    assert_eq!(row(&u.alpha), [u.alpha.as_str(), "5", "0.95"]);
-    assert_eq!(row(&u.beta), [u.beta.as_str(), "4", "0.00"]);
+    // Issue 15 item 11: the table names the projects; `-o wide` shows their ids.
+    assert_eq!(row("alpha"), ["alpha", "5", "0.95"]);
+    assert_eq!(row("beta"), ["beta", "4", "0.00"]);
+    let wide = s.ok(&["usage", "--by", "project", "-o", "wide"]);
+    assert!(wide.contains(&u.alpha) && wide.contains(&u.beta), "{wide}");
+    let by_key = s.ok(&["usage", "--by", "key"]);
+    assert!(by_key.lines().any(|l| l.split_whitespace().next() == Some("k1")), "{by_key}");
 
     let text = s.ok(&["usage"]);
     assert!(text.lines().next().unwrap().contains("DAY"), "{text}");
@@ -460,8 +465,12 @@ fn audit_list_filters() {
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["target_id"], k2.as_str());
     assert_eq!(audit(&s, &["--action", "project.archived"]).len(), 1);
-    assert_eq!(audit(&s, &["--action", "ke"]), Vec::<Value>::new(), "a group is a whole word, not a prefix");
-    assert_eq!(audit(&s, &["--action", "nothing.like.this"]), Vec::<Value>::new());
+    // Issue 15 item 7: an action no entry can have is refused (exit 2), not an empty list; a
+    // group is a whole word, not a prefix.
+    for unknown in ["ke", "nothing.like.this"] {
+        let (code, err) = s.fails(&["audit", "list", "--action", unknown]);
+        assert_eq!(code, 2, "{unknown}: {err}");
+    }
 
     let in_p = audit(&s, &["--project", "billing"]);
     assert!(in_p.iter().all(|e| e["project_id"] == p.as_str()), "{in_p:?}");

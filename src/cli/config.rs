@@ -76,18 +76,34 @@ impl Config {
         parse_duration("max_ttl", &self.max_ttl).ok().flatten()
     }
 
-    /// Sets one top-level string value in the config file, keeping everything else.
+    /// Sets one top-level string value in the config file, editing it in place: comments,
+    /// order and every other value stay as the user wrote them.
     pub fn set(key: &str, value: &str) -> Result<PathBuf> {
+        Self::edit(|doc| doc[key] = toml_edit::value(value))
+    }
+
+    /// Removes one top-level value from the config file (nothing to do if it is not there).
+    pub fn unset(key: &str) -> Result<PathBuf> {
+        Self::edit(|doc| {
+            doc.remove(key);
+        })
+    }
+
+    fn edit(change: impl FnOnce(&mut toml_edit::DocumentMut)) -> Result<PathBuf> {
         let path = config_path()?;
-        let mut table: toml::Table = match fs::read_to_string(&path) {
-            Ok(t) => toml::from_str(&t).map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.message())))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
         };
-        table.insert(key.to_owned(), toml::Value::String(value.to_owned()));
+        let mut doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| Error::invalid(format!("{}: {}", path.display(), e.message())))?;
+        change(&mut doc);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             keyctl::create_private_dir_all(dir)?;
         }
+        // Written beside it and renamed over it: a crash leaves the old file or the new one.
         let tmp = path.with_extension("toml.tmp");
         let mut file = fs::OpenOptions::new()
             .write(true)
@@ -96,7 +112,7 @@ impl Config {
             .mode(0o600)
             .open(&tmp)
             .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
-        file.write_all(table.to_string().as_bytes())
+        file.write_all(doc.to_string().as_bytes())
             .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
         file.sync_all().map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
         fs::rename(&tmp, &path).map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))?;

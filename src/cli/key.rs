@@ -10,7 +10,8 @@ use keyctl::{
 };
 use serde_json::json;
 
-use super::{output, Ctx, OutputFormat};
+use super::output;
+use super::{Ctx, Mode};
 
 fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, Error> {
     keyctl::domain::parse_time(s)
@@ -32,7 +33,7 @@ pub struct ExpiryArgs {
     /// Lifetime, e.g. 15m, 24h, 30d
     #[arg(long, value_name = "DURATION", conflicts_with = "expires_at", allow_hyphen_values = true)]
     pub ttl: Option<Duration>,
-    /// Absolute expiry (RFC 3339)
+    /// Absolute expiry: RFC 3339 or a date (2026-12-31, midnight UTC)
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -115,7 +116,7 @@ pub enum KeyCommand {
         #[arg(long, value_name = "SA")]
         service_account: Option<String>,
         /// all, restricted or readonly [default: all, or restricted with --scope]
-        #[arg(long, value_name = "PERM")]
+        #[arg(long, value_name = "PERM", value_parser = super::permission_parser())]
         permission: Option<Permission>,
         /// RESOURCE:LEVEL for restricted keys (repeatable), e.g. models:read, *:none
         #[arg(long = "scope", value_name = "RES:LEVEL")]
@@ -135,8 +136,10 @@ pub enum KeyCommand {
         after_help = "Examples:\n  keyctl key list --project billing-api\n  keyctl key list --status all -o json\n  keyctl key list --expiring-within 7d\n  keyctl key list --external-id cus_123"
     )]
     List {
+        /// Project id or name
         #[arg(long)]
         project: Option<String>,
+        /// Which keys to list
         #[arg(long, value_enum, default_value_t = StatusFilter::Active)]
         status: StatusFilter,
         /// Only keys that stop working (expiry or end of a rotation grace) within this long
@@ -148,16 +151,22 @@ pub enum KeyCommand {
     },
     /// Show one key (redacted)
     #[command(after_help = "Examples:\n  keyctl key show key_0123456789abcdef\n  keyctl key show ci-deploy -o json")]
-    Show { key: String },
+    Show {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
+        key: String,
+    },
     /// Change a key's name, permission, scopes or expiry
     #[command(
         after_help = "Examples:\n  keyctl key update key_123 --permission readonly\n  keyctl key update ci-deploy --scope models:read --ttl 1h"
     )]
     Update {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
+        /// A new name for the key
         #[arg(long)]
         name: Option<String>,
-        #[arg(long, value_name = "PERM")]
+        /// all, restricted or readonly
+        #[arg(long, value_name = "PERM", value_parser = super::permission_parser())]
         permission: Option<Permission>,
         /// Replaces the key's scopes (repeatable)
         #[arg(long = "scope", value_name = "RES:LEVEL")]
@@ -180,19 +189,26 @@ pub enum KeyCommand {
         after_help = "Examples:\n  keyctl key disable key_0123456789abcdef --reason \"odd traffic, investigating\"\n  keyctl key enable key_0123456789abcdef"
     )]
     Disable {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
+        /// Why (shown with the key, and in the audit log)
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
     /// Turn a disabled key back on
     #[command(after_help = "Examples:\n  keyctl key enable key_0123456789abcdef")]
-    Enable { key: String },
+    Enable {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
+        key: String,
+    },
     /// Revoke a key at once
     #[command(
-        after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"\n  keyctl key revoke deploy --all   # a rotated key in its grace and its successor"
+        after_help = "Examples:\n  keyctl key revoke key_0123456789abcdef --reason \"leaked in a log\"\n  keyctl key revoke \"$LEAKED_KEY\"   # the secret itself works too, and is never printed back\n  keyctl key revoke deploy --all   # a rotated key in its grace and its successor"
     )]
     Revoke {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
+        /// Why (kept with the key and in the audit log; a key pasted here is stored redacted)
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
         /// Revoke every live key of this name (a rotated key in its grace and its successor)
@@ -204,6 +220,7 @@ pub enum KeyCommand {
         after_help = "Examples:\n  keyctl key rotate key_123 --grace 24h -o json | jq -r .key | vault kv put secret/api key=-"
     )]
     Rotate {
+        /// The key's id, its name, or the secret itself (looked up by its hash, never printed)
         key: String,
         /// How long the old key keeps working
         #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
@@ -212,8 +229,12 @@ pub enum KeyCommand {
     /// Delete revoked and expired keys whose end is older than --older-than
     #[command(after_help = "Examples:\n  keyctl key prune --older-than 30d\n  keyctl key prune -o json")]
     Prune {
+        /// Only keys that ended at least this long ago
         #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
         older_than: Duration,
+        /// List what would be removed, and remove nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Check a key (from stdin, or --from-env VAR); exit 0 valid, 10 rejected
     #[command(
@@ -245,10 +266,15 @@ pub struct VerifyArgs {
 }
 
 pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
-    let store = ctx.open()?;
     if let KeyCommand::Verify(args) = cmd {
-        return verify(ctx, &store, args);
+        if args.stream {
+            return verify_stream(&ctx.open()?, &args);
+        }
+        // The key first: a missing input fails before anyone is asked for a passphrase.
+        let key = verify_input(&args)?;
+        return verify(ctx, &ctx.open()?, &args, key);
     }
+    let store = ctx.open()?;
     let org = ctx.org(&store)?;
     match cmd {
         KeyCommand::Create {
@@ -297,7 +323,7 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             let mut progress = output::Progress::new("creating keys", 10_000);
             let keys = store.create_keys_reporting(&org.id, &spec, &mut |done, total| progress.update(done, total))?;
             progress.finish();
-            print_new_keys(ctx, &keys)
+            print_new_keys(ctx, &store, &keys)
         }
         KeyCommand::List { project, status, expiring_within, external_id } => {
             let (status, rotating) = match status {
@@ -310,13 +336,14 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
             };
             let filter = KeyFilter { project, status, rotating, external_id, expiring_within };
             let keys = store.list_keys(&org.id, &filter)?;
-            output::list(ctx.output, &keys)?;
-            if ctx.output == OutputFormat::Table && !ctx.quiet && std::io::stdout().is_terminal() {
+            let names = ctx.names(&store, &org.id, false)?;
+            output::list(ctx.mode, &names, &keys)?;
+            if ctx.mode.human() && std::io::stdout().is_terminal() {
                 ending_soon_note(&keys);
             }
             Ok(())
         }
-        KeyCommand::Show { key } => show(ctx, &store.show_key(&org.id, &key)?),
+        KeyCommand::Show { key } => show(ctx, &store, &store.show_key(&org.id, &key)?),
         KeyCommand::Update { key, name, permission, scopes, expiry, limits, clear_allow_ip, meta, clear_meta } => {
             let update = KeyUpdate {
                 name,
@@ -335,46 +362,50 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 meta: meta.pairs()?,
                 external_id: meta.external_id,
             };
-            show(ctx, &store.update_key(&org.id, &key, &update)?)
+            show(ctx, &store, &store.update_key(&org.id, &key, &update)?)
         }
         KeyCommand::Disable { key, reason } => {
             let info = store.disable_key(&org.id, &key, reason.as_deref())?;
-            if ctx.quiet {
+            if ctx.mode.quiet() {
                 return Ok(());
             }
-            show(ctx, &info)
+            show(ctx, &store, &info)
         }
         KeyCommand::Enable { key } => {
             let info = store.enable_key(&org.id, &key)?;
-            if ctx.quiet {
+            if ctx.mode.quiet() {
                 return Ok(());
             }
-            show(ctx, &info)
+            show(ctx, &store, &info)
         }
         KeyCommand::Revoke { key, reason, all } => {
             let revoked = store.revoke_keys(&org.id, &key, reason.as_deref(), all)?;
             // Always on stderr, so a script sees which key a name meant.
             let ids: Vec<&str> = revoked.iter().map(|k| k.id.as_str()).collect();
-            output::note(false, &format!("Revoked {}.", ids.join(", ")));
+            output::note(Mode::Table, &format!("Revoked {}.", ids.join(", ")));
             match revoked.as_slice() {
-                _ if ctx.quiet => Ok(()),
-                [one] if !all => show(ctx, one),
-                many => output::list(ctx.output, many),
+                _ if ctx.mode.quiet() => Ok(()),
+                [one] if !all => show(ctx, &store, one),
+                many => output::list(ctx.mode, &ctx.names(&store, &org.id, false)?, many),
             }
         }
         KeyCommand::Rotate { key, grace } => {
             let (new, old) = store.rotate_key(&org.id, &key, grace)?;
-            match ctx.output {
-                _ if ctx.quiet => output::line(new.secret.expose_secret()),
-                OutputFormat::Json => {
+            match ctx.mode {
+                Mode::Quiet => output::line(new.secret.expose_secret()),
+                Mode::Json | Mode::Csv => {
                     let mut value = key_json(&new)?;
                     value["previous"] = json!({ "id": old.id, "redacted": old.redacted, "revoked_at": old.revoked_at });
-                    output::json(&value)
+                    if ctx.mode == Mode::Json {
+                        output::json(&value)
+                    } else {
+                        output::csv_of(&[value])
+                    }
                 }
-                _ => {
+                Mode::Table | Mode::Wide => {
                     output::line(new.secret.expose_secret())?;
                     output::note(
-                        ctx.quiet,
+                        ctx.mode,
                         &format!(
                             "Rotated {} to {}. The old key stops working at {}. Save the new key now: it will not be shown again.",
                             old.id,
@@ -386,12 +417,20 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
                 }
             }
         }
-        KeyCommand::Prune { older_than } => {
-            let pruned = store.prune_keys(&org.id, older_than)?;
-            if ctx.output == OutputFormat::Json {
-                return output::json(&pruned);
+        KeyCommand::Prune { older_than, dry_run } => {
+            let pruned = if dry_run {
+                store.prunable_keys(&org.id, older_than)?
+            } else {
+                store.prune_keys(&org.id, older_than)?
+            };
+            let names = ctx.names(&store, &org.id, false)?;
+            if !pruned.is_empty() || !ctx.mode.human() {
+                output::list(ctx.mode, &names, &pruned)?;
             }
-            output::note(ctx.quiet, &format!("Pruned {} revoked or expired keys.", pruned.len()));
+            let n = output::count(pruned.len() as i64, "revoked or expired key", "revoked or expired keys");
+            let what =
+                if dry_run { format!("Would prune {n} (dry run: nothing removed).") } else { format!("Pruned {n}.") };
+            output::note(ctx.mode, &what);
             Ok(())
         }
         KeyCommand::Verify(_) => Ok(()),
@@ -409,108 +448,55 @@ fn ending_soon_note(keys: &[KeyInfo]) {
         .count();
     if ending > 0 {
         let what = if ending == 1 { "1 live key ends" } else { &format!("{ending} live keys end") };
-        output::note(false, &format!("note: {what} within 7 days; see `keyctl key list --expiring-within 7d`"));
+        output::note(Mode::Table, &format!("note: {what} within 7 days; see `keyctl key list --expiring-within 7d`"));
     }
 }
 
 fn key_json(key: &NewKey) -> Result<serde_json::Value> {
-    let mut value = serde_json::to_value(&key.info).map_err(Error::json("the output"))?;
+    let mut value = output::to_value(&key.info)?;
     value["key"] = json!(key.secret.expose_secret());
     Ok(value)
 }
 
-fn print_new_keys(ctx: &Ctx, keys: &[NewKey]) -> Result<()> {
-    // `-q` wins over the output format: `KEY=$(keyctl key create -q)` must capture only
-    // the key, whatever KEYCTL_OUTPUT says.
-    match ctx.output {
-        _ if ctx.quiet => keys.iter().try_for_each(|k| output::line(k.secret.expose_secret())),
-        OutputFormat::Json if keys.len() == 1 => output::json(&key_json(&keys[0])?),
-        OutputFormat::Json => keys.iter().try_for_each(|k| output::json_line(&key_json(k)?)),
-        OutputFormat::Csv => {
-            let rows: Vec<Vec<String>> =
-                keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
-            output::line("id,key")?;
-            rows.iter().try_for_each(|r| output::line(&r.join(",")))
-        }
-        OutputFormat::Table if keys.len() == 1 => {
+fn print_new_keys(ctx: &Ctx, store: &keyctl::Store, keys: &[NewKey]) -> Result<()> {
+    match ctx.mode {
+        Mode::Quiet => keys.iter().try_for_each(|k| output::line(k.secret.expose_secret())),
+        Mode::Json if keys.len() == 1 => output::json(&key_json(&keys[0])?),
+        Mode::Json => keys.iter().try_for_each(|k| output::json_line(&key_json(k)?)),
+        Mode::Csv => output::csv_of(&keys.iter().map(key_json).collect::<Result<Vec<_>>>()?),
+        Mode::Table | Mode::Wide if keys.len() == 1 => {
             let k = &keys[0];
+            let names = ctx.names(store, &k.info.org_id, false)?;
             output::line(k.secret.expose_secret())?;
             output::note(
-                false,
+                ctx.mode,
                 &format!(
                     "Created key {} in project {} (permission {}, expires {}). Save it now: it will not be shown again.",
                     k.info.id,
-                    k.info.project_id,
+                    names.of(&k.info.project_id),
                     k.info.permission,
-                    output::opt_time(k.info.expires_at)
+                    k.info.expires_at.map_or("never".into(), output::time)
                 ),
             );
             Ok(())
         }
-        OutputFormat::Table => {
+        Mode::Table | Mode::Wide => {
             let rows: Vec<Vec<String>> =
                 keys.iter().map(|k| vec![k.info.id.clone(), k.secret.expose_secret().to_owned()]).collect();
             output::table(&["ID", "KEY"], &rows)?;
-            output::note(false, &format!("Created {} keys. Save them now: they will not be shown again.", keys.len()));
+            output::note(
+                ctx.mode,
+                &format!("Created {} keys. Save them now: they will not be shown again.", keys.len()),
+            );
             Ok(())
         }
     }
 }
 
-fn show(ctx: &Ctx, key: &KeyInfo) -> Result<()> {
-    if ctx.output != OutputFormat::Table {
-        return output::object(ctx.output, key);
-    }
-    let mut pairs: Vec<(String, String)> = vec![
-        ("id".into(), key.id.clone()),
-        ("name".into(), key.name.clone().unwrap_or_else(|| "-".into())),
-        ("key".into(), key.redacted.clone()),
-        ("project".into(), key.project_id.clone()),
-        ("owner".into(), format!("{} ({} {})", key.owner.name, key.owner.kind, key.owner.id)),
-        ("permission".into(), key.permission.to_string()),
-        ("scopes".into(), key.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")),
-        ("status".into(), key.status_label().into()),
-        ("created".into(), output::time(key.created_at)),
-        ("expires".into(), output::opt_time(key.expires_at)),
-        ("revoked".into(), output::opt_time(key.revoked_at)),
-        ("ends".into(), output::opt_time(key.ends_at)),
-        ("last used".into(), output::opt_time(key.last_used_at)),
-    ];
-    if let Some(reason) = &key.revoke_reason {
-        pairs.push(("revoke reason".into(), reason.clone()));
-    }
-    if let Some(at) = key.disabled_at {
-        let why = key.disable_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-        pairs.push(("disabled".into(), format!("{}{why}", output::time(at))));
-    }
-    if let Some(s) = &key.successor_id {
-        pairs.push(("successor".into(), s.clone()));
-    }
-    if let Some(p) = &key.predecessor_id {
-        pairs.push(("predecessor".into(), p.clone()));
-    }
-    if let Some(x) = &key.external_id {
-        pairs.push(("external id".into(), x.clone()));
-    }
-    for (k, v) in &key.meta {
-        pairs.push((format!("meta.{k}"), v.clone()));
-    }
-    let limit = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
-    pairs.push(("rpm".into(), limit(key.rpm)));
-    pairs.push(("uses".into(), format!("{} of {}", key.uses, limit(key.max_uses))));
-    if let (Some(remaining), Some(max)) = (key.remaining, key.max_uses) {
-        let period = match key.refill {
-            Some(Refill::Daily) => " today (refills daily, UTC)",
-            Some(Refill::Monthly) => " this month (refills monthly, UTC)",
-            None => "",
-        };
-        pairs.push(("remaining".into(), format!("{remaining} of {max}{period}")));
-    }
-    if !key.allow_ip.is_empty() {
-        pairs.push(("allow ip".into(), key.allow_ip.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")));
-    }
-    pairs.push(("this month".into(), format!("{} requests, cost {}", key.this_month.requests, key.this_month.cost)));
-    output::fields(pairs)
+/// One key's card (the same for show, update and revoke), or its JSON / CSV / id.
+fn show(ctx: &Ctx, store: &keyctl::Store, key: &KeyInfo) -> Result<()> {
+    let names = ctx.names(store, &key.org_id, false)?;
+    output::object(ctx.mode, &names, key)
 }
 
 /// Longest line `verify` reads; anything longer is answered MALFORMED without being kept.
@@ -599,12 +585,15 @@ fn read_key_line(input: &mut impl BufRead) -> Result<Option<Option<keyctl::Secre
 
 const MALFORMED_INPUT: &str = "\u{0}";
 
-fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
-    if args.stream {
-        return verify_stream(store, &args);
+/// The key to verify: from `--from-env`, a hidden prompt when stdin is a terminal, or the
+/// first line of stdin. `None`: input that cannot be a key (not UTF-8, or too long), which
+/// answers MALFORMED.
+fn verify_input(args: &VerifyArgs) -> Result<Option<keyctl::SecretString>> {
+    if args.from_env.is_none() && std::io::stdin().is_terminal() {
+        // Nothing piped: ask for it, without echo, rather than wait silently.
+        return super::unlock::prompt("API key to verify: ").map(Some);
     }
-    // `None`: input that cannot be a key (not UTF-8, or too long) answers MALFORMED.
-    let key = match &args.from_env {
+    Ok(match &args.from_env {
         Some(var) => match std::env::var(var) {
             Ok(v) => Some(keyctl::SecretString::new(v)),
             Err(std::env::VarError::NotUnicode(_)) => None,
@@ -616,17 +605,24 @@ fn verify(ctx: &Ctx, store: &keyctl::Store, args: VerifyArgs) -> Result<()> {
             Some(line) => line,
             None => return Err(Error::Usage("no key on stdin (pipe the key in, or use --from-env VAR)".into())),
         },
-    };
-    let outcome = store.verifier().verify(&verify_request(&args, key))?;
-    match ctx.output {
-        _ if ctx.quiet => {}
-        OutputFormat::Json => output::json(&outcome)?,
-        _ => output::line(&verdict_line(&outcome))?,
+    })
+}
+
+fn verify(ctx: &Ctx, store: &keyctl::Store, args: &VerifyArgs, key: Option<keyctl::SecretString>) -> Result<()> {
+    let outcome = store.verifier().verify(&verify_request(args, key))?;
+    match ctx.mode {
+        Mode::Quiet => {}
+        Mode::Json => output::json(&outcome)?,
+        Mode::Csv => output::csv_of(&[&outcome])?,
+        Mode::Table | Mode::Wide => output::line(&verdict_line(&outcome))?,
     }
     if outcome.valid {
         Ok(())
     } else {
-        Err(Error::Rejected(format!("key rejected: {}", outcome.code.as_str())))
+        // `-q` promises silence, and JSON or CSV already carry the code: exit 10 with an
+        // empty message, which `main` does not print. A table run also says it on stderr.
+        let said = if ctx.mode.human() { format!("key rejected: {}", outcome.code.as_str()) } else { String::new() };
+        Err(Error::Rejected(said))
     }
 }
 

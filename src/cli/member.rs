@@ -1,10 +1,10 @@
 //! `keyctl member ...`: members, their org-wide role and per-project roles.
 
 use clap::Subcommand;
-use keyctl::{Member, Permission, Result, RoleScope};
+use keyctl::{Permission, Result, RoleScope};
 
-use super::output::{self, Tabular};
-use super::{Ctx, OutputFormat};
+use super::output::{self, Names};
+use super::Ctx;
 
 #[derive(Debug, Subcommand)]
 pub enum MemberCommand {
@@ -14,10 +14,11 @@ pub enum MemberCommand {
     )]
     Add {
         email: String,
+        /// The member's display name
         #[arg(long)]
         name: Option<String>,
         /// all, restricted or readonly
-        #[arg(long)]
+        #[arg(long, value_parser = super::permission_parser())]
         role: Option<Permission>,
         /// Give the role in this project only
         #[arg(long)]
@@ -26,6 +27,7 @@ pub enum MemberCommand {
     /// List members (with --project: those with a role there)
     #[command(after_help = "Examples:\n  keyctl member list\n  keyctl member list --project billing-api -o json")]
     List {
+        /// Project id or name
         #[arg(long)]
         project: Option<String>,
     },
@@ -38,7 +40,10 @@ pub enum MemberCommand {
     )]
     SetRole {
         email: String,
+        /// all, restricted or readonly
+        #[arg(value_parser = super::permission_parser())]
         role: Permission,
+        /// Project id or name
         #[arg(long)]
         project: Option<String>,
     },
@@ -48,26 +53,10 @@ pub enum MemberCommand {
     )]
     Remove {
         email: String,
+        /// Project id or name
         #[arg(long)]
         project: Option<String>,
     },
-}
-
-impl Tabular for Member {
-    fn headers() -> &'static [&'static str] {
-        &["ID", "EMAIL", "NAME", "ROLE", "PROJECT ROLES", "OWNER"]
-    }
-    fn cells(&self) -> Vec<String> {
-        let roles: Vec<String> = self.project_roles.iter().map(|(p, r)| format!("{p}={r}")).collect();
-        vec![
-            self.id.clone(),
-            self.email.clone(),
-            self.name.clone().unwrap_or_else(|| "-".into()),
-            self.role.map_or("-".into(), |r| r.to_string()),
-            if roles.is_empty() { "-".into() } else { roles.join(" ") },
-            if self.is_owner { "yes" } else { "" }.into(),
-        ]
-    }
 }
 
 pub fn run(ctx: &Ctx, cmd: MemberCommand) -> Result<()> {
@@ -78,7 +67,8 @@ pub fn run(ctx: &Ctx, cmd: MemberCommand) -> Result<()> {
             store.add_member(&org.id, &email, name.as_deref(), role, project.as_deref())?
         }
         MemberCommand::List { project } => {
-            return output::list(ctx.output, &store.list_members(&org.id, project.as_deref())?)
+            let names = ctx.names(&store, &org.id, false)?;
+            return output::list(ctx.mode, &names, &store.list_members(&org.id, project.as_deref())?);
         }
         MemberCommand::Show { member } => store.show_member(&org.id, &member)?,
         MemberCommand::SetRole { email, role, project } => {
@@ -94,16 +84,15 @@ pub fn run(ctx: &Ctx, cmd: MemberCommand) -> Result<()> {
                 )?;
             }
             let (member, revoked) = store.remove_member(&org.id, &email, project.as_deref())?;
-            if ctx.output == OutputFormat::Json {
-                return output::object(ctx.output, &member);
+            if !ctx.mode.human() {
+                return output::object(ctx.mode, &Names::default(), &member);
             }
             let from = if project.is_some() { "the project" } else { "the organization" };
-            output::note(ctx.quiet, &format!("Removed {} from {from}; {revoked} keys revoked.", member.email));
+            let revoked = output::count(revoked as i64, "key", "keys");
+            output::note(ctx.mode, &format!("Removed {} from {from}; {revoked} revoked.", member.email));
             return Ok(());
         }
     };
-    if ctx.quiet {
-        return output::line(&member.id);
-    }
-    output::object(ctx.output, &member)
+    let names = ctx.names(&store, &org.id, false)?;
+    output::object(ctx.mode, &names, &member)
 }

@@ -1,6 +1,7 @@
 //! The command line: the clap definition, and one module per command group that parses,
 //! calls the library and hands the result to `output`. No SQL and no rules live here.
 
+mod agent;
 mod audit;
 mod config;
 mod key;
@@ -16,13 +17,14 @@ mod store;
 mod unlock;
 mod usage;
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use keyctl::{Error, Org, Result, Store};
+use unlock::UnlockArgs;
 
-pub use output::OutputFormat;
+pub use output::{Mode, OutputFormat};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -34,26 +36,33 @@ Examples:
 /// Manage organizations, projects, API keys, service accounts and roles in a local
 /// encrypted store, and verify the keys your API receives.
 #[derive(Debug, Parser)]
-#[command(name = "keyctl", version, about, after_help = EXAMPLES, propagate_version = true)]
+#[command(
+    name = "keyctl",
+    version,
+    about,
+    after_help = EXAMPLES,
+    after_long_help = format!("{EXAMPLES}{}", man::help_sections()),
+    propagate_version = true
+)]
 pub struct Cli {
     /// The store file [default: <data dir>/keyctl/keyctl.db]
-    #[arg(long, global = true, env = "KEYCTL_STORE", value_name = "PATH")]
+    #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_STORE", value_name = "PATH")]
     pub store: Option<PathBuf>,
 
     /// The organization to work in (id or name) [default: config, else the only org]
-    #[arg(long, global = true, env = "KEYCTL_ORG", value_name = "ORG")]
+    #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_ORG", value_name = "ORG")]
     pub org: Option<String>,
 
     /// Output format
-    #[arg(short, long, global = true, env = "KEYCTL_OUTPUT", value_name = "FORMAT")]
+    #[arg(short, long, global = true, help_heading = "Global options", env = "KEYCTL_OUTPUT", value_name = "FORMAT")]
     pub output: Option<OutputFormat>,
 
     /// Print only the essential value (e.g. the new key)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
 
     /// Confirm destructive actions without asking
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub yes: bool,
 
     #[command(subcommand)]
@@ -62,11 +71,27 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new store with its first organization and default project
+    /// Create a new store with its first organization (named by --org NAME) and default project
     #[command(
         after_help = "Examples:\n  keyctl init\n  keyctl init --org acme --owner ada@example.com\n  KEYCTL_PASSPHRASE_FILE=~/.keyctl-pass keyctl init --personal"
     )]
     Init(store::InitArgs),
+    /// Keep the store unlocked for a while (a background agent holds the key in memory)
+    #[command(
+        after_help = "Examples:\n  keyctl unlock              # asks once, then commands need no passphrase for 15m\n  keyctl unlock --for 1h\n  keyctl lock"
+    )]
+    Unlock(UnlockArgs),
+    /// End the unlock agent for this store (at once; later commands ask again)
+    #[command(after_help = "Examples:\n  keyctl lock")]
+    Lock,
+    /// The unlock agent itself (started by `keyctl unlock`)
+    #[command(name = "__agent", hide = true)]
+    Agent {
+        #[arg(long)]
+        socket: PathBuf,
+        #[arg(long)]
+        seconds: i64,
+    },
     /// Inspect and maintain the store: unlock slots, integrity
     #[command(subcommand)]
     #[command(after_help = "Examples:\n  keyctl store info\n  keyctl store add-key ci -q\n  keyctl store check")]
@@ -131,8 +156,8 @@ pub enum Command {
 pub struct Ctx {
     pub store_path: PathBuf,
     pub org: Option<String>,
-    pub output: OutputFormat,
-    pub quiet: bool,
+    /// How the result is shown: settled here, once, for every command.
+    pub mode: Mode,
     pub yes: bool,
     pub config: config::Config,
 }
@@ -143,8 +168,9 @@ impl Ctx {
         let output = match cli.output {
             Some(o) => o,
             None => match config.output.as_deref() {
-                Some(o) => OutputFormat::from_str(o, true)
-                    .map_err(|_| Error::invalid(format!("config: output {o:?} is not one of table, json, csv")))?,
+                Some(o) => OutputFormat::from_str(o, true).map_err(|_| {
+                    Error::invalid(format!("config: output {o:?} is not one of table, wide, json, csv"))
+                })?,
                 None => OutputFormat::Table,
             },
         };
@@ -152,7 +178,7 @@ impl Ctx {
             Some(p) => p.clone(),
             None => config::default_store_path()?,
         };
-        Ok(Ctx { store_path, org: cli.org.clone(), output, quiet: cli.quiet, yes: cli.yes, config })
+        Ok(Ctx { store_path, org: cli.org.clone(), mode: Mode::new(cli.quiet, output), yes: cli.yes, config })
     }
 
     /// Opens and unlocks the store with the first available secret source.
@@ -160,14 +186,31 @@ impl Ctx {
         if !self.store_path.exists() {
             return Err(Error::NoStore(self.store_path.clone().into()));
         }
-        Ok(Store::open(&self.store_path, unlock::store_secret(&self.store_path)?)?
-            .with_max_ttl(self.config.max_ttl())
-            .with_clock(clock()))
+        Ok(unlock::open(&self.store_path)?.with_max_ttl(self.config.max_ttl()).with_clock(clock()))
     }
 
     /// The org this command works in.
     pub fn org(&self, store: &Store) -> Result<Org> {
         store.select_org(self.org.as_deref(), self.config.default_org.as_deref())
+    }
+
+    /// Names for the ids a table of this org shows (projects, and keys with `keys`); empty
+    /// when the output is not a table, where ids are what is shown.
+    pub fn names(&self, store: &Store, org_id: &str, keys: bool) -> Result<output::Names> {
+        let mut names = output::Names::default();
+        if !self.mode.human() {
+            return Ok(names);
+        }
+        for p in store.list_projects(org_id, true)? {
+            names.insert(&p.id, &p.name);
+        }
+        if keys {
+            let all = store.list_keys(org_id, &keyctl::KeyFilter { status: None, ..Default::default() })?;
+            for k in all.iter().filter(|k| k.name.is_some()) {
+                names.insert(&k.id, k.name.as_deref().unwrap_or_default());
+            }
+        }
+        Ok(names)
     }
 
     /// Asks before a destructive action: `--yes`, or the user types `expected` on a
@@ -176,13 +219,20 @@ impl Ctx {
         if self.yes {
             return Ok(());
         }
-        let stdin = std::io::stdin();
-        if !stdin.is_terminal() {
+        if !unlock::terminal() {
             return Err(Error::Usage(format!("refusing to {action} without confirmation; pass --yes")));
         }
-        eprint!("This will {action}. Type {expected:?} to confirm: ");
+        // Asked on the terminal, whatever stdin is (`git diff | keyctl scan - --revoke`).
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .map_err(|e| Error::io("cannot open the terminal", e))?;
+        let mut writer = &tty;
+        write!(writer, "This will {action}. Type {expected:?} to confirm: ")
+            .map_err(|e| Error::io("cannot write to the terminal", e))?;
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).map_err(|e| Error::io("cannot read the confirmation", e))?;
+        std::io::BufReader::new(&tty).read_line(&mut line).map_err(|e| Error::io("cannot read the confirmation", e))?;
         if line.trim() == expected {
             Ok(())
         } else {
@@ -203,16 +253,21 @@ fn no_core_dumps() {
 pub fn run(cli: Cli) -> Result<()> {
     no_core_dumps();
     if let Command::Completions { shell } = cli.command {
-        let mut cmd = Cli::command();
+        let mut cmd = completion_command();
         clap_complete::generate(shell, &mut cmd, "keyctl", &mut std::io::stdout());
         return Ok(());
     }
     if let Command::Man { out_dir } = &cli.command {
         return man::run(out_dir.as_deref());
     }
+    if let Command::Agent { socket, seconds } = &cli.command {
+        return agent::serve(socket, *seconds);
+    }
     let ctx = Ctx::new(&cli)?;
     match cli.command {
         Command::Init(args) => store::init(&ctx, args),
+        Command::Unlock(args) => unlock::unlock(&ctx, args),
+        Command::Lock => unlock::lock(&ctx),
         Command::Store(cmd) => store::run(&ctx, cmd),
         Command::Org(cmd) => org::run(&ctx, cmd),
         Command::Project(cmd) => project::run(&ctx, cmd),
@@ -223,8 +278,47 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => audit::run(&ctx, cmd),
         Command::Scan(args) => scan::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
-        Command::Completions { .. } | Command::Man { .. } => Ok(()),
+        Command::Completions { .. } | Command::Man { .. } | Command::Agent { .. } => Ok(()),
     }
+}
+
+type PermissionParser = clap::builder::TryMapValueParser<
+    clap::builder::PossibleValuesParser,
+    fn(String) -> std::result::Result<keyctl::Permission, Error>,
+>;
+
+/// The one vocabulary of roles and permissions, as a parser that lists its values (so
+/// `--help` and completions offer them).
+pub fn permission_parser() -> PermissionParser {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["all", "restricted", "readonly"]).try_map(|s| s.parse())
+}
+
+/// The CLI definition as completions see it: values that are names (projects, members,
+/// keys...) complete as plain words, never as file names; paths stay paths.
+pub fn completion_command() -> clap::Command {
+    fn adjust(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd.mut_args(|arg| {
+            let takes_value = arg.get_action().takes_values();
+            let is_path = arg
+                .get_value_names()
+                .is_some_and(|names| names.iter().any(|n| n.as_str().contains("PATH") || n.as_str().contains("DIR")));
+            if takes_value && !is_path && arg.get_value_hint() == clap::ValueHint::Unknown {
+                arg.value_hint(clap::ValueHint::Other)
+            } else {
+                arg
+            }
+        });
+        let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_owned()).collect();
+        names.into_iter().fold(cmd, |cmd, name| cmd.mut_subcommand(name, adjust))
+    }
+    adjust(Cli::command())
+}
+
+/// A time as people type it: RFC 3339, a plain date (midnight UTC) or a duration meaning
+/// that long ago (`--since 1h`). The one parser every `--since`/`--until` uses.
+pub fn parse_when(s: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, Error> {
+    keyctl::domain::parse_time_or_ago(s, clock().now())
 }
 
 /// Where "now" comes from for this process. Debug builds (the test suite) may pin it with
@@ -250,13 +344,32 @@ mod tests {
     }
 
     #[test]
+    fn every_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                let id = arg.get_id().as_str();
+                let option = arg.get_long().is_some();
+                if option && arg.get_help().is_none() && !matches!(id, "help" | "version") {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help" && !s.is_hide_set()) {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "keyctl", &mut missing);
+        assert!(missing.is_empty(), "options without help: {missing:?}");
+    }
+
+    #[test]
     fn every_command_shows_examples_in_its_help() {
         fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
             let has = cmd.get_after_help().is_some_and(|h| h.to_string().contains("Examples:"));
             if !has {
                 missing.push(path.to_owned());
             }
-            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help" && !s.is_hide_set()) {
                 walk(sub, &format!("{path} {}", sub.get_name()), missing);
             }
         }

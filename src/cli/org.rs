@@ -4,7 +4,8 @@ use clap::Subcommand;
 use keyctl::Result;
 
 use super::config::Config;
-use super::{output, Ctx};
+use super::output::{self, Names};
+use super::Ctx;
 
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
@@ -59,18 +60,25 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
     match cmd {
         OrgCommand::Create { name, personal } => {
             let org = store.create_org(&name, personal)?;
-            if ctx.quiet {
-                return output::line(&org.id);
+            output::object(ctx.mode, &Names::default(), &org)?;
+            if store.list_orgs()?.len() > 1 && ctx.org.is_none() && ctx.config.default_org.is_none() {
+                output::note(
+                    ctx.mode,
+                    &format!(
+                        "The store now has several organizations: run `keyctl org use {}` (or pass --org) to choose one.",
+                        org.name
+                    ),
+                );
             }
-            output::object(ctx.output, &org)
+            Ok(())
         }
-        OrgCommand::List => output::list(ctx.output, &store.list_orgs()?),
+        OrgCommand::List => output::list(ctx.mode, &Names::default(), &store.list_orgs()?),
         OrgCommand::Show { target } => {
             let org = match target {
                 Some(o) => store.show_org(&o)?,
                 None => ctx.org(&store)?,
             };
-            output::object(ctx.output, &org)
+            output::object(ctx.mode, &Names::default(), &org)
         }
         OrgCommand::Rename { target, new_name } => show(ctx, &store.rename_org(&target, &new_name)?),
         OrgCommand::Upgrade { target } => show(ctx, &store.upgrade_org(&target)?),
@@ -78,7 +86,7 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
             let org = store.show_org(&target)?;
             let path = Config::set("default_org", &org.id)?;
             output::note(
-                ctx.quiet,
+                ctx.mode,
                 &format!("Default organization is now {} ({}), saved in {}", org.name, org.id, path.display()),
             );
             Ok(())
@@ -90,15 +98,25 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
                 &target.name,
             )?;
             let deleted = store.delete_org(&target.id)?;
-            output::note(ctx.quiet, &format!("Deleted organization {} ({})", deleted.name, deleted.id));
+            output::note(ctx.mode, &format!("Deleted organization {} ({})", deleted.name, deleted.id));
+            // A default that names the deleted org would make every later command fail.
+            let points_here = ctx
+                .config
+                .default_org
+                .as_deref()
+                .is_some_and(|d| d == deleted.id || d.eq_ignore_ascii_case(&deleted.name));
+            if points_here {
+                let path = Config::unset("default_org")?;
+                output::note(
+                    ctx.mode,
+                    &format!("It was the default organization; removed default_org from {}", path.display()),
+                );
+            }
             Ok(())
         }
     }
 }
 
 fn show(ctx: &Ctx, org: &keyctl::Org) -> Result<()> {
-    if ctx.quiet {
-        return output::line(&org.id);
-    }
-    output::object(ctx.output, org)
+    output::object(ctx.mode, &Names::default(), org)
 }

@@ -1,9 +1,10 @@
 //! `keyctl project ...`
 
 use clap::Subcommand;
-use keyctl::{Amount, Duration, LimitsUpdate, Project, Result};
+use keyctl::{Amount, Duration, LimitsUpdate, Result};
 
-use super::{output, Ctx, OutputFormat};
+use super::output::{self, Names};
+use super::Ctx;
 
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
@@ -13,6 +14,7 @@ pub enum ProjectCommand {
     )]
     Create {
         name: String,
+        /// What the project is for
         #[arg(long, value_name = "TEXT")]
         description: Option<String>,
     },
@@ -71,8 +73,10 @@ pub fn run(ctx: &Ctx, cmd: ProjectCommand) -> Result<()> {
     let org = ctx.org(&store)?;
     let project = match cmd {
         ProjectCommand::Create { name, description } => store.create_project(&org.id, &name, description.as_deref())?,
-        ProjectCommand::List { all } => return output::list(ctx.output, &store.list_projects(&org.id, all)?),
-        ProjectCommand::Show { project } => return show_limits(ctx, &store.show_project(&org.id, &project)?),
+        ProjectCommand::List { all } => {
+            return output::list(ctx.mode, &Names::default(), &store.list_projects(&org.id, all)?)
+        }
+        ProjectCommand::Show { project } => store.show_project(&org.id, &project)?,
         ProjectCommand::Rename { project, new_name } => store.rename_project(&org.id, &project, &new_name)?,
         ProjectCommand::Archive { project } => store.archive_project(&org.id, &project)?,
         ProjectCommand::Unarchive { project } => store.unarchive_project(&org.id, &project)?,
@@ -82,54 +86,35 @@ pub fn run(ctx: &Ctx, cmd: ProjectCommand) -> Result<()> {
                 // The default project is refused by the library; don't ask first.
                 ctx.confirm(&format!("delete project {:?} and revoke its keys", target.name), &target.name)?;
             }
+            let live = store
+                .list_keys(
+                    &org.id,
+                    &keyctl::KeyFilter { project: Some(target.id.clone()), status: None, ..Default::default() },
+                )?
+                .iter()
+                .filter(|k| k.revoked_at.is_none())
+                .count();
             let deleted = store.delete_project(&org.id, &target.id)?;
             output::note(
-                ctx.quiet,
-                &format!("Deleted project {} ({}); its keys are revoked", deleted.name, deleted.id),
+                ctx.mode,
+                &format!(
+                    "Deleted project {} ({}); {} revoked.",
+                    deleted.name,
+                    deleted.id,
+                    output::count(live as i64, "key", "keys")
+                ),
             );
             return Ok(());
         }
         ProjectCommand::Limits { project, rpm, rpd, monthly_budget, max_ttl, clear } => {
             let update = LimitsUpdate { rpm, rpd, monthly_budget, max_ttl, clear };
-            let project = if update.is_empty() {
+            if update.is_empty() {
                 store.show_project(&org.id, &project)?
             } else {
                 store.set_project_limits(&org.id, &project, &update)?
-            };
-            if ctx.quiet {
-                return output::line(&project.id);
             }
-            return show_limits(ctx, &project);
         }
     };
-    if ctx.quiet {
-        return output::line(&project.id);
-    }
-    output::object(ctx.output, &project)
-}
-
-/// A project with its limits and this month's usage.
-fn show_limits(ctx: &Ctx, p: &Project) -> Result<()> {
-    if ctx.output != OutputFormat::Table {
-        return output::object(ctx.output, p);
-    }
-    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    let mut pairs = vec![
-        ("id".to_owned(), p.id.clone()),
-        ("name".into(), p.name.clone()),
-        ("status".into(), p.status.as_str().into()),
-        ("default".into(), if p.is_default { "yes" } else { "no" }.into()),
-        ("created".into(), output::time(p.created_at)),
-        ("description".into(), opt(p.description.clone())),
-        ("rpm".into(), opt(p.limits.rpm.map(|n| n.to_string()))),
-        ("rpd".into(), opt(p.limits.rpd.map(|n| n.to_string()))),
-        ("monthly budget".into(), opt(p.limits.monthly_budget.map(|a| a.to_string()))),
-        ("max ttl".into(), opt(p.limits.max_ttl.map(|d| d.to_string()))),
-    ];
-    let m = &p.this_month;
-    pairs.push(("this month".into(), format!("{} requests, cost {}", m.requests, m.cost)));
-    if let Some(left) = m.budget_left {
-        pairs.push(("budget left".into(), left.to_string()));
-    }
-    output::fields(pairs)
+    // One card for a project, whichever command printed it.
+    output::object(ctx.mode, &Names::default(), &project)
 }

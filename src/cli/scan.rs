@@ -10,8 +10,8 @@ use keyctl::{Error, Result, Store};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::output::{self, Tabular};
-use super::{Ctx, OutputFormat};
+use super::output::{self, Names};
+use super::{Ctx, Mode};
 
 #[derive(Debug, Args)]
 #[command(
@@ -33,32 +33,18 @@ pub struct Finding {
     /// `api_key` or `store_key`
     pub kind: &'static str,
     pub redacted: String,
-    /// Whether the secret works in this store today.
+    /// Whether the secret works in this store now (after `--revoke`, if it revoked it).
     pub live: bool,
-    /// For API keys this store knows: active, expired or revoked; `unknown` otherwise.
+    /// For API keys this store knows: active, expired or revoked (now); `unknown` otherwise.
     pub status: String,
     pub key_id: Option<String>,
+    pub key_name: Option<String>,
     pub org_id: Option<String>,
     pub project_id: Option<String>,
-    /// Set when `--revoke` revoked it.
-    pub revoked: bool,
-}
-
-impl Tabular for Finding {
-    fn headers() -> &'static [&'static str] {
-        &["LOCATION", "KIND", "KEY", "LIVE", "STATUS", "KEY ID", "PROJECT"]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![
-            format!("{}:{}", self.file, self.line),
-            self.kind.into(),
-            self.redacted.clone(),
-            if self.live { "yes" } else { "no" }.into(),
-            if self.revoked { "revoked now".into() } else { self.status.clone() },
-            self.key_id.clone().unwrap_or_else(|| "-".into()),
-            self.project_id.clone().unwrap_or_else(|| "-".into()),
-        ]
-    }
+    /// For a store key that opens this store: the name of its unlock slot.
+    pub slot: Option<String>,
+    /// Whether this run's `--revoke` revoked it.
+    pub revoked_now: bool,
 }
 
 /// Files to read: the paths given, folders walked (not following symlinks, skipping .git).
@@ -121,9 +107,11 @@ fn scan_text(store: &Store, file: &str, bytes: &[u8], findings: &mut Vec<Finding
                 live: false,
                 status: "unknown".into(),
                 key_id: None,
+                key_name: None,
                 org_id: None,
                 project_id: None,
-                revoked: false,
+                slot: None,
+                revoked_now: false,
             };
             if let Some(key) = keyctl::ApiKey::parse(&secret) {
                 f.redacted = key.redacted();
@@ -132,13 +120,15 @@ fn scan_text(store: &Store, file: &str, bytes: &[u8], findings: &mut Vec<Finding
                     f.live = matches!(info.status, keyctl::KeyStatus::Active | keyctl::KeyStatus::Disabled);
                     f.status = info.status.as_str().into();
                     f.key_id = Some(info.id);
+                    f.key_name = info.name;
                     f.org_id = Some(info.org_id);
                     f.project_id = Some(info.project_id);
                 }
             } else {
                 f.kind = "store_key";
                 f.redacted = keyctl::crypto::redact_secrets(&secret);
-                f.live = store.store_key_is_live(&secret)?;
+                f.slot = store.store_key_slot(&secret)?;
+                f.live = f.slot.is_some();
                 f.status = if f.live { "opens this store" } else { "unknown" }.into();
             }
             findings.push(f);
@@ -198,22 +188,40 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
             for (id, org, reason) in &ids {
                 store.revoke_key(org, id, Some(reason))?;
                 // Like `key revoke`: what was revoked, on stderr, always.
-                output::note(false, &format!("Revoked {id}."));
+                output::note(Mode::Table, &format!("Revoked {id}."));
                 for f in findings.iter_mut().filter(|f| f.key_id.as_deref() == Some(id)) {
-                    f.revoked = true;
+                    f.revoked_now = true;
+                    f.live = false;
+                    f.status = keyctl::KeyStatus::Revoked.as_str().into();
                 }
             }
         }
     }
-    match ctx.output {
-        OutputFormat::Table if findings.is_empty() => output::note(ctx.quiet, "No keys found."),
-        _ => output::list(ctx.output, &findings)?,
+    let mut names = Names::default();
+    if ctx.mode.human() {
+        let mut orgs: Vec<&str> = findings.iter().filter_map(|f| f.org_id.as_deref()).collect();
+        orgs.sort_unstable();
+        orgs.dedup();
+        for org in orgs {
+            for p in store.list_projects(org, true)? {
+                names.insert(&p.id, &p.name);
+            }
+        }
     }
-    if live.is_empty() {
-        Ok(())
-    } else {
-        let store_keys = live.iter().filter(|i| findings[**i].kind == "store_key").count();
-        let hint = if store_keys > 0 { "; remove leaked store keys with `keyctl store remove-key NAME`" } else { "" };
-        Err(Error::Rejected(format!("{} live secrets found{hint}", live.len())))
+    match ctx.mode {
+        Mode::Table | Mode::Wide if findings.is_empty() => output::note(ctx.mode, "No keys found."),
+        _ => output::list(ctx.mode, &names, &findings)?,
     }
+    // What is still live now: `--revoke` ends API keys, never store keys.
+    let still: Vec<&Finding> = findings.iter().filter(|f| f.live).collect();
+    if still.is_empty() {
+        return Ok(());
+    }
+    let slots: Vec<&str> = still.iter().filter_map(|f| f.slot.as_deref()).collect();
+    let hint = match slots.first() {
+        Some(slot) => format!("; remove a leaked store key with `keyctl store remove-key {slot}`"),
+        None => "; revoke them with `keyctl scan --revoke` or `keyctl key revoke KEY`".into(),
+    };
+    let what = output::count(still.len() as i64, "live secret", "live secrets");
+    Err(Error::Rejected(format!("{what} found{hint}")))
 }

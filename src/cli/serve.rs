@@ -5,9 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Args;
-use keyctl::{Duration, Error, Result, SecretString, Store};
+use keyctl::crypto::SecretBytes;
+use keyctl::{Duration, Error, Result, SecretString, Store, Unlock, UnlockedKey};
 
-use super::{clock, unlock, Ctx};
+use super::{clock, Ctx};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -41,14 +42,15 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
             return Err(Error::Usage("KEYCTL_SERVE_TOKEN is not valid UTF-8".into()));
         }
     };
-    let secret = unlock::store_secret(&ctx.store_path)?;
+    // Unlock once, with every secret source (environment, agent, prompt); each verifier
+    // thread then opens its own store with the unwrapped data key, checked again there.
+    let first = ctx.open()?;
+    let unlocked = first.unlocked_key();
+    drop(first);
     let (path, max_ttl) = (ctx.store_path.clone(), ctx.config.max_ttl());
     let open: keyctl::serve::Opener = Arc::new(move || {
-        let unlock = match &secret {
-            keyctl::Unlock::Passphrase(p) => keyctl::Unlock::Passphrase(p.clone()),
-            keyctl::Unlock::StoreKey(k) => keyctl::Unlock::StoreKey(k.clone()),
-        };
-        Ok(Store::open(&path, unlock)?.with_max_ttl(max_ttl).with_clock(clock()))
+        let key = UnlockedKey::new(SecretBytes::new(*unlocked.expose_secret()), unlocked.actor());
+        Ok(Store::open(path.as_path(), Unlock::Unlocked(key))?.with_max_ttl(max_ttl).with_clock(clock()))
     });
     keyctl::serve::run(keyctl::serve::Settings {
         listen: args.listen,

@@ -1,11 +1,11 @@
 //! `keyctl service-account ...` (alias `sa`): machine principals, one role in one project.
 
 use clap::Subcommand;
-use keyctl::{Duration, Expiry, KeyCreate, Permission, Result, ServiceAccount};
+use keyctl::{Duration, Expiry, KeyCreate, Permission, Result};
 use serde_json::json;
 
-use super::output::{self, Tabular};
-use super::{Ctx, OutputFormat};
+use super::output::{self, Names};
+use super::{Ctx, Mode};
 
 #[derive(Debug, Subcommand)]
 pub enum ServiceAccountCommand {
@@ -15,10 +15,11 @@ pub enum ServiceAccountCommand {
     )]
     Create {
         name: String,
+        /// Project id or name
         #[arg(long)]
         project: Option<String>,
         /// all, restricted or readonly
-        #[arg(long, default_value = "all")]
+        #[arg(long, default_value = "all", value_parser = super::permission_parser())]
         role: Permission,
         /// Lifetime of the first key
         #[arg(long, value_name = "DURATION")]
@@ -27,6 +28,7 @@ pub enum ServiceAccountCommand {
     /// List service accounts (in one project with --project)
     #[command(after_help = "Examples:\n  keyctl sa list\n  keyctl sa list --project billing-api -o json")]
     List {
+        /// Project id or name
         #[arg(long)]
         project: Option<String>,
     },
@@ -36,6 +38,7 @@ pub enum ServiceAccountCommand {
     )]
     Show {
         sa: String,
+        /// Project id or name
         #[arg(long)]
         project: Option<String>,
     },
@@ -43,24 +46,10 @@ pub enum ServiceAccountCommand {
     #[command(after_help = "Examples:\n  keyctl sa delete deployer --yes")]
     Delete {
         sa: String,
+        /// Project id or name
         #[arg(long)]
         project: Option<String>,
     },
-}
-
-impl Tabular for ServiceAccount {
-    fn headers() -> &'static [&'static str] {
-        &["ID", "NAME", "PROJECT", "ROLE", "CREATED"]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.clone(),
-            self.name.clone(),
-            self.project_id.clone(),
-            self.role.to_string(),
-            output::time(self.created_at),
-        ]
-    }
 }
 
 pub fn run(ctx: &Ctx, cmd: ServiceAccountCommand) -> Result<()> {
@@ -71,18 +60,22 @@ pub fn run(ctx: &Ctx, cmd: ServiceAccountCommand) -> Result<()> {
             let expiry = ttl.or(ctx.config.default_ttl()).map_or(Expiry::Never, Expiry::After);
             let first = KeyCreate { name: Some(name.clone()), expiry, ..KeyCreate::default() };
             let (sa, key) = store.create_service_account(&org.id, &name, project.as_deref(), role, &first)?;
-            match ctx.output {
-                _ if ctx.quiet => output::line(key.secret.expose_secret()),
-                OutputFormat::Json => {
-                    let mut value = serde_json::to_value(&sa).map_err(keyctl::Error::json("the output"))?;
+            match ctx.mode {
+                Mode::Quiet => output::line(key.secret.expose_secret()),
+                Mode::Json | Mode::Csv => {
+                    let mut value = output::to_value(&sa)?;
                     value["key"] = json!(key.secret.expose_secret());
-                    value["key_info"] = serde_json::to_value(&key.info).map_err(keyctl::Error::json("the output"))?;
-                    output::json(&value)
+                    value["key_info"] = output::to_value(&key.info)?;
+                    if ctx.mode == Mode::Json {
+                        output::json(&value)
+                    } else {
+                        output::csv_of(&[value])
+                    }
                 }
-                _ => {
+                Mode::Table | Mode::Wide => {
                     output::line(key.secret.expose_secret())?;
                     output::note(
-                        ctx.quiet,
+                        ctx.mode,
                         &format!(
                             "Created service account {} ({}) with role {} and key {}. Save the key now: it will not be shown again.",
                             sa.name, sa.id, sa.role, key.info.id
@@ -93,22 +86,22 @@ pub fn run(ctx: &Ctx, cmd: ServiceAccountCommand) -> Result<()> {
             }
         }
         ServiceAccountCommand::List { project } => {
-            output::list(ctx.output, &store.list_service_accounts(&org.id, project.as_deref())?)
+            let names = ctx.names(&store, &org.id, false)?;
+            output::list(ctx.mode, &names, &store.list_service_accounts(&org.id, project.as_deref())?)
         }
         ServiceAccountCommand::Show { sa, project } => {
-            output::object(ctx.output, &store.show_service_account(&org.id, project.as_deref(), &sa)?)
+            let names = ctx.names(&store, &org.id, false)?;
+            output::object(ctx.mode, &names, &store.show_service_account(&org.id, project.as_deref(), &sa)?)
         }
         ServiceAccountCommand::Delete { sa, project } => {
             let target = store.show_service_account(&org.id, project.as_deref(), &sa)?;
             ctx.confirm(&format!("delete service account {:?} and revoke its keys", target.name), &target.name)?;
             let (sa, revoked) = store.delete_service_account(&org.id, Some(&target.project_id), &target.id)?;
-            if ctx.output == OutputFormat::Json {
-                return output::object(ctx.output, &sa);
+            if !ctx.mode.human() {
+                return output::object(ctx.mode, &Names::default(), &sa);
             }
-            output::note(
-                ctx.quiet,
-                &format!("Deleted service account {} ({}); {revoked} keys revoked.", sa.name, sa.id),
-            );
+            let revoked = output::count(revoked as i64, "key", "keys");
+            output::note(ctx.mode, &format!("Deleted service account {} ({}); {revoked} revoked.", sa.name, sa.id));
             Ok(())
         }
     }

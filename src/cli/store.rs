@@ -4,7 +4,8 @@ use clap::{Args, Subcommand};
 use keyctl::{Authority, Error, InitOptions, Result, Store};
 use serde_json::json;
 
-use super::{output, unlock, Ctx, OutputFormat};
+use super::output::{self, Names};
+use super::{unlock, Ctx, Mode};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -64,17 +65,24 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     let (store, org) = Store::init(&ctx.store_path, &passphrase, &opts)?;
     let store = store.with_clock(super::clock());
     let project = store.show_project(&org.id, &org.default_project_id)?;
-    match ctx.output {
-        OutputFormat::Json => output::json(&json!({
+    match ctx.mode {
+        Mode::Quiet => output::line(&store.location().to_string()),
+        Mode::Json => output::json(&json!({
             "store": store.location().to_string(),
             "org": org,
             "project": project,
         })),
-        _ if ctx.quiet => output::line(&store.location().to_string()),
-        _ => {
+        Mode::Csv => output::csv(
+            &["store", "org_id", "project_id"],
+            &[vec![store.location().to_string(), org.id.clone(), project.id.clone()]],
+        ),
+        Mode::Table | Mode::Wide => {
             output::line(&format!("Created store {}", store.location()))?;
-            output::line(&format!("Organization {} ({}), default project {}", org.name, org.id, project.id))?;
-            output::note(false, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
+            output::line(&format!(
+                "Organization {} ({}), default project {:?} ({})",
+                org.name, org.id, project.name, project.id
+            ))?;
+            output::note(ctx.mode, "Next: `keyctl project create NAME`, then `keyctl key create --project NAME`.");
             Ok(())
         }
     }
@@ -85,9 +93,11 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
     match cmd {
         StoreCommand::Info => {
             let info = store.info()?;
-            match ctx.output {
-                OutputFormat::Json => output::json(&info),
-                _ => output::fields(vec![
+            match ctx.mode {
+                Mode::Quiet => output::line(&info.path),
+                Mode::Json => output::json(&info),
+                Mode::Csv => output::csv_of(&[&info]),
+                Mode::Table | Mode::Wide => output::fields(vec![
                     ("path".into(), info.path.clone()),
                     ("schema version".into(), info.schema_version.to_string()),
                     ("store id".into(), info.store_id.clone()),
@@ -97,19 +107,24 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                     ("projects".into(), info.projects.to_string()),
                     ("keys".into(), info.keys.to_string()),
                     ("unlock slots".into(), info.slots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
-                    ("file size".into(), format!("{} bytes", info.file_bytes)),
+                    (
+                        "file size".into(),
+                        format!("{} bytes ({} in the write-ahead log)", info.file_bytes, info.wal_bytes),
+                    ),
                 ]),
             }
         }
         StoreCommand::Check => {
             let report = store.check()?;
-            if ctx.output == OutputFormat::Json {
+            if ctx.mode == Mode::Json {
                 output::json(&json!({
                     "ok": report.is_ok(),
                     "rows_checked": report.rows_checked,
                     "problems": report.problems,
                     "warnings": report.warnings,
                 }))?;
+            } else if ctx.mode.quiet() {
+                // The exit code says it.
             } else if report.is_ok() {
                 for w in &report.warnings {
                     output::line(&format!("WARNING: {}", output::sanitize(w)))?;
@@ -130,18 +145,21 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             store.require_admin("change the passphrase")?;
             let new = unlock::changed_passphrase()?;
             store.change_passphrase(&new, unlock::kdf_iterations())?;
-            output::note(ctx.quiet, "Passphrase changed; store keys are unaffected.");
+            output::note(ctx.mode, "Passphrase changed; store keys are unaffected.");
             Ok(())
         }
         StoreCommand::AddKey { name, admin } => {
             let authority = if admin { Authority::Admin } else { Authority::Member };
             let (slot, key) = store.add_store_key(&name, authority)?;
-            match ctx.output {
-                _ if ctx.quiet => output::line(key.expose_secret()),
-                OutputFormat::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
-                _ => {
+            match ctx.mode {
+                Mode::Quiet => output::line(key.expose_secret()),
+                Mode::Json => output::json(&json!({ "name": slot.name, "store_key": key.expose_secret() })),
+                Mode::Csv => {
+                    output::csv(&["name", "store_key"], &[vec![slot.name.clone(), key.expose_secret().to_owned()]])
+                }
+                Mode::Table | Mode::Wide => {
                     output::line(key.expose_secret())?;
-                    output::note(false, &format!(
+                    output::note(ctx.mode, &format!(
                         "Store key {:?} added. Save it now: it is not stored and will not be shown again.\nUse it as KEYCTL_STORE_KEY; remove it with `keyctl store remove-key {}`.",
                         slot.name, slot.name
                     ));
@@ -149,12 +167,12 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                 }
             }
         }
-        StoreCommand::Keys => output::list(ctx.output, &store.list_slots()?),
+        StoreCommand::Keys => output::list(ctx.mode, &Names::default(), &store.list_slots()?),
         StoreCommand::RemoveKey { name } => {
             store.require_admin("remove an unlock slot")?;
             ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;
             store.remove_slot(&name)?;
-            output::note(ctx.quiet, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));
+            output::note(ctx.mode, &format!("Unlock slot {name:?} removed; its secret no longer opens the store."));
             Ok(())
         }
     }

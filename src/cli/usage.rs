@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
-use keyctl::{Result, UsageGroup, UsageLine, UsageQuery};
+use keyctl::{Result, UsageGroup, UsageQuery};
 
 use super::output::{self, Tabular};
 use super::Ctx;
@@ -16,32 +16,24 @@ pub enum By {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyctl usage --project billing-api --by day\n  keyctl usage --since 2026-11-01T00:00:00Z --by key -o csv > usage.csv"
+    after_help = "Examples:\n  keyctl usage --project billing-api --by day\n  keyctl usage --since 2026-11-01 --by key -o csv > usage.csv\n  keyctl usage --since 7d --by project"
 )]
 pub struct UsageArgs {
+    /// Only this project (id or name)
     #[arg(long)]
     pub project: Option<String>,
+    /// Only this key (id, name, or the secret itself)
     #[arg(long)]
     pub key: Option<String>,
-    /// Start (RFC 3339) [default: the start of this month, UTC]
-    #[arg(long, value_name = "TIME", value_parser = keyctl::domain::parse_time)]
+    /// Start: RFC 3339, a date (2026-12-01) or a duration ago (7d) [default: the start of this month, UTC]
+    #[arg(long, value_name = "TIME", value_parser = super::parse_when)]
     pub since: Option<DateTime<Utc>>,
-    /// End (RFC 3339) [default: now]
-    #[arg(long, value_name = "TIME", value_parser = keyctl::domain::parse_time)]
+    /// End: RFC 3339, a date or a duration ago [default: now]
+    #[arg(long, value_name = "TIME", value_parser = super::parse_when)]
     pub until: Option<DateTime<Utc>>,
+    /// Group the lines by day, key or project
     #[arg(long, value_enum, default_value_t = By::Day)]
     pub by: By,
-}
-
-impl Tabular for UsageLine {
-    fn headers() -> &'static [&'static str] {
-        &["GROUP", "REQUESTS", "COST"]
-    }
-    fn cells(&self) -> Vec<String> {
-        let group =
-            self.day.clone().or_else(|| self.key_id.clone()).or_else(|| self.project_id.clone()).unwrap_or_default();
-        vec![group, self.requests.to_string(), self.cost.to_string()]
-    }
 }
 
 pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
@@ -54,40 +46,27 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
     };
     let query = UsageQuery { project: args.project, key: args.key, since: args.since, until: args.until, by };
     let lines = store.usage_report(&org.id, &query)?;
-    let rows: Vec<Vec<String>> = lines.iter().map(Tabular::cells).collect();
-    match ctx.output {
-        super::OutputFormat::Json => output::list(ctx.output, &lines),
-        // CSV headers match the JSON field names, so a script can switch formats freely.
-        super::OutputFormat::Csv => {
-            let group = match by {
-                UsageGroup::Day => "day",
-                UsageGroup::Key => "key_id",
-                UsageGroup::Project => "project_id",
-            };
-            output::csv(&[group, "requests", "cost"], &rows)
-        }
-        super::OutputFormat::Table => {
-            let group = match by {
-                UsageGroup::Day => "DAY",
-                UsageGroup::Key => "KEY",
-                UsageGroup::Project => "PROJECT",
-            };
-            if matches!(by, UsageGroup::Day) {
-                // A bar per day, so a spike shows at a glance.
-                let bars = bars(&lines.iter().map(|l| l.requests).collect::<Vec<_>>(), BAR_WIDTH, output::colour());
-                let rows: Vec<Vec<String>> = rows
-                    .into_iter()
-                    .zip(bars)
-                    .map(|(mut r, b)| {
-                        r.push(b);
-                        r
-                    })
-                    .collect();
-                return output::table(&[group, "REQUESTS", "COST", ""], &rows);
-            }
-            output::table(&[group, "REQUESTS", "COST"], &rows)
-        }
+    let group = match by {
+        UsageGroup::Day => "DAY",
+        UsageGroup::Key => "KEY",
+        UsageGroup::Project => "PROJECT",
+    };
+    let names = ctx.names(&store, &org.id, by == UsageGroup::Key)?;
+    if ctx.mode.human() && by == UsageGroup::Day {
+        // A bar per day, so a spike shows at a glance.
+        let bars = bars(&lines.iter().map(|l| l.requests).collect::<Vec<_>>(), BAR_WIDTH, output::colour());
+        let rows: Vec<Vec<String>> = lines
+            .iter()
+            .zip(bars)
+            .map(|(l, b)| {
+                let mut r = l.cells(&names, ctx.mode == super::Mode::Wide);
+                r.push(b);
+                r
+            })
+            .collect();
+        return output::table(&[group, "REQUESTS", "COST", ""], &rows);
     }
+    output::usage(ctx.mode, &names, group, &lines)
 }
 
 /// The widest bar, in characters.

@@ -114,6 +114,15 @@ impl DataKey {
         DataKey(SecretBytes::new(random_bytes::<32>()))
     }
 
+    /// A data key someone already unwrapped (the unlock agent's); the store checks it.
+    pub fn from_secret(bytes: SecretBytes<32>) -> DataKey {
+        DataKey(bytes)
+    }
+
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        self.0.expose_secret()
+    }
+
     pub fn row_keys(&self) -> RowKeys {
         let dk = self.0.expose_secret();
         let derive = |info: &[u8]| hkdf_expand(b"keyctl/v1/data-key", dk, info);

@@ -246,6 +246,12 @@ pub trait Database: Send {
 
     /// Bytes the store takes on disk, when the backend can tell.
     fn size_bytes(&self) -> Option<u64>;
+
+    /// Bytes written but not yet checkpointed into the store (SQLite's `-wal` file), if the
+    /// backend has such a thing.
+    fn wal_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Opens an existing store at `location`, upgrading its schema if it is older than this build.

@@ -40,7 +40,9 @@ impl fmt::Display for Duration {
             f.write_str("-")?;
         }
         let mut rest = self.seconds.saturating_abs();
-        for (unit, size) in units {
+        // Weeks only when they divide evenly: `90d` reads back as `90d`, not `12w6d`.
+        let units = if rest % 604_800 == 0 { &units[..] } else { &units[1..] };
+        for &(unit, size) in units {
             if rest >= size {
                 write!(f, "{}{unit}", rest / size)?;
                 rest %= size;

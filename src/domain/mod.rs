@@ -21,7 +21,7 @@ pub use lifecycle::{
 pub use permission::Permission;
 pub use scope::{Scope, ScopeLevel};
 pub(crate) use time::from_unix;
-pub use time::{format_time, parse_time, Clock, FixedClock, SystemClock};
+pub use time::{format_time, parse_time, parse_time_or_ago, Clock, FixedClock, SystemClock};
 
 use serde::{Deserialize, Serialize};
 

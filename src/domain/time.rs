@@ -31,11 +31,32 @@ impl Clock for FixedClock {
     }
 }
 
-/// Parses an RFC 3339 time (`2026-12-01T00:00:00Z`, any offset) into UTC.
+/// Parses an RFC 3339 time (`2026-12-01T00:00:00Z`, any offset) or a plain date
+/// (`2026-12-01`, midnight UTC) into UTC.
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>, Error> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| Error::invalid(format!("invalid time {s:?}: expected RFC 3339, e.g. 2026-12-01T09:30:00Z")))
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        if let Some(t) = d.and_hms_opt(0, 0, 0) {
+            return Ok(Utc.from_utc_datetime(&t));
+        }
+    }
+    Err(Error::invalid(format!("invalid time {s:?}: expected RFC 3339 (2026-12-01T09:30:00Z) or a date (2026-12-01)")))
+}
+
+/// A time as [`parse_time`] reads it, or a duration meaning that long before `now`
+/// (`--since 1h`, `--since 7d`).
+pub fn parse_time_or_ago(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+    if let Ok(d) = s.trim().parse::<super::Duration>() {
+        return Ok(now - chrono::Duration::seconds(d.seconds()));
+    }
+    parse_time(s).map_err(|_| {
+        Error::invalid(format!(
+            "invalid time {s:?}: expected RFC 3339 (2026-12-01T09:30:00Z), a date (2026-12-01) or a duration ago (1h, 7d)"
+        ))
+    })
 }
 
 /// RFC 3339 in UTC with whole seconds, the one form keyctl prints.
@@ -58,6 +79,11 @@ mod tests {
         let t = parse_time("2026-12-01T10:30:00+01:00").unwrap();
         assert_eq!(format_time(t), "2026-12-01T09:30:00Z");
         assert!(parse_time("tomorrow").is_err());
+        assert_eq!(format_time(parse_time("2026-12-01").unwrap()), "2026-12-01T00:00:00Z");
+        let now = parse_time("2026-12-02T12:00:00Z").unwrap();
+        assert_eq!(format_time(parse_time_or_ago("1h", now).unwrap()), "2026-12-02T11:00:00Z");
+        assert_eq!(format_time(parse_time_or_ago("7d", now).unwrap()), "2026-11-25T12:00:00Z");
+        assert!(parse_time_or_ago("soon", now).is_err());
         assert_eq!(format_time(from_unix(0)), "1970-01-01T00:00:00Z");
     }
 }

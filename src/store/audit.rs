@@ -25,6 +25,63 @@ fn mac_input(prev_mac: &[u8], row_seq: i64, at: i64, payload: &[u8]) -> Vec<u8> 
     data
 }
 
+/// Every action the audit log records (a unit test checks that each `audit(..)` call
+/// names one of these), so `audit list --action` can refuse what would match nothing.
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "key.created",
+    "key.disabled",
+    "key.enabled",
+    "key.pruned",
+    "key.revoked",
+    "key.rotated",
+    "key.updated",
+    "member.added",
+    "member.removed",
+    "member.role_changed",
+    "org.created",
+    "org.deleted",
+    "org.renamed",
+    "org.upgraded",
+    "project.archived",
+    "project.created",
+    "project.deleted",
+    "project.limits_changed",
+    "project.renamed",
+    "project.unarchived",
+    "service_account.created",
+    "service_account.deleted",
+    "store.created",
+    "store.key_added",
+    "store.key_removed",
+    "store.passphrase_changed",
+];
+
+/// Refuses an `--action` that no entry can have, suggesting what was probably meant
+/// (`rotate` → `key.rotated`).
+fn check_action(action: &str) -> Result<()> {
+    let groups = || AUDIT_ACTIONS.iter().filter_map(|a| a.split_once('.').map(|(g, _)| g));
+    if AUDIT_ACTIONS.contains(&action) || groups().any(|g| g == action) {
+        return Ok(());
+    }
+    let stem = action.trim_end_matches(['e', 'd']).to_lowercase();
+    let mut close: Vec<&str> = AUDIT_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| stem.len() >= 3 && a.split_once('.').is_some_and(|(_, verb)| verb.starts_with(&stem)))
+        .collect();
+    if close.is_empty() {
+        let all: Vec<String> = AUDIT_ACTIONS.iter().map(|a| a.to_string()).collect();
+        let hint = super::suggest(action, &all).unwrap_or_else(|| {
+            let mut g: Vec<&str> = groups().collect();
+            g.dedup();
+            format!("actions are GROUP.VERB, e.g. key.revoked, or a group: {}", g.join(", "))
+        });
+        return Err(Error::invalid(format!("unknown audit action {action:?}; {hint}")));
+    }
+    close.truncate(4);
+    Err(Error::invalid(format!("unknown audit action {action:?}; did you mean {}?", close.join(" or "))))
+}
+
 /// Filters for `audit list`.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -169,6 +226,9 @@ impl Store {
     /// first, and every entry from its first break on is unverified (one that cannot even
     /// be opened is listed with action `unreadable`). The chain's problems come with them.
     pub fn list_audit(&self, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, Vec<String>)> {
+        if let Some(action) = &filter.action {
+            check_action(action)?;
+        }
         self.read(|tx| {
             let (problems, first_bad) = self.audit_chain(tx)?;
             let mut out = Vec::new();
@@ -202,5 +262,46 @@ impl Store {
             }
             Ok((out, problems))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_recorded_action_is_listed() {
+        let sources = [
+            include_str!("keys.rs"),
+            include_str!("members.rs"),
+            include_str!("mod.rs"),
+            include_str!("orgs.rs"),
+            include_str!("projects.rs"),
+            include_str!("service_accounts.rs"),
+            include_str!("slots.rs"),
+            include_str!("usage.rs"),
+        ];
+        // Every string literal shaped like an action ("key.revoked"), wherever it is passed.
+        let groups = ["key", "member", "org", "project", "service_account", "store"];
+        let mut seen = 0;
+        for text in sources {
+            for literal in text.split('"').skip(1).step_by(2) {
+                let Some((group, verb)) = literal.split_once('.') else { continue };
+                let shaped = !verb.is_empty() && verb.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                if groups.contains(&group) && shaped {
+                    assert!(AUDIT_ACTIONS.contains(&literal), "{literal:?} is not in AUDIT_ACTIONS");
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 20, "only {seen} actions found");
+    }
+
+    #[test]
+    fn unknown_actions_are_refused_with_a_suggestion() {
+        assert!(check_action("key").is_ok() && check_action("key.rotated").is_ok());
+        let e = check_action("rotate").unwrap_err().to_string();
+        assert!(e.contains("key.rotated"), "{e}");
+        assert!(check_action("kye.revoked").unwrap_err().to_string().contains("key.revoked"));
     }
 }

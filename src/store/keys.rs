@@ -278,7 +278,11 @@ impl Store {
             created_at: from_unix(key.row.created_at),
             expires_at: key.row.expires_at.map(from_unix),
             revoked_at: key.row.revoked_at.map(from_unix),
-            last_used_at: last_used.map(from_unix),
+            // A key's lifetime starts at the next whole second, so a use in its first second
+            // is stamped up to a second before it: show that use at the creation. (Anything
+            // earlier is shown as stored: the counter is plain, see README.)
+            last_used_at: last_used
+                .map(|t| from_unix(if (0..=1).contains(&(key.row.created_at - t)) { key.row.created_at } else { t })),
             revoke_reason: key.record.revoke_reason.clone(),
             rpm: key.record.limits.rpm,
             max_uses: key.record.limits.max_uses,
@@ -313,6 +317,28 @@ impl Store {
 
     /// Finds a key in `org_id` by id, or by name when exactly one key has it.
     pub(crate) fn find_key(&self, tx: &Tx<'_>, org_id: &str, id_or_name: &str) -> Result<OpenedKey> {
+        // The secret itself (say, a leaked key pasted into `key revoke`): looked up by its
+        // hash, and never repeated back in full.
+        if let Some(secret) = ApiKey::parse(id_or_name.trim()) {
+            let hash = self.keys.key_hash(secret.expose_secret());
+            let row = tx.key_by_hash(&hash)?.filter(|r| r.org_id == org_id).ok_or_else(|| Error::NotFound {
+                what: "key",
+                name: secret.redacted(),
+                hint: Some("no key with this secret in this organization".into()),
+            })?;
+            return self.open_key(tx, &row);
+        }
+        if id_or_name.starts_with(KeyPrefix::Project.as_str())
+            || id_or_name.starts_with(KeyPrefix::ServiceAccount.as_str())
+        {
+            // Key-shaped but its checksum fails: a mistyped or truncated secret. Say so
+            // without printing it.
+            return Err(Error::NotFound {
+                what: "key",
+                name: format!("{}...", id_or_name.chars().take(12).collect::<String>()),
+                hint: Some("it looks like a key, but its checksum does not match (mistyped or truncated)".into()),
+            });
+        }
         if Id::is_of_kind(id_or_name, IdKind::Key) {
             let row = tx
                 .key_get(id_or_name)?
@@ -337,7 +363,21 @@ impl Store {
             }
         }
         match matches.len() {
-            0 => Err(Error::not_found("key", id_or_name)),
+            0 => {
+                let mut names: Vec<String> = Vec::new();
+                for row in tx.keys(KeyScope::Org(org_id))? {
+                    if let Some(n) = self.open_key(tx, &row)?.record.name {
+                        if !names.contains(&n) {
+                            names.push(n);
+                        }
+                    }
+                }
+                Err(Error::NotFound {
+                    what: "key",
+                    name: id_or_name.to_owned(),
+                    hint: super::suggest(id_or_name, &names),
+                })
+            }
             1 => Ok(matches.remove(0)),
             _ => Err(Error::Usage(format!(
                 "{} keys are named {id_or_name:?} ({}); pass a key id",
@@ -699,7 +739,10 @@ impl Store {
         // A key pasted into the reason (say, the leaked one) is stored redacted.
         let reason = reason.map(crate::crypto::redact_secrets);
         self.write(|tx| {
-            let targets = if Id::is_of_kind(key, IdKind::Key) {
+            // An id, or the secret itself (found by its hash): exactly one key.
+            let key_shaped =
+                [KeyPrefix::Project, KeyPrefix::ServiceAccount].iter().any(|p| key.starts_with(p.as_str()));
+            let targets = if Id::is_of_kind(key, IdKind::Key) || key_shaped {
                 vec![self.find_key(tx, org_id, key)?]
             } else {
                 let named = self.keys_named(tx, org_id, key)?;
@@ -783,6 +826,14 @@ impl Store {
             if old.row.revoked_at.is_some() {
                 return Err(Error::refused(format!("key {} was already rotated; rotate its successor", old.row.id)));
             }
+            if old.status(now) == KeyStatus::Expired {
+                // A grace period for a key that already stopped working would promise what
+                // never was.
+                return Err(Error::refused(format!(
+                    "key {} has expired; it cannot be rotated (create a new key with `keyctl key create`)",
+                    old.row.id
+                )));
+            }
             let project = self.find_project(tx, org_id, &old.row.project_id)?;
             if project.status == ProjectStatus::Archived {
                 return Err(Error::refused(format!(
@@ -852,17 +903,27 @@ impl Store {
 
     /// Deletes revoked and expired keys whose end lies more than `older_than` in the past.
     /// Their audit trail stays. Returns the pruned keys.
+    /// The keys [`Store::prune_keys`] would delete, deleting nothing (`key prune --dry-run`).
+    pub fn prunable_keys(&self, org_id: &str, older_than: Duration) -> Result<Vec<KeyInfo>> {
+        let cutoff = self.now().timestamp() - older_than.seconds();
+        self.read(|tx| {
+            let mut names = HashMap::new();
+            let mut out = Vec::new();
+            for row in tx.keys(KeyScope::Org(org_id))?.into_iter().filter(|r| ended_by(r, cutoff)) {
+                let key = self.open_key(tx, &row)?;
+                out.push(self.key_view(tx, &key, &mut names)?);
+            }
+            Ok(out)
+        })
+    }
+
     pub fn prune_keys(&self, org_id: &str, older_than: Duration) -> Result<Vec<KeyInfo>> {
         let cutoff = self.now().timestamp() - older_than.seconds();
         self.write(|tx| {
             let mut pruned = Vec::new();
             let mut names = HashMap::new();
             for row in tx.keys(KeyScope::Org(org_id))? {
-                let ended = match (row.revoked_at, row.expires_at) {
-                    (Some(r), Some(e)) => Some(r.min(e)),
-                    (r, e) => r.or(e),
-                };
-                if ended.is_some_and(|t| t <= cutoff) {
+                if ended_by(&row, cutoff) {
                     let key = self.open_key(tx, &row)?;
                     tx.key_delete(&row.id)?;
                     tx.delete_counters(&row.id)?;
@@ -873,4 +934,13 @@ impl Store {
             Ok(pruned)
         })
     }
+}
+
+/// Whether a key was revoked or expired at or before `cutoff` (unix seconds).
+fn ended_by(row: &KeyRow, cutoff: i64) -> bool {
+    let ended = match (row.revoked_at, row.expires_at) {
+        (Some(r), Some(e)) => Some(r.min(e)),
+        (r, e) => r.or(e),
+    };
+    ended.is_some_and(|t| t <= cutoff)
 }

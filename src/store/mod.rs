@@ -45,6 +45,31 @@ pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, Ve
 pub enum Unlock {
     Passphrase(SecretString),
     StoreKey(SecretString),
+    /// A data key unwrapped earlier (what `keyctl unlock`'s agent holds), checked against
+    /// the store before it is used: it must open the store's sealed owner record, and the
+    /// slot that unwrapped it must still exist.
+    Unlocked(UnlockedKey),
+}
+
+/// A store's data key, unwrapped, and the name of the slot that unwrapped it (the actor).
+/// No `Debug`; zeroized on drop; read only through [`UnlockedKey::expose_secret`].
+pub struct UnlockedKey {
+    key: crate::crypto::SecretBytes<32>,
+    actor: String,
+}
+
+impl UnlockedKey {
+    pub fn new(key: crate::crypto::SecretBytes<32>, actor: impl Into<String>) -> UnlockedKey {
+        UnlockedKey { key, actor: actor.into() }
+    }
+
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        self.key.expose_secret()
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
 }
 
 impl Unlock {
@@ -180,6 +205,18 @@ impl Store {
             Ok(())
         })?;
         let (data_key, actor, authority) = slots::unlock(&slots, &unlock)?;
+        if matches!(unlock, Unlock::Unlocked(_)) {
+            // Not trusted blindly: the key must open the store's sealed owner record.
+            let keys = data_key.row_keys();
+            let mut owner = None;
+            db.read(&mut |tx| {
+                owner = tx.meta_get("owner")?;
+                Ok(())
+            })?;
+            if owner.and_then(|o| keys.open(&Self::meta_aad("owner"), &o)).is_none() {
+                return Err(Error::Locked(slots::AGENT_REFUSED.into()));
+            }
+        }
         let store = Store {
             db,
             ledger: Default::default(),
@@ -243,6 +280,12 @@ impl Store {
     /// The name of the slot that unlocked this store: the actor in audit entries.
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    /// The unwrapped data key and actor, for an unlock agent to hold in memory and hand back
+    /// through [`Unlock::Unlocked`]. Whoever holds it can read and write the whole store.
+    pub fn unlocked_key(&self) -> UnlockedKey {
+        UnlockedKey::new(crate::crypto::SecretBytes::new(*self.data_key.expose_secret()), self.actor.clone())
     }
 
     /// Where the store lives.
@@ -395,7 +438,9 @@ impl Store {
     // ---- whole-store views ------------------------------------------------------------------
 
     pub fn info(&self) -> Result<StoreInfo> {
-        let file_bytes = self.db.size_bytes().unwrap_or(0);
+        // The data may sit in the write-ahead log until a checkpoint: count both.
+        let wal_bytes = self.db.wal_bytes().unwrap_or(0);
+        let file_bytes = self.db.size_bytes().unwrap_or(0) + wal_bytes;
         self.read(|tx| {
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
@@ -410,6 +455,7 @@ impl Store {
                 keys: tx.all_keys()?.len(),
                 slots: self.slot_infos(tx)?,
                 file_bytes,
+                wal_bytes,
             })
         })
     }

@@ -74,8 +74,21 @@ pub(crate) fn unlock(slots: &[SlotRow], unlock: &Unlock) -> Result<(DataKey, Str
             }
             Err(Error::Locked("the store key does not open this store (wrong store, or its slot was removed)".into()))
         }
+        Unlock::Unlocked(k) => {
+            // The slot that unwrapped it must still exist (removing it shuts the agent out);
+            // `Store::open` then checks the key opens the sealed owner record. What a slot
+            // may do cannot be proven from the data key alone, so a handed-over key never
+            // manages slots: member authority.
+            if !slots.iter().any(|s| s.name == k.actor) {
+                return Err(Error::Locked(AGENT_REFUSED.into()));
+            }
+            Ok((DataKey::from_secret(k.key.clone()), k.actor.clone(), Authority::Member))
+        }
     }
 }
+
+/// Why a key handed over by an unlock agent was not used.
+pub(crate) const AGENT_REFUSED: &str = "the unlock agent's key does not open this store";
 
 fn open_store_key_slot(row: &SlotRow, key: &StoreKey) -> Result<Option<(DataKey, Authority)>> {
     let params = slot_params(row)?;
@@ -146,14 +159,19 @@ impl Store {
 
     /// Whether `secret` is a store key that opens one of this store's slots today.
     pub fn store_key_is_live(&self, secret: &str) -> Result<bool> {
-        let Some(key) = StoreKey::parse(secret) else { return Ok(false) };
+        Ok(self.store_key_slot(secret)?.is_some())
+    }
+
+    /// The name of the slot `secret` opens today, if it is a live store key of this store.
+    pub fn store_key_slot(&self, secret: &str) -> Result<Option<String>> {
+        let Some(key) = StoreKey::parse(secret) else { return Ok(None) };
         let slots = self.read(|tx| tx.slots())?;
         for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
             if open_store_key_slot(row, &key)?.is_some() {
-                return Ok(true);
+                return Ok(Some(row.name.clone()));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// Each slot name's standing according to the audit log: `Some(admin)` when its last

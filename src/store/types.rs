@@ -169,7 +169,10 @@ pub struct StoreInfo {
     pub projects: usize,
     pub keys: usize,
     pub slots: Vec<SlotInfo>,
+    /// The store file and its write-ahead log together.
     pub file_bytes: u64,
+    /// Of which in the write-ahead log (not yet checkpointed into the file).
+    pub wal_bytes: u64,
 }
 
 /// What `store check` found: every problem names the table and row.

@@ -359,6 +359,9 @@ impl TestStore {
         let mut cmd = Command::new("script");
         cmd.args(["-qec", &shell, "/dev/null"]);
         clean_env(&mut cmd).env("KEYCTL_STORE", self.path()).env("KEYCTL_CONFIG", self.config_path());
+        for (k, v) in self.private_dirs() {
+            cmd.env(k, v);
+        }
         if with_store_key {
             cmd.env("KEYCTL_STORE_KEY", &self.store_key);
         }

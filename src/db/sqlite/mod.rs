@@ -212,6 +212,11 @@ impl Database for SqliteDatabase {
     fn size_bytes(&self) -> Option<u64> {
         self.location.as_path().and_then(|p| fs::metadata(p).ok()).map(|m| m.len())
     }
+
+    fn wal_bytes(&self) -> Option<u64> {
+        let path = self.location.as_path()?;
+        fs::metadata(format!("{}-wal", path.display())).ok().map(|m| m.len())
+    }
 }
 
 /// Creates `path`'s folder (mode 0700) and the empty file (mode 0600), refusing to touch
