@@ -33,8 +33,8 @@ mod store;
 pub use crypto::{ApiKey, SecretString, StoreKey};
 pub use db::{DbError, DbErrorKind, StoreLocation};
 pub use domain::{
-    Amount, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Refill, Scope,
-    ScopeLevel, SystemClock,
+    Amount, Archived, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus,
+    Refill, Scope, ScopeLevel, SystemClock,
 };
 pub use error::{Error, Result};
 pub use store::{

@@ -61,6 +61,15 @@ impl ProjectStatus {
     }
 }
 
+/// Which projects a listing includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Archived {
+    /// Active projects only.
+    Exclude,
+    /// Active and archived projects.
+    Include,
+}
+
 /// A key's status as users see it, derived from its revocation and expiry times and its
 /// sealed disabled flag (revoked, then expired, then disabled: the order verify checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::crypto::{DataKey, KdfParams, RowKeys, SecretString, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
 use crate::db::{self, Database, RecordRow, SlotRow, StoreLocation, Table};
-use crate::domain::{from_unix, Clock, SystemClock};
+use crate::domain::{from_unix, Clock, OrgKind, SystemClock};
 use crate::error::{Error, Result};
 
 pub use crate::files::create_private_dir_all;
@@ -85,14 +85,20 @@ impl Unlock {
 #[derive(Debug, Clone)]
 pub struct InitOptions {
     pub org_name: Option<String>,
-    pub personal: bool,
+    /// What kind the first organization is.
+    pub org_kind: OrgKind,
     pub owner_email: Option<String>,
     pub kdf_iterations: u32,
 }
 
 impl Default for InitOptions {
     fn default() -> Self {
-        InitOptions { org_name: None, personal: false, owner_email: None, kdf_iterations: DEFAULT_PBKDF2_ITERATIONS }
+        InitOptions {
+            org_name: None,
+            org_kind: OrgKind::Organization,
+            owner_email: None,
+            kdf_iterations: DEFAULT_PBKDF2_ITERATIONS,
+        }
     }
 }
 
@@ -149,10 +155,13 @@ impl Store {
             return Err(Error::StoreExists(location));
         }
         let owner_email = crate::domain::normalize_email(opts.owner_email.as_deref().unwrap_or("owner@localhost"))?;
-        let org_name = opts
-            .org_name
-            .clone()
-            .unwrap_or_else(|| if opts.personal { "Personal" } else { "Default organization" }.to_owned());
+        let org_name = opts.org_name.clone().unwrap_or_else(|| {
+            match opts.org_kind {
+                OrgKind::Personal => "Personal",
+                OrgKind::Organization => "Default organization",
+            }
+            .to_owned()
+        });
         crate::domain::validate_name("organization", &org_name)?;
         let db = db::create(&location)?;
         let result = (move || {
@@ -181,7 +190,7 @@ impl Store {
                 tx.meta_set("store_id", store_id.as_bytes())?;
                 store.put_meta(tx, "owner", &OwnerIdentity { email: owner_email.clone(), ledger: true })?;
                 store.audit(tx, "store.created", None, None, serde_json::json!({}))?;
-                store.create_org_in(tx, &org_name, opts.personal)
+                store.create_org_in(tx, &org_name, opts.org_kind)
             })?;
             Ok((store, org))
         })();
@@ -587,7 +596,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, org) = new_store(dir.path());
         let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
-        let names = std::thread::spawn(move || store.list_projects(&org, false).unwrap().len()).join().unwrap();
+        let names = std::thread::spawn(move || store.list_projects(&org, crate::Archived::Exclude).unwrap().len())
+            .join()
+            .unwrap();
         assert_eq!(names, 1);
     }
 
@@ -598,7 +609,7 @@ mod tests {
         let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
         let before = store.generation().unwrap();
         assert!(before > 0, "init writes, so it bumps the generation");
-        store.list_projects(&org, false).unwrap();
+        store.list_projects(&org, crate::Archived::Exclude).unwrap();
         assert_eq!(store.generation().unwrap(), before);
         store.create_project(&org, "p2", None).unwrap();
         assert_eq!(store.generation().unwrap(), before + 1);
@@ -608,7 +619,11 @@ mod tests {
         assert_eq!(other.generation().unwrap(), before + 1);
         other.archive_project(&org, "p2").unwrap();
         assert_eq!(store.generation().unwrap(), before + 2);
-        assert_eq!(store.list_projects(&org, false).unwrap().len(), 1, "the cache must not hide the archive");
+        assert_eq!(
+            store.list_projects(&org, crate::Archived::Exclude).unwrap().len(),
+            1,
+            "the cache must not hide the archive"
+        );
     }
 
     #[test]
@@ -620,7 +635,7 @@ mod tests {
         let g = store.generation().unwrap();
         store.create_project(&org, "p2", None).unwrap();
         assert_eq!(store.generation().unwrap(), g + 1, "the rolled-back run's bump must not count");
-        assert_eq!(store.list_projects(&org, false).unwrap().len(), 2);
+        assert_eq!(store.list_projects(&org, crate::Archived::Exclude).unwrap().len(), 2);
 
         // Limits stay exact, and uses are counted once each.
         let spec = KeyCreate { limits: KeyLimits { rpm: Some(3), ..KeyLimits::default() }, ..KeyCreate::default() };

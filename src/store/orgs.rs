@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use super::Tx;
-use super::{MemberRecord, Org, OrgRecord, ProjectRecord, Store};
+use super::{MemberRecord, Org, OrgRecord, ProjectKind, ProjectRecord, ProjectState, Store};
 use crate::db::{Table, Written};
-use crate::domain::{from_unix, validate_name, Id, IdKind, OrgKind, ProjectStatus};
+use crate::domain::{from_unix, validate_name, Id, IdKind, OrgKind};
 use crate::error::{Error, Result};
 
 pub(crate) const DEFAULT_PROJECT_NAME: &str = "Default project";
@@ -21,17 +21,13 @@ impl Store {
         }
     }
 
-    pub(crate) fn create_org_in(&self, tx: &Tx<'_>, name: &str, personal: bool) -> Result<Org> {
+    pub(crate) fn create_org_in(&self, tx: &Tx<'_>, name: &str, kind: OrgKind) -> Result<Org> {
         validate_name("organization", name)?;
         let now = self.now().timestamp();
         let org_id = Id::generate(IdKind::Org);
         let project_id = Id::generate(IdKind::Project);
-        let record = OrgRecord {
-            name: name.to_owned(),
-            kind: if personal { OrgKind::Personal } else { OrgKind::Organization },
-            created_at: now,
-            default_project_id: project_id.to_string(),
-        };
+        let record =
+            OrgRecord { name: name.to_owned(), kind, created_at: now, default_project_id: project_id.to_string() };
         let row = self.seal_record(Table::Orgs, org_id.as_str(), "", &self.lookup(Table::Orgs, "", name), &record)?;
         if tx.record_insert(Table::Orgs, &row)? == Written::NameTaken {
             return Err(Error::conflict(format!("an organization named {name:?} already exists")));
@@ -39,10 +35,9 @@ impl Store {
         let project = ProjectRecord {
             name: super::orgs::DEFAULT_PROJECT_NAME.to_owned(),
             description: None,
-            status: ProjectStatus::Active,
-            is_default: true,
+            kind: ProjectKind::Default,
+            state: ProjectState::Active,
             created_at: now,
-            archived_at: None,
             limits: Default::default(),
         };
         let lookup = &self.lookup(Table::Projects, org_id.as_str(), &project.name);
@@ -78,8 +73,8 @@ impl Store {
         Ok(self.org_view(org_id.as_str(), record))
     }
 
-    pub fn create_org(&self, name: &str, personal: bool) -> Result<Org> {
-        self.write(|tx| self.create_org_in(tx, name, personal))
+    pub fn create_org(&self, name: &str, kind: OrgKind) -> Result<Org> {
+        self.write(|tx| self.create_org_in(tx, name, kind))
     }
 
     pub(crate) fn orgs_in(&self, tx: &Tx<'_>) -> Result<Vec<Org>> {

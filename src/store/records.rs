@@ -70,18 +70,98 @@ pub(crate) struct OrgRecord {
     pub default_project_id: String,
 }
 
+/// Whether a project is its org's default one (which can't be archived or deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProjectKind {
+    Default,
+    Other,
+}
+
+/// A project's lifecycle, with the time it was archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProjectState {
+    Active,
+    Archived { at: i64 },
+}
+
+impl ProjectState {
+    pub fn status(self) -> ProjectStatus {
+        match self {
+            ProjectState::Active => ProjectStatus::Active,
+            ProjectState::Archived { .. } => ProjectStatus::Archived,
+        }
+    }
+
+    pub fn archived_at(self) -> Option<i64> {
+        match self {
+            ProjectState::Active => None,
+            ProjectState::Archived { at } => Some(at),
+        }
+    }
+}
+
+/// A project's sealed payload. It is (de)serialised through [`ProjectRecordV1`], so stores
+/// written before these enums existed open unchanged and new ones stay readable by old code.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "ProjectRecordV1", into = "ProjectRecordV1")]
 pub(crate) struct ProjectRecord {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub status: ProjectStatus,
-    pub is_default: bool,
+    pub kind: ProjectKind,
+    pub state: ProjectState,
     pub created_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archived_at: Option<i64>,
-    #[serde(default, skip_serializing_if = "ProjectLimits::is_empty")]
     pub limits: ProjectLimits,
+}
+
+/// The serialised form of [`ProjectRecord`], field for field and in order as first written.
+#[derive(Serialize, Deserialize)]
+struct ProjectRecordV1 {
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    status: ProjectStatus,
+    is_default: bool,
+    created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    archived_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "ProjectLimits::is_empty")]
+    limits: ProjectLimits,
+}
+
+impl TryFrom<ProjectRecordV1> for ProjectRecord {
+    type Error = String;
+
+    fn try_from(r: ProjectRecordV1) -> std::result::Result<Self, String> {
+        let state = match (r.status, r.archived_at) {
+            (ProjectStatus::Active, None) => ProjectState::Active,
+            (ProjectStatus::Archived, Some(at)) => ProjectState::Archived { at },
+            (status, at) => {
+                return Err(format!("project record with status {} and archived_at {at:?}", status.as_str()))
+            }
+        };
+        Ok(ProjectRecord {
+            name: r.name,
+            description: r.description,
+            kind: if r.is_default { ProjectKind::Default } else { ProjectKind::Other },
+            state,
+            created_at: r.created_at,
+            limits: r.limits,
+        })
+    }
+}
+
+impl From<ProjectRecord> for ProjectRecordV1 {
+    fn from(r: ProjectRecord) -> Self {
+        ProjectRecordV1 {
+            name: r.name,
+            description: r.description,
+            status: r.state.status(),
+            is_default: r.kind == ProjectKind::Default,
+            created_at: r.created_at,
+            archived_at: r.state.archived_at(),
+            limits: r.limits,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -273,4 +353,24 @@ pub(crate) struct AuditHead {
     pub count: i64,
     pub last_seq: i64,
     pub last_mac: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards the sealed form: `ProjectRecord`'s enums must serialise to the bytes that
+    /// stores written before them hold.
+    #[test]
+    fn project_record_keeps_its_serialised_form() {
+        for json in [
+            r#"{"name":"Default","status":"active","is_default":true,"created_at":1}"#,
+            r#"{"name":"web","description":"d","status":"archived","is_default":false,"created_at":1,"archived_at":2,"limits":{"rpm":5}}"#,
+        ] {
+            let record: ProjectRecord = serde_json::from_str(json).expect("a v1 project record");
+            assert_eq!(serde_json::to_string(&record).expect("serialises"), json);
+        }
+        let odd = r#"{"name":"x","status":"archived","is_default":false,"created_at":1}"#;
+        assert!(serde_json::from_str::<ProjectRecord>(odd).is_err(), "archived without a time is refused");
+    }
 }

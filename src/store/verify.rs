@@ -431,9 +431,18 @@ fn use_counters(key: &OpenedKey, w: &Windows, cost: i64) -> Vec<(String, &'stati
 /// processes.
 pub struct Verifier<'a> {
     store: &'a Store,
-    batch: bool,
+    writes: UseWrites,
     pending: Pending,
     last_flush: Instant,
+}
+
+/// When a verifier writes the uses of unlimited keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UseWrites {
+    /// After every `verify` call.
+    EachCall,
+    /// In batches: when [`FLUSH_AT`] uses are waiting or [`FLUSH_EVERY`] has passed.
+    Batched,
 }
 
 /// How late a batched verifier may write uses: larger batches rewrite fewer pages per use.
@@ -443,14 +452,14 @@ const FLUSH_AT: usize = 65_536;
 impl Store {
     /// A verifier that records each use as it happens.
     pub fn verifier(&self) -> Verifier<'_> {
-        Verifier { store: self, batch: false, pending: Pending::default(), last_flush: Instant::now() }
+        Verifier { store: self, writes: UseWrites::EachCall, pending: Pending::default(), last_flush: Instant::now() }
     }
 
     /// A verifier for long-running streams: uses of unlimited keys are recorded in batches,
     /// written by the first `verify` a second or more after the last write, by
     /// [`Verifier::flush`] (call it when idle) and on drop.
     pub fn batched_verifier(&self) -> Verifier<'_> {
-        Verifier { store: self, batch: true, pending: Pending::default(), last_flush: Instant::now() }
+        Verifier { store: self, writes: UseWrites::Batched, pending: Pending::default(), last_flush: Instant::now() }
     }
 }
 
@@ -562,7 +571,10 @@ impl Verifier<'_> {
 
     /// Flushes now for an unbatched verifier, or when the batch is big or old enough.
     fn flush_if_due(&mut self) -> Result<()> {
-        if !self.batch || self.pending.len() >= FLUSH_AT || self.last_flush.elapsed() >= FLUSH_EVERY {
+        if self.writes == UseWrites::EachCall
+            || self.pending.len() >= FLUSH_AT
+            || self.last_flush.elapsed() >= FLUSH_EVERY
+        {
             self.flush()?;
         }
         Ok(())
@@ -715,7 +727,7 @@ impl Store {
             Some(VerifyCode::Expired)
         } else if opened.record.disabled.is_some() {
             Some(VerifyCode::Disabled)
-        } else if project.as_ref().is_some_and(|p| p.status == ProjectStatus::Archived) {
+        } else if project.as_ref().is_some_and(|p| p.state.status() == ProjectStatus::Archived) {
             Some(VerifyCode::ProjectArchived)
         } else if effective.is_none() {
             Some(VerifyCode::OwnerRemoved)
