@@ -40,6 +40,6 @@ pub use error::{Error, Result};
 pub use store::{
     create_private_dir_all, AuditEntry, AuditFilter, Authority, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter,
     KeyInfo, KeyLimits, KeyUpdate, LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView, Project, ProjectLimits,
-    RateLimit, RoleScope, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UnlockedKey, UsageGroup, UsageLine,
+    RateLimit, RoleTarget, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UnlockedKey, UsageGroup, UsageLine,
     UsageQuery, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
 };

@@ -9,7 +9,7 @@ use super::records::Disabled;
 use super::Tx;
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
 use crate::crypto::{ApiKey, KeyPrefix, StoreKey};
-use crate::db::{KeyRow, KeyScope};
+use crate::db::{KeyRow, KeysOf};
 use crate::domain::{
     from_unix, validate_external_id, validate_meta, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef,
     Permission, ProjectStatus, Refill, Scope,
@@ -306,7 +306,7 @@ impl Store {
     /// Every key in `org_id` named exactly `name`.
     fn keys_named(&self, tx: &Tx<'_>, org_id: &str, name: &str) -> Result<Vec<OpenedKey>> {
         let mut matches = Vec::new();
-        for row in tx.keys(KeyScope::Org(org_id))? {
+        for row in tx.keys(KeysOf::Org(org_id))? {
             let key = self.open_key(tx, &row)?;
             if key.record.name.as_deref() == Some(name) {
                 matches.push(key);
@@ -365,7 +365,7 @@ impl Store {
         match matches.len() {
             0 => {
                 let mut names: Vec<String> = Vec::new();
-                for row in tx.keys(KeyScope::Org(org_id))? {
+                for row in tx.keys(KeysOf::Org(org_id))? {
                     if let Some(n) = self.open_key(tx, &row)?.record.name {
                         if !names.contains(&n) {
                             names.push(n);
@@ -529,9 +529,9 @@ impl Store {
             let rows = match &filter.project {
                 Some(p) => {
                     let project = self.find_project(tx, org_id, p)?;
-                    tx.keys(KeyScope::Project(&project.id))?
+                    tx.keys(KeysOf::Project(&project.id))?
                 }
-                None => tx.keys(KeyScope::Org(org_id))?,
+                None => tx.keys(KeysOf::Org(org_id))?,
             };
             let now = self.now().timestamp();
             let mut names = HashMap::new();
@@ -798,12 +798,12 @@ impl Store {
         self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))
     }
 
-    /// Revokes every live key in `scope` (used when a project, member or service account
+    /// Revokes every live key that `keys` selects (used when a project, member or service account
     /// goes away); returns how many.
-    pub(crate) fn revoke_keys_where(&self, tx: &Tx<'_>, scope: KeyScope<'_>, reason: &str) -> Result<usize> {
+    pub(crate) fn revoke_keys_where(&self, tx: &Tx<'_>, keys: KeysOf<'_>, reason: &str) -> Result<usize> {
         let now = self.now().timestamp();
         let mut n = 0;
-        for row in tx.keys(scope)? {
+        for row in tx.keys(keys)? {
             let key = self.open_key(tx, &row)?;
             if key.row.revoked_at.is_some_and(|t| t <= now) {
                 continue;
@@ -909,7 +909,7 @@ impl Store {
         self.read(|tx| {
             let mut names = HashMap::new();
             let mut out = Vec::new();
-            for row in tx.keys(KeyScope::Org(org_id))?.into_iter().filter(|r| ended_by(r, cutoff)) {
+            for row in tx.keys(KeysOf::Org(org_id))?.into_iter().filter(|r| ended_by(r, cutoff)) {
                 let key = self.open_key(tx, &row)?;
                 out.push(self.key_view(tx, &key, &mut names)?);
             }
@@ -922,7 +922,7 @@ impl Store {
         self.write(|tx| {
             let mut pruned = Vec::new();
             let mut names = HashMap::new();
-            for row in tx.keys(KeyScope::Org(org_id))? {
+            for row in tx.keys(KeysOf::Org(org_id))? {
                 if ended_by(&row, cutoff) {
                     let key = self.open_key(tx, &row)?;
                     tx.key_delete(&row.id)?;

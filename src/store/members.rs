@@ -106,7 +106,7 @@ impl Store {
 
 /// Where a role applies: org-wide, or in one project.
 #[derive(Debug, Clone, Copy)]
-pub enum RoleScope<'a> {
+pub enum RoleTarget<'a> {
     Org,
     Project(&'a str),
 }
@@ -265,19 +265,19 @@ impl Store {
         org_id: &str,
         member: &str,
         role: Permission,
-        scope: RoleScope<'_>,
+        target: RoleTarget<'_>,
     ) -> Result<super::Member> {
         self.write(|tx| {
             let (id, mut m) = self.find_member_record(tx, org_id, member)?;
-            let project_id = match scope {
-                RoleScope::Org => {
+            let project_id = match target {
+                RoleTarget::Org => {
                     if role != Permission::All {
                         self.guard_last_admin(tx, org_id, &id, &m, "demoted")?;
                     }
                     m.role = Some(role);
                     None
                 }
-                RoleScope::Project(p) => {
+                RoleTarget::Project(p) => {
                     let p = self.find_project(tx, org_id, p)?.id;
                     m.project_roles.insert(p.clone(), role);
                     Some(p)
@@ -314,7 +314,7 @@ impl Store {
                     self.guard_last_admin(tx, org_id, &id, &m, "removed")?;
                     let revoked = self.revoke_keys_where(
                         tx,
-                        crate::db::KeyScope::Owner(&id),
+                        crate::db::KeysOf::Owner(&id),
                         "owner removed from the organization",
                     )?;
                     tx.record_delete(Table::Members, &id)?;

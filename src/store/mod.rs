@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 pub use crate::files::create_private_dir_all;
 pub use audit::AuditFilter;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
-pub use members::RoleScope;
+pub use members::RoleTarget;
 pub(crate) use records::*;
 pub use records::{KeyLimits, ProjectLimits};
 pub use slots::{Authority, MAX_PBKDF2_ITERATIONS};

@@ -191,7 +191,7 @@ impl Store {
     pub fn delete_org(&self, org: &str) -> Result<Org> {
         self.write(|tx| {
             let current = self.find_org(tx, org)?;
-            let keys = tx.keys(crate::db::KeyScope::Org(&current.id))?;
+            let keys = tx.keys(crate::db::KeysOf::Org(&current.id))?;
             for key in &keys {
                 tx.key_delete(&key.id)?;
             }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::Tx;
 use super::{Project, ProjectKind, ProjectRecord, ProjectState, Store};
-use crate::db::{KeyScope, Table, Written};
+use crate::db::{KeysOf, Table, Written};
 use crate::domain::{from_unix, validate_description, validate_name, Archived, Id, IdKind, ProjectStatus};
 use crate::error::{Error, Result};
 
@@ -201,7 +201,7 @@ impl Store {
                     record.name
                 )));
             }
-            let revoked = self.revoke_keys_where(tx, KeyScope::Project(&row.id), "project deleted")?;
+            let revoked = self.revoke_keys_where(tx, KeysOf::Project(&row.id), "project deleted")?;
             for sa in tx.records(Table::ServiceAccounts, Some(&row.id))? {
                 tx.record_delete(Table::ServiceAccounts, &sa.id)?;
             }
