@@ -498,7 +498,7 @@ impl Store {
     }
 
     /// Who will own a new key, and its prefix: the named member or service account, or
-    /// the store owner. The owner must have a role in the project.
+    /// the store's holder. The owner must have a role in the project.
     fn key_owner(
         &self,
         tx: &Tx<'_>,
@@ -508,12 +508,14 @@ impl Store {
     ) -> Result<(OwnerRef, KeyPrefix)> {
         let (owner, prefix) = match (&spec.owner_email, &spec.service_account) {
             (Some(_), Some(_)) => return Err(Error::invalid("--owner and --service-account cannot be used together")),
-            (Some(email), None) => (OwnerRef::User(self.find_member_record(tx, org_id, email)?.0), KeyPrefix::Project),
+            (Some(email), None) => {
+                (OwnerRef::Member(self.find_member_record(tx, org_id, email)?.0), KeyPrefix::Project)
+            }
             (None, Some(sa)) => (
                 OwnerRef::ServiceAccount(self.find_service_account_id(tx, org_id, project_id, sa)?),
                 KeyPrefix::ServiceAccount,
             ),
-            (None, None) => (OwnerRef::User(self.owner_member(tx, org_id)?.0), KeyPrefix::Project),
+            (None, None) => (OwnerRef::Member(self.holder_member(tx, org_id)?.0), KeyPrefix::Project),
         };
         if self.principal_role(tx, &owner, project_id)?.is_none() {
             return Err(Error::refused(format!(
@@ -842,7 +844,7 @@ impl Store {
                 )));
             }
             let prefix = match old.record.owner {
-                OwnerRef::User(_) => KeyPrefix::Project,
+                OwnerRef::Member(_) => KeyPrefix::Project,
                 OwnerRef::ServiceAccount(_) => KeyPrefix::ServiceAccount,
             };
             if self.principal_role(tx, &old.record.owner, &old.row.project_id)?.is_none() {

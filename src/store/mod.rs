@@ -188,7 +188,7 @@ impl Store {
                 })?;
                 let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
                 tx.meta_set("store_id", store_id.as_bytes())?;
-                store.put_meta(tx, "owner", &OwnerIdentity { email: owner_email.clone(), ledger: true })?;
+                store.put_meta(tx, "owner", &HolderIdentity { email: owner_email.clone(), ledger: true })?;
                 store.audit(tx, "store.created", None, None, serde_json::json!({}))?;
                 store.create_org_in(tx, &org_name, opts.org_kind)
             })?;
@@ -253,7 +253,7 @@ impl Store {
             if tx.meta_get("ledger_head")?.is_some() {
                 return Ok(());
             }
-            let owner: OwnerIdentity = self
+            let owner: HolderIdentity = self
                 .get_meta_unchecked(tx, "owner")?
                 .ok_or_else(|| Error::integrity("the store has no owner identity"))?;
             if owner.ledger {
@@ -268,7 +268,7 @@ impl Store {
             for row in tx.all_keys()? {
                 self.open_key_sealed(&row)?;
             }
-            self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner.clone() })?;
+            self.put_meta(tx, "owner", &HolderIdentity { ledger: true, ..owner.clone() })?;
             self.ledger_bootstrap(tx)
         })
     }
@@ -434,7 +434,7 @@ impl Store {
             .map_err(|_| Error::integrity(format!("meta record {name:?} is unreadable")))
     }
 
-    pub(crate) fn owner_identity(&self, tx: &Tx<'_>) -> Result<OwnerIdentity> {
+    pub(crate) fn holder_identity(&self, tx: &Tx<'_>) -> Result<HolderIdentity> {
         self.get_meta(tx, "owner")?.ok_or_else(|| Error::integrity("the store has no owner identity"))
     }
 
@@ -452,7 +452,7 @@ impl Store {
                 schema_version: self.db.schema_version()?,
                 store_id,
                 actor: self.actor.clone(),
-                owner_email: self.owner_identity(tx)?.email,
+                owner_email: self.holder_identity(tx)?.email,
                 orgs: tx.records(Table::Orgs, None)?.len(),
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
@@ -473,7 +473,7 @@ impl Store {
         self.read(|tx| {
             report.rows_checked += tx.slots()?.len();
             report.problems.extend(self.slot_problems(tx)?);
-            if let Err(e) = self.owner_identity(tx) {
+            if let Err(e) = self.holder_identity(tx) {
                 report.problems.push(e.detail());
             }
             for table in Table::ALL {

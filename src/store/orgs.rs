@@ -1,4 +1,4 @@
-//! Organizations: each is created with its default project and the owner as a member.
+//! Organizations: each is created with its default project and the store's holder as a member.
 
 use serde_json::json;
 
@@ -46,22 +46,22 @@ impl Store {
             &self.seal_record(Table::Projects, project_id.as_str(), org_id.as_str(), lookup, &project)?,
         )?
         .or_taken(|| Error::conflict(format!("a project named {:?} already exists", project.name)))?;
-        let owner = self.owner_identity(tx)?;
-        let member_id = Id::generate(IdKind::User);
+        let holder = self.holder_identity(tx)?;
+        let member_id = Id::generate(IdKind::Member);
         let member = MemberRecord {
-            email: owner.email.clone(),
+            email: holder.email.clone(),
             name: None,
             role: Some(crate::domain::Permission::All),
             project_roles: Default::default(),
-            is_owner: true,
+            is_holder: true,
             created_at: now,
         };
-        let lookup = &self.lookup(Table::Members, org_id.as_str(), &owner.email);
+        let lookup = &self.lookup(Table::Members, org_id.as_str(), &holder.email);
         tx.record_insert(
             Table::Members,
             &self.seal_record(Table::Members, member_id.as_str(), org_id.as_str(), lookup, &member)?,
         )?
-        .or_taken(|| Error::conflict(format!("a member with email {:?} already exists", owner.email)))?;
+        .or_taken(|| Error::conflict(format!("a member with email {:?} already exists", holder.email)))?;
         self.audit(tx, "org.created", Some(org_id.as_str()), None, json!({ "kind": record.kind.as_str() }))?;
         self.audit(
             tx,

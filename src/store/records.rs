@@ -172,7 +172,9 @@ pub(crate) struct MemberRecord {
     pub role: Option<Permission>,
     #[serde(default)]
     pub project_roles: BTreeMap<String, Permission>,
-    pub is_owner: bool,
+    /// This member is the store's holder. Serialised as `is_owner`, the spec's name.
+    #[serde(rename = "is_owner")]
+    pub is_holder: bool,
     pub created_at: i64,
 }
 
@@ -217,7 +219,8 @@ pub(crate) struct Disabled {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum OwnerKind {
-    User,
+    #[serde(rename = "user")]
+    Member,
     ServiceAccount,
 }
 
@@ -257,7 +260,7 @@ struct KeyRecordWire {
 
 fn key_prefix(owner: &OwnerRef) -> &'static str {
     match owner {
-        OwnerRef::User(_) => "sk-proj-",
+        OwnerRef::Member(_) => "sk-proj-",
         OwnerRef::ServiceAccount(_) => "sk-svcacct-",
     }
 }
@@ -271,7 +274,7 @@ impl KeyRecord {
             name: self.name.clone(),
             legacy_owner: None,
             owner_kind: Some(match self.owner {
-                OwnerRef::User(_) => OwnerKind::User,
+                OwnerRef::Member(_) => OwnerKind::Member,
                 OwnerRef::ServiceAccount(_) => OwnerKind::ServiceAccount,
             }),
             permission: self.permission,
@@ -294,7 +297,7 @@ impl KeyRecord {
         let w: KeyRecordWire = serde_json::from_slice(bytes).ok()?;
         let owner = match (w.legacy_owner, w.owner_kind) {
             (Some(o), _) if o.id() == owner_id => o,
-            (None, Some(OwnerKind::User)) => OwnerRef::User(owner_id.to_owned()),
+            (None, Some(OwnerKind::Member)) => OwnerRef::Member(owner_id.to_owned()),
             (None, Some(OwnerKind::ServiceAccount)) => OwnerRef::ServiceAccount(owner_id.to_owned()),
             _ => return None,
         };
@@ -324,9 +327,9 @@ impl KeyRecord {
     }
 }
 
-/// The store owner ("you"), kept sealed in `meta`.
+/// The store's holder ("you", the spec's owner identity), kept sealed in `meta` under `owner`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct OwnerIdentity {
+pub(crate) struct HolderIdentity {
     pub email: String,
     /// Set once the store has a freshness ledger; a missing ledger head is then tampering.
     #[serde(default)]
