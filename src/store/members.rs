@@ -1,5 +1,5 @@
-//! Members of an org and the store's holder ("you", the spec's owner identity), a member with role `all` in
-//! every org the store creates.
+//! Members of an org and the store's holder ("you", the spec's owner identity), a member
+//! with role `all` in every org the store creates.
 
 use super::Tx;
 use super::{MemberRecord, ServiceAccountRecord, Store};
