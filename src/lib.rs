@@ -38,8 +38,9 @@ pub use domain::{
 };
 pub use error::{Error, Result};
 pub use store::{
-    create_private_dir_all, AuditEntry, AuditFilter, Authority, CheckReport, Expiry, InitOptions, KeyCreate, KeyFilter,
-    KeyInfo, KeyLimits, KeyUpdate, LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView, Project, ProjectLimits,
-    RateLimit, RoleTarget, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UnlockedKey, UsageGroup, UsageLine,
-    UsageQuery, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest, PASSPHRASE_SLOT,
+    create_private_dir_all, AuditEntry, AuditFilter, Authority, BackupInfo, CheckReport, Expiry, InitOptions,
+    KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyUpdate, LimitsUpdate, Member, MonthUsage, NewKey, Org, OwnerView,
+    Project, ProjectLimits, RateLimit, RoleTarget, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock, UnlockedKey,
+    UsageGroup, UsageLine, UsageQuery, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest,
+    PASSPHRASE_SLOT,
 };

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 
-pub use sqlite::SqliteDatabase;
+pub use sqlite::{check_backup, replace_with, SqliteDatabase};
 
 /// Where a store lives. A path today; a URL (`postgres://...`) is the next backend's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,6 +248,14 @@ pub trait Database: Send {
     /// Bytes the store takes on disk, when the backend can tell.
     fn size_bytes(&self) -> Option<u64>;
 
+    /// Writes a consistent copy of the store, online, into `dest` (an empty file the
+    /// caller created 0600).
+    fn backup_to(&self, dest: &Path) -> Result<()>;
+
+    /// Folds the WAL into the file and truncates it, so that no overwritten byte (a
+    /// removed slot) stays in it.
+    fn checkpoint_truncate(&self) -> Result<()>;
+
     /// Bytes written but not yet checkpointed into the store (SQLite's `-wal` file), if the
     /// backend has such a thing.
     fn wal_bytes(&self) -> Option<u64> {
@@ -313,6 +321,8 @@ pub trait Transaction {
     fn ledger_get(&self, node: i64) -> Result<Option<Vec<u8>>>;
     fn ledger_put(&self, node: i64, body: &[u8]) -> Result<()>;
     fn ledger_delete(&self, node: i64) -> Result<()>;
+    /// Drops every ledger node, before the ledger is rebuilt from the rows.
+    fn ledger_clear(&self) -> Result<()>;
 
     // ---- API keys -----------------------------------------------------------------------
     fn key_insert(&self, k: &KeyRow) -> Result<()>;
@@ -365,4 +375,8 @@ pub trait Transaction {
     // ---- audit --------------------------------------------------------------------------
     fn audit_append(&self, row: &AuditRow) -> Result<()>;
     fn audit_since(&self, since: Option<i64>) -> Result<Vec<AuditRow>>;
+    /// The last audit entry's sequence number (0 for an empty log).
+    fn audit_last_seq(&self) -> Result<i64>;
+    /// Replaces an audit entry's sealed content and MAC (re-sealing under a new key).
+    fn audit_replace(&self, row: &AuditRow) -> Result<()>;
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::records::Disabled;
 use super::Tx;
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
-use crate::crypto::{ApiKey, KeyPrefix, StoreKey};
+use crate::crypto::{ApiKey, KeyPrefix, RowKeys, StoreKey};
 use crate::db::{KeyRow, KeysOf};
 use crate::domain::{
     from_unix, validate_external_id, validate_meta, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef,
@@ -215,7 +215,7 @@ impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
         let plain = zeroize::Zeroizing::new(record.to_bytes()?);
-        row.payload = self.keys.seal(&key_aad(&row), &plain);
+        row.payload = self.keys().seal(&key_aad(&row), &plain);
         Ok(row)
     }
 
@@ -227,10 +227,23 @@ impl Store {
         Ok(key)
     }
 
+    /// Re-seals every key row from `from` to `to` (a rekey or an upgrade).
+    pub(crate) fn reseal_keys(&self, tx: &Tx<'_>, from: &RowKeys, to: &RowKeys) -> Result<()> {
+        for mut row in tx.all_keys()? {
+            let aad = key_aad(&row);
+            let plain = from
+                .open(&aad, &row.payload)
+                .ok_or_else(|| Error::integrity(format!("api_keys row {} fails authentication", row.id)))?;
+            row.payload = to.seal(&aad, &plain);
+            tx.key_update(&row)?;
+        }
+        Ok(())
+    }
+
     /// Authenticates a key row's columns and payload (no ledger check).
     pub(crate) fn open_key_sealed(&self, row: &KeyRow) -> Result<OpenedKey> {
         let fail = || Error::integrity(format!("api_keys row {} fails authentication", row.id));
-        let plain = self.keys.open(&key_aad(row), &row.payload).ok_or_else(fail)?;
+        let plain = self.keys().open(&key_aad(row), &row.payload).ok_or_else(fail)?;
         let record = KeyRecord::from_bytes(&plain, &row.owner_id).ok_or_else(fail)?;
         Ok(OpenedKey { row: row.clone(), record })
     }
@@ -320,7 +333,7 @@ impl Store {
         // The secret itself (say, a leaked key pasted into `key revoke`): looked up by its
         // hash, and never repeated back in full.
         if let Some(secret) = ApiKey::parse(id_or_name.trim()) {
-            let hash = self.keys.key_hash(secret.expose_secret());
+            let hash = self.keys().key_hash(secret.expose_secret());
             let row = tx.key_by_hash(&hash)?.filter(|r| r.org_id == org_id).ok_or_else(|| Error::NotFound {
                 what: "key",
                 name: secret.redacted(),
@@ -467,7 +480,7 @@ impl Store {
                         org_id: org_id.to_owned(),
                         project_id: project.id.clone(),
                         owner_id: owner.id().to_owned(),
-                        hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                        hash: self.keys().key_hash(secret.expose_secret()).to_vec(),
                         created_at: self.now_ceil().timestamp(),
                         expires_at,
                         revoked_at: None,
@@ -562,7 +575,7 @@ impl Store {
     /// it belongs to), or `None` when it is malformed or this store does not know it.
     pub fn identify_key(&self, secret: &str) -> Result<Option<KeyInfo>> {
         let Some(key) = ApiKey::parse(secret) else { return Ok(None) };
-        let hash = self.keys.key_hash(key.expose_secret());
+        let hash = self.keys().key_hash(key.expose_secret());
         self.read(|tx| {
             let Some(row) = tx.key_by_hash(&hash)? else { return Ok(None) };
             let key = self.open_key(tx, &row)?;
@@ -876,7 +889,7 @@ impl Store {
             let row = self.seal_key(
                 KeyRow {
                     id: Id::generate(IdKind::Key).to_string(),
-                    hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                    hash: self.keys().key_hash(secret.expose_secret()).to_vec(),
                     created_at: self.now_ceil().timestamp(),
                     expires_at,
                     revoked_at: None,

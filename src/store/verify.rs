@@ -502,7 +502,7 @@ impl Verifier<'_> {
         let Some(key) = ApiKey::parse(req.key.expose_secret().trim()) else {
             return Ok(VerifyOutcome::rejected(VerifyCode::Malformed));
         };
-        let hash = store.keys.key_hash(key.expose_secret());
+        let hash = store.keys().key_hash(key.expose_secret());
         let w = Windows::at(store.now().timestamp());
         let assessed = store.read(|tx| store.assess(tx, &key, &hash, req, &w))?;
         let a = match assessed {
@@ -550,7 +550,7 @@ impl Verifier<'_> {
                     out.push(Ok(VerifyOutcome::rejected(VerifyCode::Malformed)));
                     continue;
                 };
-                let hash = store.keys.key_hash(key.expose_secret());
+                let hash = store.keys().key_hash(key.expose_secret());
                 match decide(store, tx, &key, &hash, req, &mut st) {
                     Ok(outcome) => out.push(Ok(outcome)),
                     Err(e @ Error::Integrity(_)) => out.push(Err(e)),
@@ -694,7 +694,7 @@ impl Store {
     ) -> Result<std::result::Result<Assessment, VerifyCode>> {
         let Some(row) = tx.key_by_hash(hash)? else { return Ok(Err(VerifyCode::NotFound)) };
         // The index found the row by equality; confirm in constant time all the same.
-        if !self.keys.key_hash_matches(key.expose_secret(), &row.hash) {
+        if !self.keys().key_hash_matches(key.expose_secret(), &row.hash) {
             return Ok(Err(VerifyCode::NotFound));
         }
         let opened = self.open_key(tx, &row)?;
