@@ -201,7 +201,7 @@ impl Ctx {
         if !self.mode.human() {
             return Ok(names);
         }
-        for p in store.list_projects(org_id, true)? {
+        for p in store.list_projects(org_id, keyctl::Archived::Include)? {
             names.insert(&p.id, &p.name);
         }
         if keys {
