@@ -250,6 +250,9 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__store,add-key)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__add__subcmd__key"
                 ;;
+            keyctl__subcmd__help__subcmd__store,backup)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__backup"
+                ;;
             keyctl__subcmd__help__subcmd__store,check)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__check"
                 ;;
@@ -262,8 +265,14 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__store,passwd)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__passwd"
                 ;;
+            keyctl__subcmd__help__subcmd__store,rekey)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__rekey"
+                ;;
             keyctl__subcmd__help__subcmd__store,remove-key)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__remove__subcmd__key"
+                ;;
+            keyctl__subcmd__help__subcmd__store,restore)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__restore"
                 ;;
             keyctl__subcmd__key,create)
                 cmd="keyctl__subcmd__key__subcmd__create"
@@ -502,6 +511,9 @@ _keyctl() {
             keyctl__subcmd__store,add-key)
                 cmd="keyctl__subcmd__store__subcmd__add__subcmd__key"
                 ;;
+            keyctl__subcmd__store,backup)
+                cmd="keyctl__subcmd__store__subcmd__backup"
+                ;;
             keyctl__subcmd__store,check)
                 cmd="keyctl__subcmd__store__subcmd__check"
                 ;;
@@ -517,11 +529,20 @@ _keyctl() {
             keyctl__subcmd__store,passwd)
                 cmd="keyctl__subcmd__store__subcmd__passwd"
                 ;;
+            keyctl__subcmd__store,rekey)
+                cmd="keyctl__subcmd__store__subcmd__rekey"
+                ;;
             keyctl__subcmd__store,remove-key)
                 cmd="keyctl__subcmd__store__subcmd__remove__subcmd__key"
                 ;;
+            keyctl__subcmd__store,restore)
+                cmd="keyctl__subcmd__store__subcmd__restore"
+                ;;
             keyctl__subcmd__store__subcmd__help,add-key)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__add__subcmd__key"
+                ;;
+            keyctl__subcmd__store__subcmd__help,backup)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__backup"
                 ;;
             keyctl__subcmd__store__subcmd__help,check)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__check"
@@ -538,8 +559,14 @@ _keyctl() {
             keyctl__subcmd__store__subcmd__help,passwd)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__passwd"
                 ;;
+            keyctl__subcmd__store__subcmd__help,rekey)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__rekey"
+                ;;
             keyctl__subcmd__store__subcmd__help,remove-key)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__remove__subcmd__key"
+                ;;
+            keyctl__subcmd__store__subcmd__help,restore)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__restore"
                 ;;
             *)
                 ;;
@@ -1584,7 +1611,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__store)
-            opts="info check passwd add-key keys remove-key"
+            opts="info check passwd add-key keys remove-key backup rekey restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1598,6 +1625,20 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__store__subcmd__add__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1667,7 +1708,35 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__rekey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__help__subcmd__store__subcmd__remove__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4459,7 +4528,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__store)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version info check passwd add-key keys remove-key help"
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version info check passwd add-key keys remove-key backup rekey restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4536,7 +4605,7 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        keyctl__subcmd__store__subcmd__check)
+        keyctl__subcmd__store__subcmd__backup)
             opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4575,8 +4644,54 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__store__subcmd__check)
+            opts="-o -q -y -h -V --expect-generation --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expect-generation)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__store__subcmd__help)
-            opts="info check passwd add-key keys remove-key help"
+            opts="info check passwd add-key keys remove-key backup rekey restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4590,6 +4705,20 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__store__subcmd__help__subcmd__add__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4673,7 +4802,35 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__rekey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__store__subcmd__help__subcmd__remove__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4804,7 +4961,85 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__store__subcmd__rekey)
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__store__subcmd__remove__subcmd__key)
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__restore)
             opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -97,23 +97,26 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s q -l quiet -d 
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
 json\t'One JSON document (lists are arrays)'
 csv\t'A header of JSON field names, then one row per object'"
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "passwd" -d 'Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "add-key" -d 'Add a named store key (an unlock slot for machines); printed once'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "keys" -d 'List unlock slots'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "remove-key" -d 'Remove an unlock slot; its secret stops working at once'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "passwd" -d 'Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "add-key" -d 'Add a named store key (an unlock slot for machines); printed once'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "keys" -d 'List unlock slots'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "remove-key" -d 'Remove an unlock slot; its secret stops working at once'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "backup" -d 'Write a consistent copy of the store (0600, with its unlock slots), online'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "rekey" -d 'A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "restore" -d 'Put a backup back in place of the store, on purpose (moves the rollback anchor)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
@@ -124,6 +127,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l expect-generation -d 'Also fail (exit 4) when the store\'s generation (see `store info`) is below N' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
@@ -175,12 +179,45 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "add-key" -d 'Add a named store key (an unlock slot for machines); printed once'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "keys" -d 'List unlock slots'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "remove-key" -d 'Remove an unlock slot; its secret stops working at once'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Write a consistent copy of the store (0600, with its unlock slots), online'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "rekey" -d 'A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Put a backup back in place of the store, on purpose (moves the rollback anchor)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
@@ -922,6 +959,9 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subc
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "add-key" -d 'Add a named store key (an unlock slot for machines); printed once'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "keys" -d 'List unlock slots'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "remove-key" -d 'Remove an unlock slot; its secret stops working at once'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "backup" -d 'Write a consistent copy of the store (0600, with its unlock slots), online'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "rekey" -d 'A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "restore" -d 'Put a backup back in place of the store, on purpose (moves the rollback anchor)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "create" -d 'Create an organization (with its default project)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "list" -d 'List organizations'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "show" -d 'Show an organization [default: the current one]'

@@ -31,6 +31,13 @@ pub fn default_store_path() -> Result<PathBuf> {
     Ok(base_dirs()?.data_dir().join("keyctl").join("keyctl.db"))
 }
 
+/// Where keyctl keeps what this machine has seen of each store (the rollback anchors):
+/// `$XDG_STATE_HOME/keyctl`, by default `~/.local/state/keyctl`.
+pub fn state_dir() -> Result<PathBuf> {
+    let base = base_dirs()?;
+    Ok(base.state_dir().unwrap_or_else(|| base.data_local_dir()).join("keyctl"))
+}
+
 fn config_path() -> Result<PathBuf> {
     match std::env::var_os("KEYCTL_CONFIG").filter(|v| !v.is_empty()) {
         Some(p) => Ok(PathBuf::from(p)),

@@ -181,8 +181,14 @@ impl Ctx {
         Ok(Ctx { store_path, org: cli.org.clone(), mode: Mode::new(cli.quiet, output), yes: cli.yes, config })
     }
 
-    /// Opens and unlocks the store with the first available secret source.
+    /// Opens and unlocks the store with the first available secret source, and checks it
+    /// against this machine's rollback anchor.
     pub fn open(&self) -> Result<Store> {
+        self.open_unanchored()?.with_anchor(&config::state_dir()?)
+    }
+
+    /// Opens the store without the anchor check, for `store check`, which reports it.
+    pub fn open_unanchored(&self) -> Result<Store> {
         if !self.store_path.exists() {
             return Err(Error::NoStore(self.store_path.clone().into()));
         }
@@ -201,7 +207,7 @@ impl Ctx {
         if !self.mode.human() {
             return Ok(names);
         }
-        for p in store.list_projects(org_id, true)? {
+        for p in store.list_projects(org_id, keyctl::Archived::Include)? {
             names.insert(&p.id, &p.name);
         }
         if keys {

@@ -1,7 +1,7 @@
 //! `keyctl init` and `keyctl store ...`: creating the store, unlock slots, integrity.
 
 use clap::{Args, Subcommand};
-use keyctl::{Authority, Error, InitOptions, Result, Store};
+use keyctl::{Authority, Error, InitOptions, OrgKind, Result, Store};
 use serde_json::json;
 
 use super::output::{self, Names};
@@ -26,9 +26,13 @@ pub enum StoreCommand {
     Info,
     /// Authenticate every row and the audit chain; exit 4 naming what failed
     #[command(
-        after_help = "Examples:\n  keyctl store check\n  keyctl store check -o json || echo \"store tampered with\""
+        after_help = "Examples:\n  keyctl store check\n  keyctl store check -o json || echo \"store tampered with\"\n  keyctl store check --expect-generation 42   # exit 4 if rolled back past 42"
     )]
-    Check,
+    Check {
+        /// Also fail (exit 4) when the store's generation (see `store info`) is below N
+        #[arg(long, value_name = "N")]
+        expect_generation: Option<u64>,
+    },
     /// Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)
     #[command(after_help = "Examples:\n  keyctl store passwd\n  KEYCTL_NEW_PASSPHRASE=\"$NEW\" keyctl store passwd")]
     Passwd,
@@ -49,6 +53,27 @@ pub enum StoreCommand {
     /// Remove an unlock slot; its secret stops working at once
     #[command(after_help = "Examples:\n  keyctl store remove-key ci\n  keyctl store remove-key old-server --yes")]
     RemoveKey { name: String },
+    /// Write a consistent copy of the store (0600, with its unlock slots), online
+    #[command(
+        after_help = "Examples:\n  keyctl store backup ~/backups/keyctl-$(date +%F).db\n  keyctl store backup /mnt/backup/keyctl.db -o json | jq .generation"
+    )]
+    Backup {
+        /// Where to write the copy (must not exist)
+        path: std::path::PathBuf,
+    },
+    /// A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued
+    #[command(
+        after_help = "Examples:\n  keyctl store rekey --yes            # after removing a leaked store key\n  keyctl store rekey -y -o json | jq -r '.store_keys[] | \"\\(.name) \\(.store_key)\"'"
+    )]
+    Rekey,
+    /// Put a backup back in place of the store, on purpose (moves the rollback anchor)
+    #[command(
+        after_help = "Examples:\n  keyctl store restore ~/backups/keyctl-2026-12-01.db --yes\n  KEYCTL_PASSPHRASE_FILE=~/.keyctl-pass keyctl store restore /mnt/backup/keyctl.db -y"
+    )]
+    Restore {
+        /// The backup to restore (made by `keyctl store backup`); left as it is
+        path: std::path::PathBuf,
+    },
 }
 
 pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
@@ -58,12 +83,12 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     let passphrase = unlock::new_store_passphrase()?;
     let opts = InitOptions {
         org_name: ctx.org.clone(),
-        personal: args.personal,
+        org_kind: if args.personal { OrgKind::Personal } else { OrgKind::Organization },
         owner_email: args.owner,
         kdf_iterations: unlock::kdf_iterations(),
     };
     let (store, org) = Store::init(&ctx.store_path, &passphrase, &opts)?;
-    let store = store.with_clock(super::clock());
+    let store = store.with_clock(super::clock()).reset_anchor(&super::config::state_dir()?)?;
     let project = store.show_project(&org.id, &org.default_project_id)?;
     match ctx.mode {
         Mode::Quiet => output::line(&store.location().to_string()),
@@ -89,7 +114,37 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
 }
 
 pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
-    let store = ctx.open()?;
+    if let StoreCommand::Restore { path } = &cmd {
+        // The live store may be damaged or rolled back: it is not opened first.
+        ctx.confirm(&format!("replace the store at {} with {}", ctx.store_path.display(), path.display()), "restore")?;
+        let unlock = unlock::secret(path)?;
+        let store = Store::restore(&ctx.store_path, path, unlock, Some(&super::config::state_dir()?))?;
+        let info = store.info()?;
+        return match ctx.mode {
+            Mode::Json => output::json(&json!({
+                "restored_from": path.display().to_string(),
+                "generation": info.generation,
+                "ledger_head": info.ledger_head,
+            })),
+            _ => {
+                output::note(
+                    ctx.mode,
+                    &format!(
+                        "Restored {} from {}: generation {}, ledger head {}. The rollback anchor moved to it.",
+                        ctx.store_path.display(),
+                        path.display(),
+                        info.generation,
+                        info.ledger_head
+                    ),
+                );
+                Ok(())
+            }
+        };
+    }
+    let store = match cmd {
+        StoreCommand::Check { .. } => ctx.open_unanchored()?,
+        _ => ctx.open()?,
+    };
     match cmd {
         StoreCommand::Info => {
             let info = store.info()?;
@@ -107,15 +162,23 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                     ("projects".into(), info.projects.to_string()),
                     ("keys".into(), info.keys.to_string()),
                     ("unlock slots".into(), info.slots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
-                    (
-                        "file size".into(),
-                        format!("{} bytes ({} in the write-ahead log)", info.file_bytes, info.wal_bytes),
-                    ),
+                    ("file size".into(), format!("{} bytes", info.file_bytes)),
+                    ("wal size".into(), format!("{} bytes (shm {} bytes)", info.wal_bytes, info.shm_bytes)),
+                    ("generation".into(), info.generation.to_string()),
+                    ("ledger head".into(), info.ledger_head.clone()),
                 ]),
             }
         }
-        StoreCommand::Check => {
-            let report = store.check()?;
+        StoreCommand::Check { expect_generation } => {
+            let mut report = store.check()?;
+            if let Some(problem) = store.anchor_problem(&super::config::state_dir()?)? {
+                report.problems.push(problem);
+            }
+            if let Some(n) = expect_generation {
+                if let Err(e) = store.expect_generation(n) {
+                    report.problems.push(e.detail());
+                }
+            }
             if ctx.mode == Mode::Json {
                 output::json(&json!({
                     "ok": report.is_ok(),
@@ -168,6 +231,43 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
             }
         }
         StoreCommand::Keys => output::list(ctx.mode, &Names::default(), &store.list_slots()?),
+        StoreCommand::Restore { .. } => Ok(()),
+        StoreCommand::Rekey => {
+            ctx.confirm("re-seal the store under a new data key and re-issue every store key", "rekey")?;
+            let passphrase = match unlock::secret(&ctx.store_path)? {
+                keyctl::Unlock::Passphrase(p) => p,
+                _ => {
+                    return Err(Error::refused("`store rekey` needs the store's passphrase (KEYCTL_PASSPHRASE, KEYCTL_PASSPHRASE_FILE, KEYCTL_PASSPHRASE_COMMAND or a prompt), not a store key"))
+                }
+            };
+            let reissued = store.rekey(&passphrase, unlock::kdf_iterations())?;
+            match ctx.mode {
+                Mode::Json => output::json(&json!({
+                    "store_keys": reissued.iter().map(|(s, k)| json!({ "name": s.name, "store_key": k.expose_secret() })).collect::<Vec<_>>(),
+                })),
+                _ => {
+                    for (slot, key) in &reissued {
+                        output::line(&format!("{} {}", slot.name, key.expose_secret()))?;
+                    }
+                    output::note(ctx.mode, &format!(
+                        "Store rekeyed: a new data key; old copies' keys and every old store key no longer open it.{}",
+                        if reissued.is_empty() { String::new() } else { " Save the new store keys above now: they are not shown again.".to_owned() }
+                    ));
+                    Ok(())
+                }
+            }
+        }
+        StoreCommand::Backup { path } => {
+            let backup = store.backup(&path)?;
+            match ctx.mode {
+                Mode::Json => output::json(&backup),
+                Mode::Quiet => Ok(()),
+                _ => output::line(&format!(
+                    "Backed up to {} ({} bytes, generation {}); the same passphrase and store keys open it.",
+                    backup.path, backup.bytes, backup.generation
+                )),
+            }
+        }
         StoreCommand::RemoveKey { name } => {
             store.require_admin("remove an unlock slot")?;
             ctx.confirm(&format!("remove unlock slot {name:?}"), &name)?;

@@ -99,6 +99,18 @@ fn from_env() -> Result<Option<Unlock>> {
     Ok(passphrase_from_env()?.map(Unlock::Passphrase))
 }
 
+/// The store secret from the environment or a passphrase prompt, never an agent: for
+/// `store restore` (which opens a backup) and `store rekey` (which needs the passphrase).
+pub fn secret(path: &Path) -> Result<Unlock> {
+    if let Some(unlock) = from_env()? {
+        return Ok(unlock);
+    }
+    if terminal() {
+        return prompt(&format!("Passphrase for {}: ", path.display())).map(Unlock::Passphrase);
+    }
+    Err(Error::Locked(NO_SECRET.into()))
+}
+
 /// Opens and unlocks an existing store with the first available secret source.
 pub fn open(path: &Path) -> Result<Store> {
     open_with(path, true)

@@ -123,7 +123,10 @@ impl DataKey {
         self.0.expose_secret()
     }
 
-    pub fn row_keys(&self) -> RowKeys {
+    /// The working keys of a store sealed before the keyring existed (protection level 1):
+    /// everything derived from the data key. Used only to read such a store while it is
+    /// upgraded.
+    pub fn legacy_row_keys(&self) -> RowKeys {
         let dk = self.0.expose_secret();
         let derive = |info: &[u8]| hkdf_expand(b"keyctl/v1/data-key", dk, info);
         RowKeys {
@@ -132,6 +135,67 @@ impl DataKey {
             index: hmac::Key::new(hmac::HMAC_SHA256, derive(b"blind index").expose_secret()),
             audit: hmac::Key::new(hmac::HMAC_SHA256, derive(b"audit chain").expose_secret()),
         }
+    }
+
+    /// The working keys of a protection-level-2 store: rows and the audit chain under keys
+    /// derived from this data key (so a rekey changes them), API-key hashes and blind
+    /// indexes under the keyring's keys (so they survive a rekey).
+    pub fn row_keys(&self, keyring: &Keyring) -> RowKeys {
+        let dk = self.0.expose_secret();
+        let derive = |info: &[u8]| hkdf_expand(b"keyctl/v2/data-key", dk, info);
+        RowKeys {
+            seal: aead_key(derive(b"seal rows").expose_secret()),
+            hash: hmac::Key::new(hmac::HMAC_SHA256, keyring.hash.expose_secret()),
+            index: hmac::Key::new(hmac::HMAC_SHA256, keyring.index.expose_secret()),
+            audit: hmac::Key::new(hmac::HMAC_SHA256, derive(b"audit chain").expose_secret()),
+        }
+    }
+
+    fn keyring_key(&self) -> LessSafeKey {
+        aead_key(hkdf_expand(b"keyctl/v2/data-key", self.0.expose_secret(), b"keyring").expose_secret())
+    }
+
+    /// The keyring sealed under this data key: the store's sealed protection level.
+    pub fn seal_keyring(&self, keyring: &Keyring) -> Vec<u8> {
+        let mut plain = zeroize::Zeroizing::new(Vec::with_capacity(64));
+        plain.extend_from_slice(keyring.hash.expose_secret());
+        plain.extend_from_slice(keyring.index.expose_secret());
+        seal(&self.keyring_key(), KEYRING_AAD, &plain)
+    }
+
+    /// `None` when the record was not sealed under this data key.
+    pub fn open_keyring(&self, sealed: &[u8]) -> Option<Keyring> {
+        let plain = open(&self.keyring_key(), KEYRING_AAD, sealed)?;
+        if plain.len() != 64 {
+            return None;
+        }
+        let mut hash = [0u8; 32];
+        let mut index = [0u8; 32];
+        hash.copy_from_slice(&plain[..32]);
+        index.copy_from_slice(&plain[32..]);
+        Some(Keyring { hash: SecretBytes::new(hash), index: SecretBytes::new(index) })
+    }
+}
+
+const KEYRING_AAD: &[u8] = b"keyctl/v2/keyring";
+
+/// The keys that must outlive the data key: the API-key hashing key (a rekey must not
+/// invalidate issued keys) and the blind-index key (names and ledger references).
+pub struct Keyring {
+    hash: SecretBytes<32>,
+    index: SecretBytes<32>,
+}
+
+impl Keyring {
+    pub fn generate() -> Keyring {
+        Keyring { hash: SecretBytes::new(random_bytes::<32>()), index: SecretBytes::new(random_bytes::<32>()) }
+    }
+
+    /// The keys a level-1 store derived from its data key, kept as they were so that its
+    /// issued keys, names and ledger references stay valid after the upgrade.
+    pub fn legacy(data_key: &DataKey) -> Keyring {
+        let derive = |info: &[u8]| hkdf_expand(b"keyctl/v1/data-key", data_key.0.expose_secret(), info);
+        Keyring { hash: derive(b"hash api keys"), index: derive(b"blind index") }
     }
 }
 
@@ -234,7 +298,7 @@ mod tests {
 
     #[test]
     fn sealed_rows_fail_to_open_when_any_byte_or_the_aad_changes() {
-        let keys = DataKey::generate().row_keys();
+        let keys = DataKey::generate().row_keys(&Keyring::generate());
         let sealed = keys.seal(b"projects/proj_1", b"secret name");
         assert_eq!(keys.open(b"projects/proj_1", &sealed).unwrap().as_slice(), b"secret name");
         assert!(keys.open(b"projects/proj_2", &sealed).is_none());
@@ -248,11 +312,33 @@ mod tests {
 
     #[test]
     fn hashes_depend_on_the_data_key() {
-        let a = DataKey::generate().row_keys();
-        let b = DataKey::generate().row_keys();
+        let a = DataKey::generate().row_keys(&Keyring::generate());
+        let b = DataKey::generate().row_keys(&Keyring::generate());
         assert_ne!(a.key_hash("sk-proj-x"), b.key_hash("sk-proj-x"));
         assert!(a.key_hash_matches("sk-proj-x", &a.key_hash("sk-proj-x")));
         assert!(!a.key_hash_matches("sk-proj-y", &a.key_hash("sk-proj-x")));
         assert_ne!(a.blind_index(&[b"ab", b"c"]), a.blind_index(&[b"a", b"bc"]));
+    }
+
+    #[test]
+    fn a_new_data_key_keeps_the_keyring_hashes_but_not_the_sealing_key() {
+        let ring = Keyring::generate();
+        let (old, new) = (DataKey::generate(), DataKey::generate());
+        let (a, b) = (old.row_keys(&ring), new.row_keys(&ring));
+        assert_eq!(a.key_hash("sk-proj-x"), b.key_hash("sk-proj-x"));
+        assert!(b.open(b"aad", &a.seal(b"aad", b"row")).is_none());
+        assert!(new.open_keyring(&old.seal_keyring(&ring)).is_none());
+        let reopened = new.open_keyring(&new.seal_keyring(&ring)).unwrap();
+        assert_eq!(new.row_keys(&reopened).key_hash("k"), a.key_hash("k"));
+    }
+
+    #[test]
+    fn the_upgrade_keeps_legacy_hashes_and_changes_the_sealing_key() {
+        let dk = DataKey::generate();
+        let (v1, v2) = (dk.legacy_row_keys(), dk.row_keys(&Keyring::legacy(&dk)));
+        assert_eq!(v1.key_hash("k"), v2.key_hash("k"));
+        assert_eq!(v1.blind_index(&[b"n"]), v2.blind_index(&[b"n"]));
+        assert!(v2.open(b"aad", &v1.seal(b"aad", b"row")).is_none());
+        assert!(!v2.audit_mac_matches(b"x", &v1.audit_mac(b"x")));
     }
 }

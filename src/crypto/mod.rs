@@ -9,7 +9,9 @@ mod secret;
 pub use format::{
     base62_fixed, contains_key_shaped, find_secrets, redact_key_shaped, redact_secrets, ApiKey, KeyPrefix, StoreKey,
 };
-pub use keys::{DataKey, KdfParams, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS, KDF_HKDF_SHA256, KDF_PBKDF2_SHA256};
+pub use keys::{
+    DataKey, KdfParams, Keyring, RowKeys, SlotKey, DEFAULT_PBKDF2_ITERATIONS, KDF_HKDF_SHA256, KDF_PBKDF2_SHA256,
+};
 pub use secret::{SecretBytes, SecretString};
 
 use ring::rand::{SecureRandom, SystemRandom};

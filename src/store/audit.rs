@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::Tx;
 use super::{AuditEntry, AuditHead, AuditRecord, Store};
+use crate::crypto::RowKeys;
 use crate::db::AuditRow;
 use crate::domain::from_unix;
 use crate::error::{Error, Result};
@@ -53,6 +54,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "store.created",
     "store.key_added",
     "store.key_removed",
+    "store.rekeyed",
+    "store.restored",
     "store.passphrase_changed",
 ];
 
@@ -111,15 +114,31 @@ impl Store {
             details,
         };
         let plain = serde_json::to_vec(&record).map_err(Error::json("an audit entry"))?;
-        let payload = self.keys.seal(&entry_aad(seq), &plain);
-        let mac = self.keys.audit_mac(&mac_input(&head.last_mac, seq, at, &payload)).to_vec();
+        let payload = self.keys().seal(&entry_aad(seq), &plain);
+        let mac = self.keys().audit_mac(&mac_input(&head.last_mac, seq, at, &payload)).to_vec();
         tx.audit_append(&AuditRow { seq, at, payload, mac: mac.clone() })?;
         self.put_meta(tx, HEAD, &AuditHead { count: head.count + 1, last_seq: seq, last_mac: mac })
     }
 
+    /// Re-seals every entry from `from` to `to` and re-MACs the chain under `to`; returns
+    /// the new last MAC, for the head.
+    pub(crate) fn reseal_audit(&self, tx: &Tx<'_>, from: &RowKeys, to: &RowKeys) -> Result<Vec<u8>> {
+        let mut prev_mac: Vec<u8> = Vec::new();
+        for row in tx.audit_since(None)? {
+            let plain = from
+                .open(&entry_aad(row.seq), &row.payload)
+                .ok_or_else(|| Error::integrity(format!("audit entry {} fails authentication", row.seq)))?;
+            let payload = to.seal(&entry_aad(row.seq), &plain);
+            let mac = to.audit_mac(&mac_input(&prev_mac, row.seq, row.at, &payload)).to_vec();
+            tx.audit_replace(&AuditRow { seq: row.seq, at: row.at, payload, mac: mac.clone() })?;
+            prev_mac = mac;
+        }
+        Ok(prev_mac)
+    }
+
     pub(super) fn open_audit(&self, row: &AuditRow) -> Result<AuditEntry> {
         let plain = self
-            .keys
+            .keys()
             .open(&entry_aad(row.seq), &row.payload)
             .ok_or_else(|| Error::integrity(format!("audit entry {} fails authentication", row.seq)))?;
         let r: AuditRecord = serde_json::from_slice(&plain)
@@ -165,7 +184,7 @@ impl Store {
                 first_bad = Some(row.seq);
                 break;
             }
-            if !self.keys.audit_mac_matches(&mac_input(&prev_mac, row.seq, row.at, &row.payload), &row.mac) {
+            if !self.keys().audit_mac_matches(&mac_input(&prev_mac, row.seq, row.at, &row.payload), &row.mac) {
                 problems.push(format!(
                     "audit entry {} was edited, reordered or re-inserted (its chain MAC does not match)",
                     row.seq

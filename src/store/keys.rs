@@ -8,8 +8,8 @@ use serde_json::json;
 use super::records::Disabled;
 use super::Tx;
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, OwnerView, ProjectLimits, Store};
-use crate::crypto::{ApiKey, KeyPrefix, StoreKey};
-use crate::db::{KeyRow, KeyScope};
+use crate::crypto::{ApiKey, KeyPrefix, RowKeys, StoreKey};
+use crate::db::{KeyRow, KeysOf};
 use crate::domain::{
     from_unix, validate_external_id, validate_meta, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef,
     Permission, ProjectStatus, Refill, Scope,
@@ -215,7 +215,7 @@ impl Store {
     /// Seals a key row; the row's clear columns become associated data.
     pub(crate) fn seal_key(&self, mut row: KeyRow, record: &KeyRecord) -> Result<KeyRow> {
         let plain = zeroize::Zeroizing::new(record.to_bytes()?);
-        row.payload = self.keys.seal(&key_aad(&row), &plain);
+        row.payload = self.keys().seal(&key_aad(&row), &plain);
         Ok(row)
     }
 
@@ -227,10 +227,23 @@ impl Store {
         Ok(key)
     }
 
+    /// Re-seals every key row from `from` to `to` (a rekey or an upgrade).
+    pub(crate) fn reseal_keys(&self, tx: &Tx<'_>, from: &RowKeys, to: &RowKeys) -> Result<()> {
+        for mut row in tx.all_keys()? {
+            let aad = key_aad(&row);
+            let plain = from
+                .open(&aad, &row.payload)
+                .ok_or_else(|| Error::integrity(format!("api_keys row {} fails authentication", row.id)))?;
+            row.payload = to.seal(&aad, &plain);
+            tx.key_update(&row)?;
+        }
+        Ok(())
+    }
+
     /// Authenticates a key row's columns and payload (no ledger check).
     pub(crate) fn open_key_sealed(&self, row: &KeyRow) -> Result<OpenedKey> {
         let fail = || Error::integrity(format!("api_keys row {} fails authentication", row.id));
-        let plain = self.keys.open(&key_aad(row), &row.payload).ok_or_else(fail)?;
+        let plain = self.keys().open(&key_aad(row), &row.payload).ok_or_else(fail)?;
         let record = KeyRecord::from_bytes(&plain, &row.owner_id).ok_or_else(fail)?;
         Ok(OpenedKey { row: row.clone(), record })
     }
@@ -306,7 +319,7 @@ impl Store {
     /// Every key in `org_id` named exactly `name`.
     fn keys_named(&self, tx: &Tx<'_>, org_id: &str, name: &str) -> Result<Vec<OpenedKey>> {
         let mut matches = Vec::new();
-        for row in tx.keys(KeyScope::Org(org_id))? {
+        for row in tx.keys(KeysOf::Org(org_id))? {
             let key = self.open_key(tx, &row)?;
             if key.record.name.as_deref() == Some(name) {
                 matches.push(key);
@@ -320,7 +333,7 @@ impl Store {
         // The secret itself (say, a leaked key pasted into `key revoke`): looked up by its
         // hash, and never repeated back in full.
         if let Some(secret) = ApiKey::parse(id_or_name.trim()) {
-            let hash = self.keys.key_hash(secret.expose_secret());
+            let hash = self.keys().key_hash(secret.expose_secret());
             let row = tx.key_by_hash(&hash)?.filter(|r| r.org_id == org_id).ok_or_else(|| Error::NotFound {
                 what: "key",
                 name: secret.redacted(),
@@ -365,7 +378,7 @@ impl Store {
         match matches.len() {
             0 => {
                 let mut names: Vec<String> = Vec::new();
-                for row in tx.keys(KeyScope::Org(org_id))? {
+                for row in tx.keys(KeysOf::Org(org_id))? {
                     if let Some(n) = self.open_key(tx, &row)?.record.name {
                         if !names.contains(&n) {
                             names.push(n);
@@ -467,7 +480,7 @@ impl Store {
                         org_id: org_id.to_owned(),
                         project_id: project.id.clone(),
                         owner_id: owner.id().to_owned(),
-                        hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                        hash: self.keys().key_hash(secret.expose_secret()).to_vec(),
                         created_at: self.now_ceil().timestamp(),
                         expires_at,
                         revoked_at: None,
@@ -498,7 +511,7 @@ impl Store {
     }
 
     /// Who will own a new key, and its prefix: the named member or service account, or
-    /// the store owner. The owner must have a role in the project.
+    /// the store's holder. The owner must have a role in the project.
     fn key_owner(
         &self,
         tx: &Tx<'_>,
@@ -508,12 +521,14 @@ impl Store {
     ) -> Result<(OwnerRef, KeyPrefix)> {
         let (owner, prefix) = match (&spec.owner_email, &spec.service_account) {
             (Some(_), Some(_)) => return Err(Error::invalid("--owner and --service-account cannot be used together")),
-            (Some(email), None) => (OwnerRef::User(self.find_member_record(tx, org_id, email)?.0), KeyPrefix::Project),
+            (Some(email), None) => {
+                (OwnerRef::Member(self.find_member_record(tx, org_id, email)?.0), KeyPrefix::Project)
+            }
             (None, Some(sa)) => (
                 OwnerRef::ServiceAccount(self.find_service_account_id(tx, org_id, project_id, sa)?),
                 KeyPrefix::ServiceAccount,
             ),
-            (None, None) => (OwnerRef::User(self.owner_member(tx, org_id)?.0), KeyPrefix::Project),
+            (None, None) => (OwnerRef::Member(self.holder_member(tx, org_id)?.0), KeyPrefix::Project),
         };
         if self.principal_role(tx, &owner, project_id)?.is_none() {
             return Err(Error::refused(format!(
@@ -529,9 +544,9 @@ impl Store {
             let rows = match &filter.project {
                 Some(p) => {
                     let project = self.find_project(tx, org_id, p)?;
-                    tx.keys(KeyScope::Project(&project.id))?
+                    tx.keys(KeysOf::Project(&project.id))?
                 }
-                None => tx.keys(KeyScope::Org(org_id))?,
+                None => tx.keys(KeysOf::Org(org_id))?,
             };
             let now = self.now().timestamp();
             let mut names = HashMap::new();
@@ -560,7 +575,7 @@ impl Store {
     /// it belongs to), or `None` when it is malformed or this store does not know it.
     pub fn identify_key(&self, secret: &str) -> Result<Option<KeyInfo>> {
         let Some(key) = ApiKey::parse(secret) else { return Ok(None) };
-        let hash = self.keys.key_hash(key.expose_secret());
+        let hash = self.keys().key_hash(key.expose_secret());
         self.read(|tx| {
             let Some(row) = tx.key_by_hash(&hash)? else { return Ok(None) };
             let key = self.open_key(tx, &row)?;
@@ -798,12 +813,12 @@ impl Store {
         self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))
     }
 
-    /// Revokes every live key in `scope` (used when a project, member or service account
+    /// Revokes every live key that `keys` selects (used when a project, member or service account
     /// goes away); returns how many.
-    pub(crate) fn revoke_keys_where(&self, tx: &Tx<'_>, scope: KeyScope<'_>, reason: &str) -> Result<usize> {
+    pub(crate) fn revoke_keys_where(&self, tx: &Tx<'_>, keys: KeysOf<'_>, reason: &str) -> Result<usize> {
         let now = self.now().timestamp();
         let mut n = 0;
-        for row in tx.keys(scope)? {
+        for row in tx.keys(keys)? {
             let key = self.open_key(tx, &row)?;
             if key.row.revoked_at.is_some_and(|t| t <= now) {
                 continue;
@@ -842,7 +857,7 @@ impl Store {
                 )));
             }
             let prefix = match old.record.owner {
-                OwnerRef::User(_) => KeyPrefix::Project,
+                OwnerRef::Member(_) => KeyPrefix::Project,
                 OwnerRef::ServiceAccount(_) => KeyPrefix::ServiceAccount,
             };
             if self.principal_role(tx, &old.record.owner, &old.row.project_id)?.is_none() {
@@ -874,7 +889,7 @@ impl Store {
             let row = self.seal_key(
                 KeyRow {
                     id: Id::generate(IdKind::Key).to_string(),
-                    hash: self.keys.key_hash(secret.expose_secret()).to_vec(),
+                    hash: self.keys().key_hash(secret.expose_secret()).to_vec(),
                     created_at: self.now_ceil().timestamp(),
                     expires_at,
                     revoked_at: None,
@@ -909,7 +924,7 @@ impl Store {
         self.read(|tx| {
             let mut names = HashMap::new();
             let mut out = Vec::new();
-            for row in tx.keys(KeyScope::Org(org_id))?.into_iter().filter(|r| ended_by(r, cutoff)) {
+            for row in tx.keys(KeysOf::Org(org_id))?.into_iter().filter(|r| ended_by(r, cutoff)) {
                 let key = self.open_key(tx, &row)?;
                 out.push(self.key_view(tx, &key, &mut names)?);
             }
@@ -922,7 +937,7 @@ impl Store {
         self.write(|tx| {
             let mut pruned = Vec::new();
             let mut names = HashMap::new();
-            for row in tx.keys(KeyScope::Org(org_id))? {
+            for row in tx.keys(KeysOf::Org(org_id))? {
                 if ended_by(&row, cutoff) {
                     let key = self.open_key(tx, &row)?;
                     tx.key_delete(&row.id)?;

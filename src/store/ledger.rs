@@ -27,6 +27,15 @@ const GROUP_NODE_BASE: i64 = 1_000_000;
 const HEAD: &str = "ledger_head";
 const ZERO: [u8; DIGEST_LEN] = [0; DIGEST_LEN];
 const MAX_CACHED_LEAVES: usize = 4096;
+const GROUPS_LEN: usize = GROUPS as usize * DIGEST_LEN;
+
+fn head_generation(head: &[u8]) -> u64 {
+    head.get(GROUPS_LEN..GROUPS_LEN + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 type Ref = [u8; REF_LEN];
 type Digest = [u8; DIGEST_LEN];
@@ -94,7 +103,9 @@ type CachedRecord = (String, Arc<dyn Any + Send + Sync>);
 impl Store {
     fn row_ref(&self, domain: &str, id: &str) -> Ref {
         let mut r = [0u8; REF_LEN];
-        r.copy_from_slice(&self.keys.blind_index(&[domains::LEDGER_ROW, domain.as_bytes(), id.as_bytes()])[..REF_LEN]);
+        r.copy_from_slice(
+            &self.keys().blind_index(&[domains::LEDGER_ROW, domain.as_bytes(), id.as_bytes()])[..REF_LEN],
+        );
         r
     }
 
@@ -125,20 +136,65 @@ impl Store {
         }
     }
 
-    /// The head: one digest per group. `None` when the store has no ledger yet.
+    /// The head: one digest per group, then the generation (8 bytes; heads written before
+    /// protection level 2 have none). `None` when the store has no ledger yet.
     fn ledger_head(&self, tx: &Tx<'_>) -> Result<Option<Arc<[u8]>>> {
         if let Some(h) = &self.ledger.borrow().head {
             return Ok(Some(Arc::clone(h)));
         }
         let Some(sealed) = tx.meta_get(HEAD)? else { return Ok(None) };
         let head = self
-            .keys
+            .keys()
             .open(Self::head_aad(), &sealed)
-            .filter(|h| h.len() == (GROUPS as usize) * DIGEST_LEN)
+            .filter(|h| h.len() == GROUPS_LEN || h.len() == GROUPS_LEN + 8)
             .ok_or_else(|| Error::integrity("the ledger head fails authentication"))?;
         let head: Arc<[u8]> = Arc::from(&head[..]);
         self.ledger.borrow_mut().head = Some(Arc::clone(&head));
+        if let Err(e) = self.ledger_cross_check(tx) {
+            // Not cached: every later read (a stream's next line) checks again.
+            self.ledger.borrow_mut().head = None;
+            return Err(e);
+        }
         Ok(Some(head))
+    }
+
+    /// What every command checks when it first reads the ledger, so that a partial
+    /// rollback (an old ledger head and nodes put back with some old rows) is refused by
+    /// `key verify` as it is by `store check`: the sealed records that move with every
+    /// write (the audit head, the owner) must be the versions this ledger recorded, and
+    /// the audit log must end where its head says.
+    fn ledger_cross_check(&self, tx: &Tx<'_>) -> Result<()> {
+        for name in super::tx::LEDGERED_META {
+            if let Some(sealed) = tx.meta_get(name)? {
+                self.check_fresh(tx, "meta", name, &sealed)?;
+            }
+        }
+        let head: super::AuditHead = self.get_meta(tx, "audit_head")?.unwrap_or_default();
+        let last = tx.audit_last_seq()?;
+        if last != head.last_seq {
+            return Err(Error::integrity(format!(
+                "the audit log ends at entry {last} but its head records entry {} (entries were deleted from the end, or an older ledger was put back)",
+                head.last_seq
+            )));
+        }
+        Ok(())
+    }
+
+    /// The ledger's generation (how many writes changed it) and a digest of its head, as
+    /// `store info` shows them and the local anchor keeps them.
+    pub(crate) fn ledger_state(&self, tx: &Tx<'_>) -> Result<(u64, String)> {
+        let head = self.ledger_head_required(tx)?;
+        Ok((head_generation(&head), hex(&sha256(&head)[..16])))
+    }
+
+    /// The same without the cross-check, for `store check`, which reports that itself.
+    pub(crate) fn ledger_state_unchecked(&self, tx: &Tx<'_>) -> Result<(u64, String)> {
+        let sealed = tx.meta_get(HEAD)?.ok_or_else(|| Error::integrity("the ledger head is missing"))?;
+        let head = self
+            .keys()
+            .open(Self::head_aad(), &sealed)
+            .ok_or_else(|| Error::integrity("the ledger head fails authentication"))?;
+        Ok((head_generation(&head), hex(&sha256(&head)[..16])))
     }
 
     fn ledger_head_required(&self, tx: &Tx<'_>) -> Result<Arc<[u8]>> {
@@ -209,13 +265,15 @@ impl Store {
 
     /// Records this transaction's row changes in the ledger (called before commit).
     pub(crate) fn ledger_apply(&self, tx: &Tx<'_>) -> Result<()> {
-        let changes = tx.take_changes();
-        if changes.is_empty() {
+        if !tx.has_changes() {
             return Ok(());
         }
-        let mut head = match self.ledger_head(tx)? {
-            Some(h) => h.to_vec(),
-            None => vec![0u8; GROUPS as usize * DIGEST_LEN],
+        // The head first: its cross-check must see this transaction's changes as pending.
+        let current = self.ledger_head(tx)?;
+        let changes = tx.take_changes();
+        let (mut head, generation) = match current {
+            Some(h) => (h[..GROUPS_LEN].to_vec(), head_generation(&h)),
+            None => (vec![0u8; GROUPS_LEN], 0),
         };
         // Latest change per row wins; grouped by leaf.
         let mut by_leaf: BTreeMap<u32, BTreeMap<Ref, Option<Digest>>> = BTreeMap::new();
@@ -257,23 +315,27 @@ impl Store {
             let i = *g as usize * DIGEST_LEN;
             head[i..i + DIGEST_LEN].copy_from_slice(&d);
         }
-        tx.meta_set(HEAD, &self.keys.seal(Self::head_aad(), &head))?;
+        head.extend_from_slice(&(generation + 1).to_be_bytes());
+        tx.meta_set(HEAD, &self.keys().seal(Self::head_aad(), &head))?;
+        *self.ledger_moved.borrow_mut() = Some((generation + 1, hex(&sha256(&head)[..16])));
         // The ledger changed: forget what we cached (at this generation).
-        let generation = self.ledger.borrow().generation;
-        *self.ledger.borrow_mut() = LedgerCache { generation, ..Default::default() };
+        let cached_at = self.ledger.borrow().generation;
+        *self.ledger.borrow_mut() = LedgerCache { generation: cached_at, ..Default::default() };
         Ok(())
     }
 
     /// Builds the ledger from the rows as they are (after a migration from a store that had
-    /// none). Every row is authenticated first; this trusts their versions once.
-    pub(crate) fn ledger_bootstrap(&self, tx: &Tx<'_>) -> Result<()> {
+    /// none, or after re-sealing every row), continuing from `generation`. Every row is
+    /// authenticated first; this trusts their versions once.
+    pub(crate) fn ledger_bootstrap(&self, tx: &Tx<'_>, generation: u64) -> Result<()> {
         for (table, id, payload) in tx.sealed_rows()? {
             tx.record_change(table, &id, Some(&payload));
         }
-        let empty = vec![0u8; GROUPS as usize * DIGEST_LEN];
-        tx.meta_set(HEAD, &self.keys.seal(Self::head_aad(), &empty))?;
-        let generation = self.ledger.borrow().generation;
-        *self.ledger.borrow_mut() = LedgerCache { generation, ..Default::default() };
+        let mut empty = vec![0u8; GROUPS_LEN];
+        empty.extend_from_slice(&generation.to_be_bytes());
+        tx.meta_set(HEAD, &self.keys().seal(Self::head_aad(), &empty))?;
+        let cached_at = self.ledger.borrow().generation;
+        *self.ledger.borrow_mut() = LedgerCache { generation: cached_at, ..Default::default() };
         self.ledger_apply(tx)
     }
 

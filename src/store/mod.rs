@@ -2,6 +2,7 @@
 //! This is the public face of the library (`Store`, `Verifier`); it reaches storage only
 //! through the `crate::db` traits (never a dialect) and never prints.
 
+mod anchor;
 mod audit;
 mod domains;
 mod keys;
@@ -17,22 +18,24 @@ mod types;
 mod usage;
 mod verify;
 
-use std::path::Path;
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::crypto::{DataKey, KdfParams, RowKeys, SecretString, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
+use crate::crypto::{DataKey, KdfParams, Keyring, RowKeys, SecretString, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
 use crate::db::{self, Database, RecordRow, SlotRow, StoreLocation, Table};
-use crate::domain::{from_unix, Clock, SystemClock};
+use crate::domain::{from_unix, Clock, OrgKind, SystemClock};
 use crate::error::{Error, Result};
 
 pub use crate::files::create_private_dir_all;
 pub use audit::AuditFilter;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
-pub use members::RoleScope;
+pub use members::RoleTarget;
 pub(crate) use records::*;
 pub use records::{KeyLimits, ProjectLimits};
 pub use slots::{Authority, MAX_PBKDF2_ITERATIONS};
@@ -42,17 +45,19 @@ pub use usage::{LimitsUpdate, UsageGroup, UsageQuery};
 pub use verify::{RateLimit, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest};
 
 /// The secret that opens a store.
+#[derive(Clone)]
 pub enum Unlock {
     Passphrase(SecretString),
     StoreKey(SecretString),
     /// A data key unwrapped earlier (what `keyctl unlock`'s agent holds), checked against
-    /// the store before it is used: it must open the store's sealed owner record, and the
+    /// the store before it is used: it must open the store's sealed holder record, and the
     /// slot that unwrapped it must still exist.
     Unlocked(UnlockedKey),
 }
 
 /// A store's data key, unwrapped, and the name of the slot that unwrapped it (the actor).
 /// No `Debug`; zeroized on drop; read only through [`UnlockedKey::expose_secret`].
+#[derive(Clone)]
 pub struct UnlockedKey {
     key: crate::crypto::SecretBytes<32>,
     actor: String,
@@ -85,14 +90,20 @@ impl Unlock {
 #[derive(Debug, Clone)]
 pub struct InitOptions {
     pub org_name: Option<String>,
-    pub personal: bool,
+    /// What kind the first organization is.
+    pub org_kind: OrgKind,
     pub owner_email: Option<String>,
     pub kdf_iterations: u32,
 }
 
 impl Default for InitOptions {
     fn default() -> Self {
-        InitOptions { org_name: None, personal: false, owner_email: None, kdf_iterations: DEFAULT_PBKDF2_ITERATIONS }
+        InitOptions {
+            org_name: None,
+            org_kind: OrgKind::Organization,
+            owner_email: None,
+            kdf_iterations: DEFAULT_PBKDF2_ITERATIONS,
+        }
     }
 }
 
@@ -111,14 +122,20 @@ const GENERATION: &str = "generation";
 pub struct Store {
     db: Box<dyn Database>,
     ledger: ledger::LedgerCell,
-    data_key: DataKey,
-    keys: RowKeys,
+    /// Replaced only by an upgrade or a rekey, inside their write transaction.
+    data_key: std::cell::RefCell<Arc<DataKey>>,
+    keys: std::cell::RefCell<Arc<RowKeys>>,
     actor: String,
     /// What the unlocking slot may do: only admins manage slots.
     authority: Authority,
     clock: Arc<dyn Clock>,
     /// A store-wide cap on new key lifetimes (the CLI's config `max_ttl`).
     max_ttl: Option<crate::domain::Duration>,
+    /// The local rollback anchor, when this handle keeps one (`with_anchor`).
+    anchor: Option<anchor::Anchor>,
+    /// The ledger's new (generation, head digest) after a write that moved it, until the
+    /// anchor has been moved after the commit.
+    ledger_moved: std::cell::RefCell<Option<(u64, String)>>,
 }
 
 /// The AAD a slot's wrapped data key is sealed under. An admin store key's slot adds the
@@ -131,6 +148,23 @@ fn slot_aad(name: &str, params: &KdfParams, authority: Authority) -> Vec<u8> {
         parts.push(b"admin");
     }
     crate::crypto::aad(domains::SLOT_AAD, &parts)
+}
+
+/// The `meta` record holding the sealed keyring; its presence is the store's protection
+/// level (2), itself sealed under the data key.
+const KEYRING: &str = "keyring";
+
+fn store_keyring(db: &dyn Database) -> Result<Option<Vec<u8>>> {
+    let mut out = None;
+    db.read(&mut |tx| {
+        out = tx.meta_get(KEYRING)?;
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn open_keyring(data_key: &DataKey, sealed: &[u8]) -> Result<Keyring> {
+    data_key.open_keyring(sealed).ok_or_else(|| Error::integrity("the store's keyring fails authentication"))
 }
 
 impl Store {
@@ -149,23 +183,29 @@ impl Store {
             return Err(Error::StoreExists(location));
         }
         let owner_email = crate::domain::normalize_email(opts.owner_email.as_deref().unwrap_or("owner@localhost"))?;
-        let org_name = opts
-            .org_name
-            .clone()
-            .unwrap_or_else(|| if opts.personal { "Personal" } else { "Default organization" }.to_owned());
+        let org_name = opts.org_name.clone().unwrap_or_else(|| {
+            match opts.org_kind {
+                OrgKind::Personal => "Personal",
+                OrgKind::Organization => "Default organization",
+            }
+            .to_owned()
+        });
         crate::domain::validate_name("organization", &org_name)?;
         let db = db::create(&location)?;
         let result = (move || {
             let data_key = DataKey::generate();
+            let keyring = Keyring::generate();
             let store = Store {
                 db,
                 ledger: Default::default(),
-                keys: data_key.row_keys(),
-                data_key,
+                keys: std::cell::RefCell::new(Arc::new(data_key.row_keys(&keyring))),
+                data_key: std::cell::RefCell::new(Arc::new(data_key)),
                 actor: PASSPHRASE_SLOT.to_owned(),
                 authority: Authority::Admin,
                 clock: Arc::new(SystemClock),
                 max_ttl: None,
+                anchor: None,
+                ledger_moved: Default::default(),
             };
             let org = store.write(|tx| {
                 let params = KdfParams::new_pbkdf2(opts.kdf_iterations.clamp(1, MAX_PBKDF2_ITERATIONS));
@@ -175,13 +215,14 @@ impl Store {
                     kdf: params.name().to_owned(),
                     iterations: params.iterations(),
                     salt: params.salt().to_vec(),
-                    wrapped: slot.wrap(&store.data_key, &slot_aad(PASSPHRASE_SLOT, &params, Authority::Admin)),
+                    wrapped: slot.wrap(&store.data_key(), &slot_aad(PASSPHRASE_SLOT, &params, Authority::Admin)),
                 })?;
+                tx.meta_set(KEYRING, &store.data_key().seal_keyring(&keyring))?;
                 let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
                 tx.meta_set("store_id", store_id.as_bytes())?;
-                store.put_meta(tx, "owner", &OwnerIdentity { email: owner_email.clone(), ledger: true })?;
+                store.put_meta(tx, "owner", &HolderIdentity { email: owner_email.clone(), ledger: true })?;
                 store.audit(tx, "store.created", None, None, serde_json::json!({}))?;
-                store.create_org_in(tx, &org_name, opts.personal)
+                store.create_org_in(tx, &org_name, opts.org_kind)
             })?;
             Ok((store, org))
         })();
@@ -205,9 +246,20 @@ impl Store {
             Ok(())
         })?;
         let (data_key, actor, authority) = slots::unlock(&slots, &unlock)?;
+        let sealed_keyring = store_keyring(&*db)?;
+        let keys = match &sealed_keyring {
+            Some(sealed) => match open_keyring(&data_key, sealed) {
+                Ok(keyring) => data_key.row_keys(&keyring),
+                // An agent's key that does not open the keyring is not this store's key.
+                Err(_) if matches!(unlock, Unlock::Unlocked(_)) => {
+                    return Err(Error::Locked(slots::AGENT_REFUSED.into()))
+                }
+                Err(e) => return Err(e),
+            },
+            None => data_key.legacy_row_keys(),
+        };
         if matches!(unlock, Unlock::Unlocked(_)) {
-            // Not trusted blindly: the key must open the store's sealed owner record.
-            let keys = data_key.row_keys();
+            // Not trusted blindly: the key must open the store's sealed holder record.
             let mut owner = None;
             db.read(&mut |tx| {
                 owner = tx.meta_get("owner")?;
@@ -220,48 +272,268 @@ impl Store {
         let store = Store {
             db,
             ledger: Default::default(),
-            keys: data_key.row_keys(),
-            data_key,
+            keys: std::cell::RefCell::new(Arc::new(keys)),
+            data_key: std::cell::RefCell::new(Arc::new(data_key)),
             actor,
             authority,
             clock: Arc::new(SystemClock),
             max_ttl: None,
+            anchor: None,
+            ledger_moved: Default::default(),
         };
-        store.ensure_ledger()?;
+        if sealed_keyring.is_none() {
+            store.upgrade_protection()?;
+        }
         Ok(store)
     }
 
-    /// A store made before the ledger existed gets one built from its rows (each
-    /// authenticated first). A store whose owner record says it has a ledger but has no
-    /// head was tampered with.
-    fn ensure_ledger(&self) -> Result<()> {
-        if self.read(|tx| tx.meta_get("ledger_head"))?.is_some() {
-            return Ok(());
-        }
-        // Decide and build under the write lock: several processes may open an upgraded
-        // store at once, and only the first may build.
-        self.write(|tx| {
-            if tx.meta_get("ledger_head")?.is_some() {
+    pub(crate) fn keys(&self) -> Arc<RowKeys> {
+        Arc::clone(&self.keys.borrow())
+    }
+
+    pub(crate) fn data_key(&self) -> Arc<DataKey> {
+        Arc::clone(&self.data_key.borrow())
+    }
+
+    /// Lifts a store sealed before the keyring (protection level 1: schema 1 or 2, or
+    /// schema 3 from before this build) to level 2, in one transaction: every row, meta
+    /// record and audit entry is authenticated under the old keys and re-sealed under keys
+    /// that level 1 never used, the audit chain is re-MACed, the ledger rebuilt, and the
+    /// sealed keyring written last. Afterwards nothing sealed before the upgrade
+    /// authenticates, so old records put back (with or without the old ledger) fail, and a
+    /// store that lost its keyring cannot pass for an old one: its rows no longer open
+    /// under level-1 keys.
+    fn upgrade_protection(&self) -> Result<()> {
+        self.write_with(false, |tx| {
+            // A retried attempt starts again from the level-1 keys.
+            *self.keys.borrow_mut() = Arc::new(self.data_key().legacy_row_keys());
+            if let Some(sealed) = tx.meta_get(KEYRING)? {
+                // Another process upgraded while we waited for the write lock.
+                let keyring = open_keyring(&self.data_key(), &sealed)?;
+                *self.keys.borrow_mut() = Arc::new(self.data_key().row_keys(&keyring));
                 return Ok(());
             }
-            let owner: OwnerIdentity = self
+            let owner: HolderIdentity = self
                 .get_meta_unchecked(tx, "owner")?
                 .ok_or_else(|| Error::integrity("the store has no owner identity"))?;
-            if owner.ledger {
+            if tx.meta_get("ledger_head")?.is_some() {
+                // A level-1 store with a ledger: every row must be its latest version.
+                if let Some(first) = self.ledger_problems(tx)?.first() {
+                    return Err(Error::integrity(first.clone()));
+                }
+            } else if owner.ledger {
                 return Err(Error::integrity("the ledger head is missing"));
+            } else {
+                // Schema 1 or 2: no ledger yet. Every row must authenticate; their versions
+                // are trusted once, as the ledger this store never had.
+                for table in Table::ALL {
+                    for row in tx.records(table, None)? {
+                        self.open_sealed::<serde_json::Value>(table, &row)?;
+                    }
+                }
+                for row in tx.all_keys()? {
+                    self.open_key_sealed(&row)?;
+                }
+                self.ledger_bootstrap(tx, 0)?;
             }
-            // Trust each row's current version once, but only if it authenticates.
-            for table in Table::ALL {
-                for row in tx.records(table, None)? {
-                    self.open_sealed::<serde_json::Value>(table, &row)?;
+            if let Some(first) = self.audit_problems(tx)?.first() {
+                return Err(Error::integrity(first.clone()));
+            }
+            let keyring = Keyring::legacy(&self.data_key());
+            let to = self.data_key().row_keys(&keyring);
+            self.reseal_all(tx, to)?;
+            self.put_meta(tx, "owner", &HolderIdentity { ledger: true, ..owner })?;
+            tx.meta_set(KEYRING, &self.data_key().seal_keyring(&keyring))
+        })
+    }
+
+    /// Re-seals every sealed row, meta record and audit entry from the current keys to
+    /// `to` (checking each as it goes), switches this handle to `to` and rebuilds the
+    /// ledger. The caller's transaction makes it all or nothing; on an error the handle
+    /// keeps its old keys.
+    fn reseal_all(&self, tx: &Tx<'_>, to: RowKeys) -> Result<()> {
+        let from = self.keys();
+        let generation = match tx.meta_get("ledger_head")? {
+            Some(_) => self.ledger_state(tx)?.0,
+            None => 0,
+        };
+        for table in Table::ALL {
+            for mut row in tx.records(table, None)? {
+                let aad = Self::record_aad(table, &row.id, &row.parent, &row.lookup);
+                let plain = from.open(&aad, &row.payload).ok_or_else(|| {
+                    Error::integrity(format!("{} row {} fails authentication", table.domain(), row.id))
+                })?;
+                row.payload = to.seal(&aad, &plain);
+                if !tx.record_update(table, &row)?.is_done() {
+                    return Err(Error::integrity(format!("{} row {} could not be re-sealed", table.domain(), row.id)));
                 }
             }
-            for row in tx.all_keys()? {
-                self.open_key_sealed(&row)?;
+        }
+        self.reseal_keys(tx, &from, &to)?;
+        let last_mac = self.reseal_audit(tx, &from, &to)?;
+        for name in tx::LEDGERED_META {
+            let Some(sealed) = tx.meta_get(name)? else { continue };
+            let plain = from
+                .open(&Self::meta_aad(name), &sealed)
+                .ok_or_else(|| Error::integrity(format!("meta record {name:?} fails authentication")))?;
+            let plain = if name == "audit_head" {
+                let mut head: AuditHead = serde_json::from_slice(&plain)
+                    .map_err(|_| Error::integrity("meta record \"audit_head\" is unreadable"))?;
+                head.last_mac = last_mac.clone();
+                zeroize::Zeroizing::new(serde_json::to_vec(&head).map_err(Error::json("the audit head"))?)
+            } else {
+                plain
+            };
+            tx.meta_set(name, &to.seal(&Self::meta_aad(name), &plain))?;
+        }
+        let old = std::mem::replace(&mut *self.keys.borrow_mut(), Arc::new(to));
+        tx.take_changes();
+        let rebuilt = tx.ledger_clear().and_then(|()| self.ledger_bootstrap(tx, generation));
+        if rebuilt.is_err() {
+            *self.keys.borrow_mut() = old;
+        }
+        rebuilt
+    }
+
+    /// Puts the backup at `backup` in place of the store at `path`, on purpose: the backup
+    /// must open with `unlock` and pass `store check`, and the secret must be allowed to
+    /// manage the store ([`Store::require_admin`]). The live file need not open at all
+    /// (restoring a damaged store is the point). The restore is recorded in the restored
+    /// store's audit log (`store.restored`) and, with `state_dir`, moves the rollback
+    /// anchor to it.
+    pub fn restore(path: &Path, backup: &Path, unlock: Unlock, state_dir: Option<&Path>) -> Result<Store> {
+        if !backup.is_file() {
+            return Err(Error::NoStore(backup.into()));
+        }
+        let staging = path.with_file_name(format!(
+            "{}.restoring",
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        ));
+        let cleanup = || {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = fs::remove_file(format!("{}{suffix}", staging.display()));
             }
-            self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner.clone() })?;
-            self.ledger_bootstrap(tx)
+        };
+        cleanup();
+        let staged = (|| -> Result<(u64, String)> {
+            fs::copy(backup, &staging).map_err(|e| Error::io(format!("cannot copy {}", backup.display()), e))?;
+            fs::set_permissions(&staging, fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::io(format!("cannot set permissions on {}", staging.display()), e))?;
+            let restored = Store::open(&staging, unlock.clone())?;
+            restored.require_admin("restore a backup")?;
+            let report = restored.check()?;
+            if let Some(first) = report.problems.first() {
+                return Err(Error::integrity(format!("the backup fails its check: {first}")));
+            }
+            let state = restored.read(|tx| restored.ledger_state(tx))?;
+            restored.db.checkpoint_truncate()?;
+            Ok(state)
+        })();
+        let (generation, _) = match staged {
+            Ok(state) => state,
+            Err(e) => {
+                cleanup();
+                return Err(e);
+            }
+        };
+        let replaced = crate::db::replace_with(path, &staging);
+        cleanup();
+        replaced?;
+        let store = Store::open(path, unlock)?;
+        store.write(|tx| {
+            store.audit(
+                tx,
+                "store.restored",
+                None,
+                None,
+                serde_json::json!({ "from": backup.display().to_string(), "generation": generation }),
+            )
+        })?;
+        match state_dir {
+            Some(dir) => store.reset_anchor(dir),
+            None => Ok(store),
+        }
+    }
+
+    /// Keeps a local rollback anchor for this store in `state_dir` (property 8): refuses
+    /// the store when it is older than the state this machine last saw (exit 4, saying
+    /// what was seen and what was found), and moves the anchor after every write.
+    pub fn with_anchor(mut self, state_dir: &Path) -> Result<Store> {
+        let mut anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
+        // The anchor first: a writer moves it only after its commit, so a state read after
+        // it is never older than what it says.
+        let seen = anchor.load()?;
+        let found = self.anchor_state(&anchor)?;
+        if anchor.judge(seen.as_ref(), &found)? {
+            anchor.save(&found)?;
+        }
+        anchor.store_id = found.store_id;
+        self.anchor = Some(anchor);
+        Ok(self)
+    }
+
+    /// Sets the anchor to the store as it is now, whatever it saw before: after `init`
+    /// and a deliberate `store restore`.
+    pub fn reset_anchor(mut self, state_dir: &Path) -> Result<Store> {
+        let mut anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
+        let found = self.anchor_state(&anchor)?;
+        anchor.save(&found)?;
+        anchor.store_id = found.store_id;
+        self.anchor = Some(anchor);
+        Ok(self)
+    }
+
+    /// What `store check` says of the anchor: a problem when the store is older than the
+    /// state this machine saw (the anchor moves forward otherwise, as on any open).
+    pub fn anchor_problem(&self, state_dir: &Path) -> Result<Option<String>> {
+        let anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
+        let seen = match anchor.load() {
+            Ok(seen) => seen,
+            Err(e) => return Ok(Some(e.detail())),
+        };
+        let Ok(found) = self.anchor_state_with(&anchor, false) else { return Ok(None) };
+        match anchor.judge(seen.as_ref(), &found) {
+            Ok(true) => anchor.save(&found).map(|()| None),
+            Ok(false) => Ok(None),
+            Err(e) => Ok(Some(e.detail())),
+        }
+    }
+
+    fn anchor_state(&self, anchor: &anchor::Anchor) -> Result<anchor::Seen> {
+        self.anchor_state_with(anchor, true)
+    }
+
+    fn anchor_state_with(&self, anchor: &anchor::Anchor, cross_check: bool) -> Result<anchor::Seen> {
+        self.read_with(false, |tx| {
+            let store_id =
+                tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
+            let (generation, ledger_head) =
+                if cross_check { self.ledger_state(tx)? } else { self.ledger_state_unchecked(tx)? };
+            Ok(anchor::Seen {
+                path: anchor.store_path.clone(),
+                store_id,
+                generation,
+                ledger_head,
+                at: self.now().timestamp(),
+            })
         })
+    }
+
+    /// Moves the anchor forward after a committed write. A failure here is not the
+    /// write's: the next open moves it instead.
+    fn anchor_advance(&self, generation: u64, ledger_head: String) {
+        let Some(anchor) = &self.anchor else { return };
+        let newer = anchor.load().ok().flatten().is_none_or(|seen| generation > seen.generation);
+        if newer {
+            let seen = anchor::Seen {
+                path: anchor.store_path.clone(),
+                store_id: anchor.store_id.clone(),
+                generation,
+                ledger_head,
+                at: self.now().timestamp(),
+            };
+            let _ = anchor.save(&seen);
+        }
     }
 
     /// Caps the lifetime of every key issued through this handle (like a project's
@@ -285,7 +557,7 @@ impl Store {
     /// The unwrapped data key and actor, for an unlock agent to hold in memory and hand back
     /// through [`Unlock::Unlocked`]. Whoever holds it can read and write the whole store.
     pub fn unlocked_key(&self) -> UnlockedKey {
-        UnlockedKey::new(crate::crypto::SecretBytes::new(*self.data_key.expose_secret()), self.actor.clone())
+        UnlockedKey::new(crate::crypto::SecretBytes::new(*self.data_key().expose_secret()), self.actor.clone())
     }
 
     /// Where the store lives.
@@ -296,6 +568,11 @@ impl Store {
     /// The store's file, for a file store.
     pub fn path(&self) -> Option<&Path> {
         self.db.location().as_path()
+    }
+
+    /// The store's file, or an error naming the operation that needs one.
+    fn file_path(&self) -> Result<PathBuf> {
+        self.path().map(Path::to_path_buf).ok_or_else(|| Error::invalid("this needs a store file, not a server"))
     }
 
     /// The store's generation: a clear counter in the store that every write transaction,
@@ -331,7 +608,7 @@ impl Store {
         value: &T,
     ) -> Result<RecordRow> {
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(Error::json("a record"))?);
-        let payload = self.keys.seal(&Self::record_aad(table, id, parent, lookup), &plain);
+        let payload = self.keys().seal(&Self::record_aad(table, id, parent, lookup), &plain);
         Ok(RecordRow { id: id.to_owned(), parent: parent.to_owned(), lookup: lookup.to_vec(), payload })
     }
 
@@ -342,11 +619,22 @@ impl Store {
     }
 
     /// Runs `f` against one consistent snapshot of the store.
-    pub(crate) fn read<T>(&self, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+    /// Every command starts here, so whatever the ledger's cross-check refuses (a partial
+    /// rollback) no command accepts.
+    pub(crate) fn read<T>(&self, f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.read_with(true, f)
+    }
+
+    /// A read without the ledger cross-check, for `store check` and the anchor, which
+    /// report what it would refuse.
+    pub(crate) fn read_with<T>(&self, cross_check: bool, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
         let mut out = None;
         self.db.read(&mut |raw| {
             let tx = Tx::new(raw);
             self.ledger_refresh(&tx)?;
+            if cross_check {
+                self.ledger_state(&tx)?;
+            }
             out = Some(f(&tx)?);
             Ok(())
         })?;
@@ -354,17 +642,33 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction, records the rows it changed in the ledger and
-    /// bumps the generation before committing: all of it or none of it.
+    /// bumps the generation before committing: all of it or none of it; then moves the
+    /// rollback anchor.
     ///
     /// `f` may run more than once (a backend retries a transaction that lost a
     /// serialization race, after rolling it back): it must act only through `tx`, or
     /// reset what else it changes each time it starts. See [`crate::db::Database`].
-    pub(crate) fn write<T>(&self, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.ledger_moved.take();
+        let out = self.write_with(true, f)?;
+        if let Some((generation, head)) = self.ledger_moved.take() {
+            self.anchor_advance(generation, head);
+        }
+        Ok(out)
+    }
+
+    /// The write transaction; without the cross-check only for lifting a level-1 store.
+    fn write_with<T>(&self, cross_check: bool, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
         let mut out = None;
         let mut committed = 0;
         self.db.write(&mut |raw| {
             let tx = Tx::new(raw);
             let generation = self.ledger_refresh(&tx)?;
+            // Only `init`'s first write finds a store without a ledger (and without an
+            // audit head).
+            if cross_check && tx.meta_get("audit_head")?.is_some() {
+                self.ledger_state(&tx)?;
+            }
             let value = f(&tx)?;
             self.ledger_apply(&tx)?;
             committed = generation + 1;
@@ -387,7 +691,7 @@ impl Store {
     /// Opens a sealed record without the ledger check (`store check` reports both).
     pub(crate) fn open_sealed<T: DeserializeOwned>(&self, table: Table, row: &RecordRow) -> Result<T> {
         let plain = self
-            .keys
+            .keys()
             .open(&Self::record_aad(table, &row.id, &row.parent, &row.lookup), &row.payload)
             .ok_or_else(|| Error::integrity(format!("{} row {} fails authentication", table.domain(), row.id)))?;
         serde_json::from_slice(&plain)
@@ -395,7 +699,7 @@ impl Store {
     }
 
     pub(crate) fn lookup(&self, table: Table, parent: &str, name: &str) -> [u8; 32] {
-        self.keys.blind_index(&[table.domain().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
+        self.keys().blind_index(&[table.domain().as_bytes(), parent.as_bytes(), name.to_lowercase().as_bytes()])
     }
 
     fn meta_aad(name: &str) -> Vec<u8> {
@@ -404,7 +708,7 @@ impl Store {
 
     pub(crate) fn put_meta<T: Serialize>(&self, tx: &Tx<'_>, name: &str, value: &T) -> Result<()> {
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(Error::json("a meta record"))?);
-        tx.meta_set(name, &self.keys.seal(&Self::meta_aad(name), &plain))
+        tx.meta_set(name, &self.keys().seal(&Self::meta_aad(name), &plain))
     }
 
     /// Opens a sealed `meta` record; those the ledger tracks must be their latest version.
@@ -423,7 +727,7 @@ impl Store {
             return Ok(None);
         };
         let plain = self
-            .keys
+            .keys()
             .open(&Self::meta_aad(name), &sealed)
             .ok_or_else(|| Error::integrity(format!("meta record {name:?} fails authentication")))?;
         serde_json::from_slice(&plain)
@@ -431,17 +735,18 @@ impl Store {
             .map_err(|_| Error::integrity(format!("meta record {name:?} is unreadable")))
     }
 
-    pub(crate) fn owner_identity(&self, tx: &Tx<'_>) -> Result<OwnerIdentity> {
+    pub(crate) fn holder_identity(&self, tx: &Tx<'_>) -> Result<HolderIdentity> {
         self.get_meta(tx, "owner")?.ok_or_else(|| Error::integrity("the store has no owner identity"))
     }
 
     // ---- whole-store views ------------------------------------------------------------------
 
     pub fn info(&self) -> Result<StoreInfo> {
-        // The data may sit in the write-ahead log until a checkpoint: count both.
         let wal_bytes = self.db.wal_bytes().unwrap_or(0);
-        let file_bytes = self.db.size_bytes().unwrap_or(0) + wal_bytes;
+        let file = self.path().map(Path::to_path_buf).unwrap_or_default();
+        let size = |suffix: &str| fs::metadata(format!("{}{suffix}", file.display())).map_or(0, |m| m.len());
         self.read(|tx| {
+            let (generation, ledger_head) = self.ledger_state(tx)?;
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             Ok(StoreInfo {
@@ -449,15 +754,51 @@ impl Store {
                 schema_version: self.db.schema_version()?,
                 store_id,
                 actor: self.actor.clone(),
-                owner_email: self.owner_identity(tx)?.email,
+                owner_email: self.holder_identity(tx)?.email,
                 orgs: tx.records(Table::Orgs, None)?.len(),
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
                 slots: self.slot_infos(tx)?,
-                file_bytes,
+                file_bytes: self.db.size_bytes().unwrap_or(0) + wal_bytes,
                 wal_bytes,
+                shm_bytes: size("-shm"),
+                generation,
+                ledger_head,
             })
         })
+    }
+
+    /// Writes a consistent copy of the store (0600, with its unlock slots: the same secrets
+    /// open it) to `dest`, online, and checks the copy. Refuses an existing `dest`.
+    pub fn backup(&self, dest: &Path) -> Result<BackupInfo> {
+        let (generation, ledger_head) = self.read(|tx| self.ledger_state(tx))?;
+        OpenOptions::new().write(true).create_new(true).mode(0o600).open(dest).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::refused(format!("{} already exists; refusing to overwrite it", dest.display()))
+            } else {
+                Error::io(format!("cannot create {}", dest.display()), e)
+            }
+        })?;
+        let written = self.db.backup_to(dest).and_then(|()| crate::db::check_backup(dest));
+        if let Err(e) = written {
+            let _ = fs::remove_file(dest);
+            return Err(e);
+        }
+        // The snapshot may be a write or two newer than the state read above; that is the
+        // one the copy holds.
+        let bytes = fs::metadata(dest).map_or(0, |m| m.len());
+        Ok(BackupInfo { path: dest.display().to_string(), bytes, generation, ledger_head })
+    }
+
+    /// Refuses (exit 4) a store older than generation `n`: a rollback past a pinned state.
+    pub fn expect_generation(&self, n: u64) -> Result<u64> {
+        let (generation, head) = self.read(|tx| self.ledger_state(tx))?;
+        if generation < n {
+            return Err(Error::integrity(format!(
+                "the store is at generation {generation} (ledger head {head}), older than the expected {n}: it was rolled back"
+            )));
+        }
+        Ok(generation)
     }
 
     /// Authenticates every row of the store, and the audit chain, and runs SQLite's own
@@ -467,10 +808,10 @@ impl Store {
         for problem in self.db.quick_check()? {
             report.problems.push(format!("sqlite: {problem}"));
         }
-        self.read(|tx| {
+        self.read_with(false, |tx| {
             report.rows_checked += tx.slots()?.len();
             report.problems.extend(self.slot_problems(tx)?);
-            if let Err(e) = self.owner_identity(tx) {
+            if let Err(e) = self.holder_identity(tx) {
                 report.problems.push(e.detail());
             }
             for table in Table::ALL {
@@ -571,6 +912,12 @@ mod tests {
         fn size_bytes(&self) -> Option<u64> {
             self.0.size_bytes()
         }
+        fn backup_to(&self, dest: &Path) -> Result<()> {
+            self.0.backup_to(dest)
+        }
+        fn checkpoint_truncate(&self) -> Result<()> {
+            self.0.checkpoint_truncate()
+        }
     }
 
     fn new_store(dir: &Path) -> (std::path::PathBuf, String) {
@@ -593,7 +940,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, org) = new_store(dir.path());
         let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
-        let names = std::thread::spawn(move || store.list_projects(&org, false).unwrap().len()).join().unwrap();
+        let names = std::thread::spawn(move || store.list_projects(&org, crate::Archived::Exclude).unwrap().len())
+            .join()
+            .unwrap();
         assert_eq!(names, 1);
     }
 
@@ -604,7 +953,7 @@ mod tests {
         let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
         let before = store.generation().unwrap();
         assert!(before > 0, "init writes, so it bumps the generation");
-        store.list_projects(&org, false).unwrap();
+        store.list_projects(&org, crate::Archived::Exclude).unwrap();
         assert_eq!(store.generation().unwrap(), before);
         store.create_project(&org, "p2", None).unwrap();
         assert_eq!(store.generation().unwrap(), before + 1);
@@ -614,7 +963,11 @@ mod tests {
         assert_eq!(other.generation().unwrap(), before + 1);
         other.archive_project(&org, "p2").unwrap();
         assert_eq!(store.generation().unwrap(), before + 2);
-        assert_eq!(store.list_projects(&org, false).unwrap().len(), 1, "the cache must not hide the archive");
+        assert_eq!(
+            store.list_projects(&org, crate::Archived::Exclude).unwrap().len(),
+            1,
+            "the cache must not hide the archive"
+        );
     }
 
     #[test]
@@ -626,7 +979,7 @@ mod tests {
         let g = store.generation().unwrap();
         store.create_project(&org, "p2", None).unwrap();
         assert_eq!(store.generation().unwrap(), g + 1, "the rolled-back run's bump must not count");
-        assert_eq!(store.list_projects(&org, false).unwrap().len(), 2);
+        assert_eq!(store.list_projects(&org, crate::Archived::Exclude).unwrap().len(), 2);
 
         // Limits stay exact, and uses are counted once each.
         let spec = KeyCreate { limits: KeyLimits { rpm: Some(3), ..KeyLimits::default() }, ..KeyCreate::default() };

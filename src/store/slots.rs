@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use std::sync::Arc;
+
 use super::Tx;
 use super::{slot_aad, SlotInfo, Store, Unlock, PASSPHRASE_SLOT};
 use crate::crypto::{DataKey, KdfParams, SecretString, SlotKey, StoreKey, KDF_HKDF_SHA256, KDF_PBKDF2_SHA256};
@@ -67,16 +69,16 @@ pub(crate) fn unlock(slots: &[SlotRow], unlock: &Unlock) -> Result<(DataKey, Str
                     StoreKey::PREFIX
                 ))
             })?;
-            for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
-                if let Some((dk, authority)) = open_store_key_slot(row, &key)? {
-                    return Ok((dk, row.name.clone(), authority));
-                }
+            match open_with_store_key(slots, &key)? {
+                Some((row, dk, authority)) => Ok((dk, row.name.clone(), authority)),
+                None => Err(Error::Locked(
+                    "the store key does not open this store (wrong store, or its slot was removed)".into(),
+                )),
             }
-            Err(Error::Locked("the store key does not open this store (wrong store, or its slot was removed)".into()))
         }
         Unlock::Unlocked(k) => {
             // The slot that unwrapped it must still exist (removing it shuts the agent out);
-            // `Store::open` then checks the key opens the sealed owner record. What a slot
+            // `Store::open` then checks the key opens the sealed holder record. What a slot
             // may do cannot be proven from the data key alone, so a handed-over key never
             // manages slots: member authority.
             if !slots.iter().any(|s| s.name == k.actor) {
@@ -89,6 +91,20 @@ pub(crate) fn unlock(slots: &[SlotRow], unlock: &Unlock) -> Result<(DataKey, Str
 
 /// Why a key handed over by an unlock agent was not used.
 pub(crate) const AGENT_REFUSED: &str = "the unlock agent's key does not open this store";
+
+/// The one try-each-slot loop: the first store-key slot `key` opens, with the data key and
+/// the authority its AAD grants. It lives here rather than in `crypto/` because trying a
+/// slot needs what only the store knows: the `SlotRow` from `db/`, the iteration ceiling of
+/// [`slot_params`], and the slot AAD with its [`Authority`] and encryption domain. `crypto/`
+/// keeps the primitives (`SlotKey::derive`, `unwrap`) it is built from.
+fn open_with_store_key<'s>(slots: &'s [SlotRow], key: &StoreKey) -> Result<Option<(&'s SlotRow, DataKey, Authority)>> {
+    for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
+        if let Some((dk, authority)) = open_store_key_slot(row, key)? {
+            return Ok(Some((row, dk, authority)));
+        }
+    }
+    Ok(None)
+}
 
 fn open_store_key_slot(row: &SlotRow, key: &StoreKey) -> Result<Option<(DataKey, Authority)>> {
     let params = slot_params(row)?;
@@ -129,7 +145,7 @@ fn validate_slot_name(name: &str) -> Result<()> {
 
 impl Store {
     fn wrap_slot(&self, name: &str, secret: &[u8], params: KdfParams, authority: Authority) -> SlotRow {
-        let wrapped = SlotKey::derive(secret, &params).wrap(&self.data_key, &slot_aad(name, &params, authority));
+        let wrapped = SlotKey::derive(secret, &params).wrap(&self.data_key(), &slot_aad(name, &params, authority));
         SlotRow {
             name: name.to_owned(),
             kdf: params.name().to_owned(),
@@ -166,12 +182,7 @@ impl Store {
     pub fn store_key_slot(&self, secret: &str) -> Result<Option<String>> {
         let Some(key) = StoreKey::parse(secret) else { return Ok(None) };
         let slots = self.read(|tx| tx.slots())?;
-        for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
-            if open_store_key_slot(row, &key)?.is_some() {
-                return Ok(Some(row.name.clone()));
-            }
-        }
-        Ok(None)
+        Ok(open_with_store_key(&slots, &key)?.map(|(row, _, _)| row.name.clone()))
     }
 
     /// Each slot name's standing according to the audit log: `Some(admin)` when its last
@@ -285,7 +296,87 @@ impl Store {
             }
             tx.slot_delete(name)?;
             self.audit(tx, "store.key_removed", None, None, json!({ "slot": name }))
-        })
+        })?;
+        // secure_delete zeroes the slot's bytes in the file; the checkpoint folds the WAL
+        // (which still holds the page as it was) into the file and truncates it. Another
+        // process reading at this moment can hold the WAL back: then the next checkpoint
+        // does it (a rekey makes the old wrapped key useless either way).
+        let _ = self.db.checkpoint_truncate();
+        Ok(())
+    }
+
+    /// A new data key for the whole store (issue 10 item 8), in one transaction: every row,
+    /// ledger node, meta record and audit entry re-sealed under it, the keyring (API-key
+    /// hashes and names) carried over, the passphrase slot re-wrapped with `passphrase`
+    /// (which must open it), and every store-key slot re-issued: a new store key for each,
+    /// returned here to be shown once. A slot cannot be re-wrapped without its secret, and
+    /// keeping slot keys in the store would let a removed key plus an old copy unwrap the
+    /// new data key; so after a rekey neither a removed store key, nor an old copy's data
+    /// key, nor an old store key opens the live store. The WAL is then checkpointed and
+    /// truncated, so the old wrapped keys leave the store's files.
+    pub fn rekey(&self, passphrase: &SecretString, iterations: u32) -> Result<Vec<(SlotInfo, StoreKey)>> {
+        self.require_admin("rekey the store")?;
+        let report = self.check()?;
+        if let Some(first) = report.problems.first() {
+            return Err(Error::integrity(format!("refusing to rekey a store that fails its check: {first}")));
+        }
+        let old_key = self.data_key();
+        let old_keys = self.keys();
+        let new_key = Arc::new(DataKey::generate());
+        let result = self.write(|tx| {
+            // A retried attempt starts again from the old keys.
+            *self.data_key.borrow_mut() = Arc::clone(&old_key);
+            *self.keys.borrow_mut() = Arc::clone(&old_keys);
+            let slots = tx.slots()?;
+            let admins = self.admin_slots(tx)?;
+            let pass = slots.iter().find(|s| s.name == PASSPHRASE_SLOT).ok_or_else(|| {
+                Error::refused("the store has no passphrase slot; set one with `keyctl store passwd`")
+            })?;
+            let params = slot_params(pass)?;
+            if SlotKey::derive(passphrase.expose_secret().as_bytes(), &params)
+                .unwrap(&pass.wrapped, &slot_aad(PASSPHRASE_SLOT, &params, Authority::Admin))
+                .is_none()
+            {
+                return Err(Error::Locked("wrong passphrase: it does not open this store".into()));
+            }
+            let sealed = tx.meta_get(super::KEYRING)?.ok_or_else(|| Error::integrity("the store has no keyring"))?;
+            let keyring = super::open_keyring(&old_key, &sealed)?;
+            self.reseal_all(tx, new_key.row_keys(&keyring))?;
+            tx.meta_set(super::KEYRING, &new_key.seal_keyring(&keyring))?;
+            *self.data_key.borrow_mut() = Arc::clone(&new_key);
+            let pass_row = self.wrap_slot(
+                PASSPHRASE_SLOT,
+                passphrase.expose_secret().as_bytes(),
+                KdfParams::new_pbkdf2(iterations.max(1)),
+                Authority::Admin,
+            );
+            tx.slot_put(&pass_row)?;
+            let mut reissued = Vec::new();
+            for row in slots.iter().filter(|s| s.name != PASSPHRASE_SLOT) {
+                let key = StoreKey::generate();
+                // Each slot keeps its name and its standing (admin or not).
+                let authority =
+                    if admins.get(&row.name).copied().unwrap_or(false) { Authority::Admin } else { Authority::Member };
+                let new_row =
+                    self.wrap_slot(&row.name, key.expose_secret().as_bytes(), KdfParams::new_hkdf(), authority);
+                tx.slot_put(&new_row)?;
+                reissued.push((slot_infos(std::slice::from_ref(&new_row), &admins).remove(0), key));
+            }
+            let names: Vec<&str> = reissued.iter().map(|(s, _)| s.name.as_str()).collect();
+            self.audit(tx, "store.rekeyed", None, None, json!({ "reissued": names }))?;
+            Ok(reissued)
+        });
+        match result {
+            Ok(reissued) => {
+                let _ = self.db.checkpoint_truncate();
+                Ok(reissued)
+            }
+            Err(e) => {
+                *self.data_key.borrow_mut() = old_key;
+                *self.keys.borrow_mut() = old_keys;
+                Err(e)
+            }
+        }
     }
 
     /// Sets the passphrase slot to `new` (creating it if it was removed), re-wrapping the

@@ -107,6 +107,10 @@ impl<'a> Tx<'a> {
         self.changes.borrow().iter().rev().find(|c| c.domain == domain && c.id == id).map(|c| c.payload.clone())
     }
 
+    pub fn has_changes(&self) -> bool {
+        !self.changes.borrow().is_empty()
+    }
+
     /// The sealed rows this transaction wrote or deleted so far, oldest first.
     pub fn take_changes(&self) -> Vec<RowChange> {
         std::mem::take(&mut self.changes.borrow_mut())

@@ -73,6 +73,7 @@ pub struct Member {
     pub name: Option<String>,
     pub role: Option<Permission>,
     pub project_roles: BTreeMap<String, Permission>,
+    /// This member is the store's holder (the spec's owner identity, `init --owner`).
     pub is_owner: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -171,8 +172,23 @@ pub struct StoreInfo {
     pub slots: Vec<SlotInfo>,
     /// The store file and its write-ahead log together.
     pub file_bytes: u64,
-    /// Of which in the write-ahead log (not yet checkpointed into the file).
+    /// The write-ahead log beside the file (where recent writes live until a checkpoint)
+    /// and its shared-memory index; 0 when absent.
     pub wal_bytes: u64,
+    pub shm_bytes: u64,
+    /// How many writes have changed the ledger, and a digest of its sealed head: pin them
+    /// to detect a rollback (`store check --expect-generation N`).
+    pub generation: u64,
+    pub ledger_head: String,
+}
+
+/// What `store backup` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupInfo {
+    pub path: String,
+    pub bytes: u64,
+    pub generation: u64,
+    pub ledger_head: String,
 }
 
 /// What `store check` found: every problem names the table and row.

@@ -10,11 +10,13 @@ use std::time::Duration as StdDuration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::{
-    AuditRow, Body, Database, DbError, DbErrorKind, KeyRow, KeyScope, RecordRow, SlotRow, StoreLocation, Table,
+    AuditRow, Body, Database, DbError, DbErrorKind, KeyRow, KeysOf, RecordRow, SlotRow, StoreLocation, Table,
     Transaction, UsageRow, Written,
 };
 use crate::error::{Error, Result};
 use crate::files;
+
+pub mod schema;
 
 /// Numbered migrations, applied in order in one transaction; `PRAGMA user_version`
 /// records how many have run.
@@ -63,6 +65,8 @@ impl SqliteDatabase {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         let db = SqliteDatabase { conn, location: path.into() };
+        // Objects in the file's schema must never run code this build did not write.
+        db.conn.execute_batch("PRAGMA trusted_schema = OFF")?;
         // Identify the file before changing anything about it (journal mode included), so
         // a file that is not a keyctl store is left exactly as it was.
         db.conn.busy_timeout(StdDuration::from_secs(30))?;
@@ -82,6 +86,8 @@ impl SqliteDatabase {
                 path.display()
             )));
         }
+        // Before anything is written: a planted trigger could swallow the migration too.
+        let version = schema::check(&db.conn)?;
         if version < SCHEMA_VERSION {
             db.migrate(version)?;
         }
@@ -119,6 +125,7 @@ impl SqliteDatabase {
     }
 
     fn configure(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA trusted_schema = OFF")?;
         self.conn.busy_timeout(StdDuration::from_secs(30))?;
         // journal_mode answers with a row, so it is queried rather than executed.
         let _mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -194,6 +201,25 @@ impl Database for SqliteDatabase {
         Ok(())
     }
 
+    /// `VACUUM INTO`: one read snapshot, WAL included, so other processes keep reading
+    /// and writing meanwhile; the copy is a single file in rollback-journal mode.
+    fn backup_to(&self, dest: &Path) -> Result<()> {
+        let dest = dest.to_str().ok_or_else(|| Error::invalid("the backup path must be valid UTF-8"))?;
+        self.conn.execute("VACUUM INTO ?1", [dest])?;
+        Ok(())
+    }
+
+    fn checkpoint_truncate(&self) -> Result<()> {
+        let (busy, _, _): (i64, i64, i64) =
+            self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        if busy != 0 {
+            return Err(Error::refused(
+                "the WAL could not be checkpointed: another process is reading the store; try again",
+            ));
+        }
+        Ok(())
+    }
+
     /// SQLite's `PRAGMA quick_check`, less its "ok".
     fn quick_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
@@ -246,6 +272,47 @@ pub(super) fn remove_files(path: &Path) {
     }
 }
 
+/// Replaces the content of the store file at `dest` with the store file at `src`, page by
+/// page with SQLite's backup API under the destination's write lock (so processes that
+/// have `dest` open see the new content, never a torn file). A `dest` that is missing or
+/// not an SQLite file at all is replaced by renaming `src` over it.
+pub fn replace_with(dest: &Path, src: &Path) -> Result<()> {
+    let copied = (|| -> Result<()> {
+        let from = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut to = Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        to.busy_timeout(StdDuration::from_secs(30))?;
+        rusqlite::backup::Backup::new(&from, &mut to)?.run_to_completion(1024, StdDuration::ZERO, None)?;
+        Ok(())
+    })();
+    match copied {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", dest.display()));
+            }
+            std::fs::rename(src, dest).map_err(|e| Error::io(format!("cannot replace {}", dest.display()), e))
+        }
+    }
+}
+
+/// Checks a backup written by [`Db::backup_to`] without changing it (read-only, so no WAL
+/// appears beside it): a keyctl store of this schema, and SQLite finds it sound.
+pub fn check_backup(path: &Path) -> Result<()> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.execute_batch("PRAGMA trusted_schema = OFF")?;
+    if schema::check(&conn)? != SCHEMA_VERSION {
+        return Err(Error::integrity(format!("the backup at {} has the wrong schema version", path.display())));
+    }
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    match problems.iter().find(|p| *p != "ok") {
+        Some(p) => Err(Error::integrity(format!("the backup at {} is damaged: {p}", path.display()))),
+        None => Ok(()),
+    }
+}
+
 /// Refuses a file shorter than its own SQLite header says it is (a truncated copy):
 /// SQLite would only notice when it reads a missing page, possibly after a write. While
 /// another process checkpoints, the header can run ahead of the file for a moment, so the
@@ -284,6 +351,16 @@ fn file_and_header_size(path: &Path) -> Result<Option<(u64, u64)>> {
     // The page count is valid only when written by the same change as the counter.
     let valid = header[24..28] == header[92..96];
     Ok((valid && pages > 0).then_some((len, pages * page_size)))
+}
+
+/// A write meant to change exactly one row: zero (a planted trigger's `RAISE(IGNORE)`, a
+/// row that vanished) or more would make the command's success a lie.
+fn one_row(changed: usize, what: &str) -> Result<()> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Error::integrity(format!("a write to {what} changed {changed} rows instead of 1; nothing was changed")))
+    }
 }
 
 /// One SQLite transaction.
@@ -325,7 +402,9 @@ impl Transaction for SqliteTx<'_> {
     fn meta_set(&self, name: &str, value: &[u8]) -> Result<()> {
         self.tx
             .prepare_cached("INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?
-            .execute(params![name, value])?;
+            .execute(params![name, value])
+            .map_err(Error::from)
+            .and_then(|n| one_row(n, "meta"))?;
         Ok(())
     }
 
@@ -341,14 +420,15 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn slot_put(&self, slot: &SlotRow) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO slots (name, kdf, iterations, salt, wrapped) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (name) DO UPDATE SET kdf = excluded.kdf, iterations = excluded.iterations,
                  salt = excluded.salt, wrapped = excluded.wrapped",
             )?
             .execute(params![slot.name, slot.kdf, slot.iterations, slot.salt, slot.wrapped])?;
-        Ok(())
+        one_row(n, "slots")
     }
 
     fn slot_delete(&self, name: &str) -> Result<bool> {
@@ -417,11 +497,18 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn ledger_put(&self, node: i64, body: &[u8]) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO ledger (node, body) VALUES (?1, ?2) ON CONFLICT (node) DO UPDATE SET body = excluded.body",
             )?
             .execute(params![node, body])?;
+        one_row(n, "ledger")
+    }
+
+    /// Drops every ledger node, before the ledger is rebuilt from the rows.
+    fn ledger_clear(&self) -> Result<()> {
+        self.tx.prepare_cached("DELETE FROM ledger")?.execute([])?;
         Ok(())
     }
 
@@ -433,7 +520,8 @@ impl Transaction for SqliteTx<'_> {
     // ---- API keys -----------------------------------------------------------------------
 
     fn key_insert(&self, k: &KeyRow) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -449,12 +537,14 @@ impl Transaction for SqliteTx<'_> {
                 k.revoked_at,
                 k.payload
             ])?;
+        one_row(n, "api_keys")?;
         Ok(())
     }
 
     /// Rewrites a key's authenticated columns and payload (not its hash or last use).
     fn key_update(&self, k: &KeyRow) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "UPDATE api_keys SET org_id = ?2, project_id = ?3, owner_id = ?4, created_at = ?5, expires_at = ?6,
                  revoked_at = ?7, payload = ?8 WHERE id = ?1",
@@ -469,6 +559,7 @@ impl Transaction for SqliteTx<'_> {
                 k.revoked_at,
                 k.payload
             ])?;
+        one_row(n, "api_keys")?;
         Ok(())
     }
 
@@ -482,11 +573,11 @@ impl Transaction for SqliteTx<'_> {
         Ok(self.tx.prepare_cached(&sql)?.query_row([hash], key_from).optional()?)
     }
 
-    fn keys(&self, scope: KeyScope<'_>) -> Result<Vec<KeyRow>> {
-        let (column, value) = match scope {
-            KeyScope::Org(v) => ("org_id", v),
-            KeyScope::Project(v) => ("project_id", v),
-            KeyScope::Owner(v) => ("owner_id", v),
+    fn keys(&self, keys: KeysOf<'_>) -> Result<Vec<KeyRow>> {
+        let (column, value) = match keys {
+            KeysOf::Org(v) => ("org_id", v),
+            KeysOf::Project(v) => ("project_id", v),
+            KeysOf::Owner(v) => ("owner_id", v),
         };
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE {column} = ?1 ORDER BY created_at, id");
         let mut stmt = self.tx.prepare_cached(&sql)?;
@@ -517,26 +608,28 @@ impl Transaction for SqliteTx<'_> {
 
     /// Records `requests` uses and `cost` for a key on `day`, and its last use.
     fn record_use(&self, key_id: &str, project_id: &str, day: i64, requests: i64, cost: i64, at: i64) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO usage (key_id, project_id, day, requests, cost, last_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (key_id, day) DO UPDATE SET requests = requests + excluded.requests,
                    cost = cost + excluded.cost, last_at = max(last_at, excluded.last_at)",
             )?
             .execute(params![key_id, project_id, day, requests, cost, at])?;
-        Ok(())
+        one_row(n, "usage")
     }
 
-    fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
+    fn counter_row(&self, counted_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
         Ok(self
             .tx
             .prepare_cached("SELECT window_start, value FROM counters WHERE scope_id = ?1 AND kind = ?2")?
-            .query_row(params![scope_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![counted_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
-    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()> {
-        self.tx
+    fn counter_add(&self, counted_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()> {
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO counters (scope_id, kind, window_start, value) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (scope_id, kind) DO UPDATE SET
@@ -546,8 +639,8 @@ impl Transaction for SqliteTx<'_> {
                    window_start = CASE WHEN window_start > ?5 THEN excluded.window_start
                                        ELSE max(window_start, excluded.window_start) END",
             )?
-            .execute(params![scope_id, kind, window_start, delta, current])?;
-        Ok(())
+            .execute(params![counted_id, kind, window_start, delta, current])?;
+        one_row(n, "counters")
     }
 
     fn future_windows(&self, now: i64, today: i64) -> Result<Vec<(&'static str, String, String, i64)>> {
@@ -610,18 +703,33 @@ impl Transaction for SqliteTx<'_> {
     }
 
     /// Drops the rate-limit counters of a key or project that no longer exists.
-    fn delete_counters(&self, scope_id: &str) -> Result<()> {
-        self.tx.prepare_cached("DELETE FROM counters WHERE scope_id = ?1")?.execute([scope_id])?;
+    fn delete_counters(&self, counted_id: &str) -> Result<()> {
+        self.tx.prepare_cached("DELETE FROM counters WHERE scope_id = ?1")?.execute([counted_id])?;
         Ok(())
     }
 
     // ---- audit --------------------------------------------------------------------------
 
     fn audit_append(&self, row: &AuditRow) -> Result<()> {
-        self.tx
+        let n = self
+            .tx
             .prepare_cached("INSERT INTO audit (seq, at, payload, mac) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![row.seq, row.at, row.payload, row.mac])?;
-        Ok(())
+        one_row(n, "audit")
+    }
+
+    /// The last audit entry's sequence number (0 for an empty log).
+    fn audit_last_seq(&self) -> Result<i64> {
+        Ok(self.tx.prepare_cached("SELECT coalesce(max(seq), 0) FROM audit")?.query_row([], |r| r.get(0))?)
+    }
+
+    /// Replaces an audit entry's sealed content and MAC (re-sealing under a new key).
+    fn audit_replace(&self, row: &AuditRow) -> Result<()> {
+        let n = self
+            .tx
+            .prepare_cached("UPDATE audit SET at = ?2, payload = ?3, mac = ?4 WHERE seq = ?1")?
+            .execute(params![row.seq, row.at, row.payload, row.mac])?;
+        one_row(n, "audit")
     }
 
     fn audit_since(&self, since: Option<i64>) -> Result<Vec<AuditRow>> {
