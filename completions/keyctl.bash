@@ -55,6 +55,9 @@ _keyctl() {
             keyctl,scan)
                 cmd="keyctl__subcmd__scan"
                 ;;
+            keyctl,serve)
+                cmd="keyctl__subcmd__serve"
+                ;;
             keyctl,service-account)
                 cmd="keyctl__subcmd__service__subcmd__account"
                 ;;
@@ -120,6 +123,9 @@ _keyctl() {
                 ;;
             keyctl__subcmd__help,scan)
                 cmd="keyctl__subcmd__help__subcmd__scan"
+                ;;
+            keyctl__subcmd__help,serve)
+                cmd="keyctl__subcmd__help__subcmd__serve"
                 ;;
             keyctl__subcmd__help,service-account)
                 cmd="keyctl__subcmd__help__subcmd__service__subcmd__account"
@@ -569,7 +575,7 @@ _keyctl() {
 
     case "${cmd}" in
         keyctl)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version init unlock lock __agent store org project member service-account sa key usage audit scan man completions help"
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version init unlock lock __agent store org project member service-account sa key usage audit scan serve man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -891,7 +897,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help)
-            opts="init unlock lock __agent store org project member service-account key usage audit scan man completions help"
+            opts="init unlock lock __agent store org project member service-account key usage audit scan serve man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1507,6 +1513,20 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4087,6 +4107,73 @@ _keyctl() {
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__serve)
+            opts="-o -q -y -h -V --listen --cache-ttl --verifiers --client-timeout --stop-on-stdin-eof --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --cache-ttl)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --verifiers)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --client-timeout)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -28,19 +28,20 @@ mod db;
 pub mod domain;
 mod error;
 mod files;
+pub mod serve;
 mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};
 pub use db::{DbError, DbErrorKind, StoreLocation};
 pub use domain::{
-    Amount, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus, Refill, Scope,
-    ScopeLevel, SystemClock,
+    Amount, Archived, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus,
+    Refill, Scope, ScopeLevel, SystemClock,
 };
 pub use error::{Error, Result};
 pub use store::{
     create_private_dir_all, AuditEntry, AuditFilter, Authority, BackupInfo, CheckReport, Expiry, InitOptions,
     KeyCreate, KeyFilter, KeyInfo, KeyLimits, KeyUpdate, LimitsUpdate, Member, MonthUsage, NewKey, NewKeys, Org,
-    OwnerView, Project, ProjectLimits, RateLimit, RoleScope, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock,
+    OwnerView, Project, ProjectLimits, RateLimit, RoleTarget, ServiceAccount, SlotInfo, Store, StoreInfo, Unlock,
     UnlockedKey, UsageGroup, UsageLine, UsageQuery, VerifiedKey, Verifier, VerifyCode, VerifyOutcome, VerifyRequest,
     PASSPHRASE_SLOT,
 };

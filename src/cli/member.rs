@@ -1,7 +1,7 @@
 //! `keyctl member ...`: members, their org-wide role and per-project roles.
 
 use clap::Subcommand;
-use keyctl::{Permission, Result, RoleScope};
+use keyctl::{Permission, Result, RoleTarget};
 
 use super::output::{self, Names};
 use super::Ctx;
@@ -72,8 +72,8 @@ pub fn run(ctx: &Ctx, cmd: MemberCommand) -> Result<()> {
         }
         MemberCommand::Show { member } => store.show_member(&org.id, &member)?,
         MemberCommand::SetRole { email, role, project } => {
-            let scope = project.as_deref().map_or(RoleScope::Org, RoleScope::Project);
-            store.set_member_role(&org.id, &email, role, scope)?
+            let target = project.as_deref().map_or(RoleTarget::Org, RoleTarget::Project);
+            store.set_member_role(&org.id, &email, role, target)?
         }
         MemberCommand::Remove { email, project } => {
             let target = store.show_member(&org.id, &email)?;

@@ -12,6 +12,7 @@ mod org;
 pub mod output;
 mod project;
 mod scan;
+mod serve;
 mod service_account;
 mod store;
 mod unlock;
@@ -130,6 +131,11 @@ pub enum Command {
     Audit(audit::AuditCommand),
     /// Find keys in files and say which are live in this store (exit 10 if any)
     Scan(scan::ScanArgs),
+    /// Verify keys over HTTP: a JSON route for API servers, forward-auth for reverse proxies
+    #[command(
+        after_help = "Examples:\n  KEYCTL_STORE_KEY=... keyctl serve\n  KEYCTL_SERVE_TOKEN=... keyctl serve --listen 0.0.0.0:8700\n  curl -s localhost:8700/v1/keys/verify -d '{\"key\":\"sk-proj-...\",\"require\":[\"models:read\"]}'"
+    )]
+    Serve(serve::ServeArgs),
     /// Print the man page (or write every page with --out-dir)
     #[command(after_help = "Examples:\n  keyctl man | man -l -\n  keyctl man --out-dir /usr/local/share/man/man1")]
     Man {
@@ -202,7 +208,7 @@ impl Ctx {
         if !self.mode.human() {
             return Ok(names);
         }
-        for p in store.list_projects(org_id, true)? {
+        for p in store.list_projects(org_id, keyctl::Archived::Include)? {
             names.insert(&p.id, &p.name);
         }
         if keys {
@@ -278,6 +284,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Usage(args) => usage::run(&ctx, args),
         Command::Audit(cmd) => audit::run(&ctx, cmd),
         Command::Scan(args) => scan::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
         Command::Completions { .. } | Command::Man { .. } | Command::Agent { .. } => Ok(()),
     }
 }

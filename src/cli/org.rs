@@ -1,7 +1,7 @@
 //! `keyctl org ...`
 
 use clap::Subcommand;
-use keyctl::Result;
+use keyctl::{OrgKind, Result};
 
 use super::config::Config;
 use super::output::{self, Names};
@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx, cmd: OrgCommand) -> Result<()> {
     let store = ctx.open()?;
     match cmd {
         OrgCommand::Create { name, personal } => {
-            let org = store.create_org(&name, personal)?;
+            let org = store.create_org(&name, if personal { OrgKind::Personal } else { OrgKind::Organization })?;
             output::object(ctx.mode, &Names::default(), &org)?;
             if store.list_orgs()?.len() > 1 && ctx.org.is_none() && ctx.config.default_org.is_none() {
                 output::note(

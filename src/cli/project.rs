@@ -1,7 +1,7 @@
 //! `keyctl project ...`
 
 use clap::Subcommand;
-use keyctl::{Amount, Duration, LimitsUpdate, Result};
+use keyctl::{Amount, Archived, Duration, LimitsUpdate, Result};
 
 use super::output::{self, Names};
 use super::Ctx;
@@ -74,7 +74,11 @@ pub fn run(ctx: &Ctx, cmd: ProjectCommand) -> Result<()> {
     let project = match cmd {
         ProjectCommand::Create { name, description } => store.create_project(&org.id, &name, description.as_deref())?,
         ProjectCommand::List { all } => {
-            return output::list(ctx.mode, &Names::default(), &store.list_projects(&org.id, all)?)
+            return output::list(
+                ctx.mode,
+                &Names::default(),
+                &store.list_projects(&org.id, if all { Archived::Include } else { Archived::Exclude })?,
+            )
         }
         ProjectCommand::Show { project } => store.show_project(&org.id, &project)?,
         ProjectCommand::Rename { project, new_name } => store.rename_project(&org.id, &project, &new_name)?,

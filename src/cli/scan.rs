@@ -203,7 +203,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
         orgs.sort_unstable();
         orgs.dedup();
         for org in orgs {
-            for p in store.list_projects(org, true)? {
+            for p in store.list_projects(org, keyctl::Archived::Include)? {
                 names.insert(&p.id, &p.name);
             }
         }

@@ -1,7 +1,7 @@
 //! `keyctl init` and `keyctl store ...`: creating the store, unlock slots, integrity.
 
 use clap::{Args, Subcommand};
-use keyctl::{Authority, Error, InitOptions, Result, Store};
+use keyctl::{Authority, Error, InitOptions, OrgKind, Result, Store};
 use serde_json::json;
 
 use super::output::{self, Names};
@@ -83,7 +83,7 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
     let passphrase = unlock::new_store_passphrase()?;
     let opts = InitOptions {
         org_name: ctx.org.clone(),
-        personal: args.personal,
+        org_kind: if args.personal { OrgKind::Personal } else { OrgKind::Organization },
         owner_email: args.owner,
         kdf_iterations: unlock::kdf_iterations(),
     };

@@ -180,9 +180,10 @@ pub struct AuditRow {
     pub mac: Vec<u8>,
 }
 
-/// Which keys a listing returns; evaluated by the backend on the clear time columns.
+/// Which keys a listing returns: those of one org, one project or one owner (by id);
+/// evaluated by the backend on the clear columns. (Not a key's `Scope`s.)
 #[derive(Debug, Clone, Copy)]
-pub enum KeyScope<'a> {
+pub enum KeysOf<'a> {
     Org(&'a str),
     Project(&'a str),
     Owner(&'a str),
@@ -329,8 +330,8 @@ pub trait Transaction {
     fn key_update(&self, k: &KeyRow) -> Result<()>;
     fn key_get(&self, id: &str) -> Result<Option<KeyRow>>;
     fn key_by_hash(&self, hash: &[u8]) -> Result<Option<KeyRow>>;
-    /// The keys in `scope`, oldest first.
-    fn keys(&self, scope: KeyScope<'_>) -> Result<Vec<KeyRow>>;
+    /// The keys `keys` selects, oldest first.
+    fn keys(&self, keys: KeysOf<'_>) -> Result<Vec<KeyRow>>;
     /// Every key, in id order.
     fn all_keys(&self) -> Result<Vec<KeyRow>>;
     /// `true` when the key existed.
@@ -341,15 +342,16 @@ pub trait Transaction {
     fn key_use_stats(&self, id: &str) -> Result<(i64, Option<i64>)>;
     /// Records `requests` uses and `cost` for a key on `day`, and its last use `at`.
     fn record_use(&self, key_id: &str, project_id: &str, day: i64, requests: i64, cost: i64, at: i64) -> Result<()>;
-    /// The stored window start and value of a counter, if it has a row.
-    fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>>;
+    /// The stored window start and value of a counter, if it has a row. A counter counts
+    /// for one project or key: `counted_id` (the `scope_id` column in SQLite's schema).
+    fn counter_row(&self, counted_id: &str, kind: &str) -> Result<Option<(i64, i64)>>;
     /// Adds `delta` to the counter for the window starting at `window_start`, resetting it
     /// when the stored window is older. A late write for an earlier window is dropped
     /// rather than wiping the current window's count; but a stored window later than
     /// `current` (the window now is in) is stale, not sacred: it is replaced.
-    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()>;
+    fn counter_add(&self, counted_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()>;
     /// Counters whose window starts after `now`, and usage rows of days after `today`:
-    /// left by a clock that ran ahead (or an edit), as (table, scope or key id, kind, start).
+    /// left by a clock that ran ahead (or an edit), as (table, counted id, kind, start).
     fn future_windows(&self, now: i64, today: i64) -> Result<Vec<(&'static str, String, String, i64)>>;
     /// Usage rows between two days (inclusive), optionally for one project or key.
     fn usage(
@@ -376,7 +378,7 @@ pub trait Transaction {
         key_id: Option<&str>,
     ) -> Result<(i64, i64)>;
     /// Drops the rate-limit counters of a key or project that no longer exists.
-    fn delete_counters(&self, scope_id: &str) -> Result<()>;
+    fn delete_counters(&self, counted_id: &str) -> Result<()>;
 
     // ---- audit --------------------------------------------------------------------------
     fn audit_append(&self, row: &AuditRow) -> Result<()>;

@@ -12,19 +12,20 @@ use crate::crypto::{base62_fixed, random_bytes};
 pub enum IdKind {
     Org,
     Project,
-    User,
+    /// A member of an org (the prefix says `user_`, as ids always have).
+    Member,
     ServiceAccount,
     Key,
 }
 
 impl IdKind {
-    pub const ALL: [IdKind; 5] = [IdKind::Org, IdKind::Project, IdKind::User, IdKind::ServiceAccount, IdKind::Key];
+    pub const ALL: [IdKind; 5] = [IdKind::Org, IdKind::Project, IdKind::Member, IdKind::ServiceAccount, IdKind::Key];
 
     pub fn prefix(self) -> &'static str {
         match self {
             IdKind::Org => "org_",
             IdKind::Project => "proj_",
-            IdKind::User => "user_",
+            IdKind::Member => "user_",
             IdKind::ServiceAccount => "svc_",
             IdKind::Key => "key_",
         }

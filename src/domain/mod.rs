@@ -61,6 +61,15 @@ impl ProjectStatus {
     }
 }
 
+/// Which projects a listing includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Archived {
+    /// Active projects only.
+    Exclude,
+    /// Active and archived projects.
+    Include,
+}
+
 /// A key's status as users see it, derived from its revocation and expiry times and its
 /// sealed disabled flag (revoked, then expired, then disabled: the order verify checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,23 +92,25 @@ impl KeyStatus {
     }
 }
 
-/// Who owns an API key.
+/// Who owns an API key: a principal, a member or a service account. Serialised (and shown
+/// in JSON as the owner's `type`) as `user` or `service_account`, as the spec says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum OwnerRef {
-    User(String),
+    #[serde(rename = "user")]
+    Member(String),
     ServiceAccount(String),
 }
 
 impl OwnerRef {
     pub fn id(&self) -> &str {
         match self {
-            OwnerRef::User(id) | OwnerRef::ServiceAccount(id) => id,
+            OwnerRef::Member(id) | OwnerRef::ServiceAccount(id) => id,
         }
     }
     pub fn type_str(&self) -> &'static str {
         match self {
-            OwnerRef::User(_) => "user",
+            OwnerRef::Member(_) => "user",
             OwnerRef::ServiceAccount(_) => "service_account",
         }
     }

@@ -9,7 +9,7 @@ use super::records::Disabled;
 use super::Tx;
 use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, NewKeys, OwnerView, ProjectLimits, Store};
 use crate::crypto::{ApiKey, KeyPrefix, RowKeys, StoreKey};
-use crate::db::{KeyRow, KeyScope};
+use crate::db::{KeyRow, KeysOf};
 use crate::domain::{
     from_unix, validate_external_id, validate_meta, validate_name, Cidr, Duration, Id, IdKind, KeyStatus, OwnerRef,
     Permission, ProjectStatus, Refill, Scope,
@@ -325,7 +325,7 @@ impl Store {
     /// Every key in `org_id` named exactly `name`.
     fn keys_named(&self, tx: &Tx<'_>, org_id: &str, name: &str) -> Result<Vec<OpenedKey>> {
         let mut matches = Vec::new();
-        for row in tx.keys(KeyScope::Org(org_id))? {
+        for row in tx.keys(KeysOf::Org(org_id))? {
             let key = self.open_key(tx, &row)?;
             if key.record.name.as_deref() == Some(name) {
                 matches.push(key);
@@ -384,7 +384,7 @@ impl Store {
         match matches.len() {
             0 => {
                 let mut names: Vec<String> = Vec::new();
-                for row in tx.keys(KeyScope::Org(org_id))? {
+                for row in tx.keys(KeysOf::Org(org_id))? {
                     if let Some(n) = self.open_key(tx, &row)?.record.name {
                         if !names.contains(&n) {
                             names.push(n);
@@ -545,7 +545,7 @@ impl Store {
     }
 
     /// Who will own a new key, and its prefix: the named member or service account, or
-    /// the store owner. The owner must have a role in the project.
+    /// the store's holder. The owner must have a role in the project.
     fn key_owner(
         &self,
         tx: &Tx<'_>,
@@ -555,12 +555,14 @@ impl Store {
     ) -> Result<(OwnerRef, KeyPrefix)> {
         let (owner, prefix) = match (&spec.owner_email, &spec.service_account) {
             (Some(_), Some(_)) => return Err(Error::invalid("--owner and --service-account cannot be used together")),
-            (Some(email), None) => (OwnerRef::User(self.find_member_record(tx, org_id, email)?.0), KeyPrefix::Project),
+            (Some(email), None) => {
+                (OwnerRef::Member(self.find_member_record(tx, org_id, email)?.0), KeyPrefix::Project)
+            }
             (None, Some(sa)) => (
                 OwnerRef::ServiceAccount(self.find_service_account_id(tx, org_id, project_id, sa)?),
                 KeyPrefix::ServiceAccount,
             ),
-            (None, None) => (OwnerRef::User(self.owner_member(tx, org_id)?.0), KeyPrefix::Project),
+            (None, None) => (OwnerRef::Member(self.holder_member(tx, org_id)?.0), KeyPrefix::Project),
         };
         if self.principal_role(tx, &owner, project_id)?.is_none() {
             return Err(Error::refused(format!(
@@ -576,9 +578,9 @@ impl Store {
             let rows = match &filter.project {
                 Some(p) => {
                     let project = self.find_project(tx, org_id, p)?;
-                    tx.keys(KeyScope::Project(&project.id))?
+                    tx.keys(KeysOf::Project(&project.id))?
                 }
-                None => tx.keys(KeyScope::Org(org_id))?,
+                None => tx.keys(KeysOf::Org(org_id))?,
             };
             let now = self.now().timestamp();
             let mut names = HashMap::new();
@@ -845,12 +847,12 @@ impl Store {
         self.rewrite_key(tx, key, "key.revoked", json!({ "reason": reason }))
     }
 
-    /// Revokes every live key in `scope` (used when a project, member or service account
+    /// Revokes every live key that `keys` selects (used when a project, member or service account
     /// goes away); returns how many.
-    pub(crate) fn revoke_keys_where(&self, tx: &Tx<'_>, scope: KeyScope<'_>, reason: &str) -> Result<usize> {
+    pub(crate) fn revoke_keys_where(&self, tx: &Tx<'_>, keys: KeysOf<'_>, reason: &str) -> Result<usize> {
         let now = self.now().timestamp();
         let mut n = 0;
-        for row in tx.keys(scope)? {
+        for row in tx.keys(keys)? {
             let key = self.open_key(tx, &row)?;
             if key.row.revoked_at.is_some_and(|t| t <= now) {
                 continue;
@@ -889,7 +891,7 @@ impl Store {
                 )));
             }
             let prefix = match old.record.owner {
-                OwnerRef::User(_) => KeyPrefix::Project,
+                OwnerRef::Member(_) => KeyPrefix::Project,
                 OwnerRef::ServiceAccount(_) => KeyPrefix::ServiceAccount,
             };
             if self.principal_role(tx, &old.record.owner, &old.row.project_id)?.is_none() {
@@ -956,7 +958,7 @@ impl Store {
         self.read(|tx| {
             let mut names = HashMap::new();
             let mut out = Vec::new();
-            for row in tx.keys(KeyScope::Org(org_id))?.into_iter().filter(|r| ended_by(r, cutoff)) {
+            for row in tx.keys(KeysOf::Org(org_id))?.into_iter().filter(|r| ended_by(r, cutoff)) {
                 let key = self.open_key(tx, &row)?;
                 out.push(self.key_view(tx, &key, &mut names)?);
             }
@@ -969,7 +971,7 @@ impl Store {
         self.write(|tx| {
             let mut pruned = Vec::new();
             let mut names = HashMap::new();
-            for row in tx.keys(KeyScope::Org(org_id))? {
+            for row in tx.keys(KeysOf::Org(org_id))? {
                 if ended_by(&row, cutoff) {
                     let key = self.open_key(tx, &row)?;
                     tx.key_delete(&row.id)?;

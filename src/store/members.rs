@@ -1,5 +1,5 @@
-//! Members of an org and the owner identity ("you"), who is a member with role `all` in
-//! every org the store creates.
+//! Members of an org and the store's holder ("you", the spec's owner identity), a member
+//! with role `all` in every org the store creates.
 
 use super::Tx;
 use super::{MemberRecord, ServiceAccountRecord, Store};
@@ -14,7 +14,7 @@ impl Store {
         org_id: &str,
         id_or_email: &str,
     ) -> Result<(String, MemberRecord)> {
-        let row = if Id::is_of_kind(id_or_email, IdKind::User) {
+        let row = if Id::is_of_kind(id_or_email, IdKind::Member) {
             tx.record_get(Table::Members, id_or_email)?.filter(|r| r.parent == org_id)
         } else {
             let email = normalize_email(id_or_email)?;
@@ -25,10 +25,10 @@ impl Store {
         Ok((row.id, record))
     }
 
-    /// The owner identity's member record in `org_id`.
-    pub(crate) fn owner_member(&self, tx: &Tx<'_>, org_id: &str) -> Result<(String, MemberRecord)> {
-        let owner = self.owner_identity(tx)?;
-        self.find_member_record(tx, org_id, &owner.email).map_err(|_| {
+    /// The holder's member record in `org_id`.
+    pub(crate) fn holder_member(&self, tx: &Tx<'_>, org_id: &str) -> Result<(String, MemberRecord)> {
+        let holder = self.holder_identity(tx)?;
+        self.find_member_record(tx, org_id, &holder.email).map_err(|_| {
             Error::refused("the store owner is no longer a member of this organization; pass --owner EMAIL")
         })
     }
@@ -42,7 +42,7 @@ impl Store {
         project_id: &str,
     ) -> Result<Option<(Permission, String)>> {
         match owner {
-            OwnerRef::User(id) => {
+            OwnerRef::Member(id) => {
                 let Some((_, m)) = self.cached_record::<MemberRecord>(tx, Table::Members, id)? else {
                     return Ok(None);
                 };
@@ -65,14 +65,14 @@ impl Store {
     /// A principal's display name, whether or not it still has a role.
     pub(crate) fn principal_name(&self, tx: &Tx<'_>, owner: &OwnerRef) -> Result<String> {
         let (table, id) = match owner {
-            OwnerRef::User(id) => (Table::Members, id),
+            OwnerRef::Member(id) => (Table::Members, id),
             OwnerRef::ServiceAccount(id) => (Table::ServiceAccounts, id),
         };
         let Some(row) = tx.record_get(table, id)? else {
             return Ok("(removed)".to_owned());
         };
         Ok(match owner {
-            OwnerRef::User(_) => {
+            OwnerRef::Member(_) => {
                 let m: MemberRecord = self.open_record(tx, table, &row)?;
                 m.name.unwrap_or(m.email)
             }
@@ -106,7 +106,7 @@ impl Store {
 
 /// Where a role applies: org-wide, or in one project.
 #[derive(Debug, Clone, Copy)]
-pub enum RoleScope<'a> {
+pub enum RoleTarget<'a> {
     Org,
     Project(&'a str),
 }
@@ -120,7 +120,7 @@ impl Store {
             name: m.name,
             role: m.role,
             project_roles: m.project_roles,
-            is_owner: m.is_owner,
+            is_owner: m.is_holder,
             created_at: crate::domain::from_unix(m.created_at),
         }
     }
@@ -197,10 +197,10 @@ impl Store {
                         name: name.map(str::to_owned).filter(|n| !n.trim().is_empty()),
                         role: None,
                         project_roles: Default::default(),
-                        is_owner: false,
+                        is_holder: false,
                         created_at: self.now().timestamp(),
                     };
-                    let id = Id::generate(IdKind::User).to_string();
+                    let id = Id::generate(IdKind::Member).to_string();
                     let row = self.seal_record(
                         Table::Members,
                         &id,
@@ -265,19 +265,19 @@ impl Store {
         org_id: &str,
         member: &str,
         role: Permission,
-        scope: RoleScope<'_>,
+        target: RoleTarget<'_>,
     ) -> Result<super::Member> {
         self.write(|tx| {
             let (id, mut m) = self.find_member_record(tx, org_id, member)?;
-            let project_id = match scope {
-                RoleScope::Org => {
+            let project_id = match target {
+                RoleTarget::Org => {
                     if role != Permission::All {
                         self.guard_last_admin(tx, org_id, &id, &m, "demoted")?;
                     }
                     m.role = Some(role);
                     None
                 }
-                RoleScope::Project(p) => {
+                RoleTarget::Project(p) => {
                     let p = self.find_project(tx, org_id, p)?.id;
                     m.project_roles.insert(p.clone(), role);
                     Some(p)
@@ -314,7 +314,7 @@ impl Store {
                     self.guard_last_admin(tx, org_id, &id, &m, "removed")?;
                     let revoked = self.revoke_keys_where(
                         tx,
-                        crate::db::KeyScope::Owner(&id),
+                        crate::db::KeysOf::Owner(&id),
                         "owner removed from the organization",
                     )?;
                     tx.record_delete(Table::Members, &id)?;

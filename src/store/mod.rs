@@ -29,13 +29,13 @@ use serde::Serialize;
 
 use crate::crypto::{DataKey, KdfParams, Keyring, RowKeys, SecretString, SlotKey, DEFAULT_PBKDF2_ITERATIONS};
 use crate::db::{self, Database, RecordRow, SlotRow, StoreLocation, Table};
-use crate::domain::{from_unix, Clock, SystemClock};
+use crate::domain::{from_unix, Clock, OrgKind, SystemClock};
 use crate::error::{Error, Result};
 
 pub use crate::files::create_private_dir_all;
 pub use audit::AuditFilter;
 pub use keys::{Expiry, KeyCreate, KeyFilter, KeyUpdate};
-pub use members::RoleScope;
+pub use members::RoleTarget;
 pub(crate) use records::*;
 pub use records::{KeyLimits, ProjectLimits};
 pub use slots::{Authority, MAX_PBKDF2_ITERATIONS};
@@ -50,7 +50,7 @@ pub enum Unlock {
     Passphrase(SecretString),
     StoreKey(SecretString),
     /// A data key unwrapped earlier (what `keyctl unlock`'s agent holds), checked against
-    /// the store before it is used: it must open the store's sealed owner record, and the
+    /// the store before it is used: it must open the store's sealed holder record, and the
     /// slot that unwrapped it must still exist.
     Unlocked(UnlockedKey),
 }
@@ -90,14 +90,20 @@ impl Unlock {
 #[derive(Debug, Clone)]
 pub struct InitOptions {
     pub org_name: Option<String>,
-    pub personal: bool,
+    /// What kind the first organization is.
+    pub org_kind: OrgKind,
     pub owner_email: Option<String>,
     pub kdf_iterations: u32,
 }
 
 impl Default for InitOptions {
     fn default() -> Self {
-        InitOptions { org_name: None, personal: false, owner_email: None, kdf_iterations: DEFAULT_PBKDF2_ITERATIONS }
+        InitOptions {
+            org_name: None,
+            org_kind: OrgKind::Organization,
+            owner_email: None,
+            kdf_iterations: DEFAULT_PBKDF2_ITERATIONS,
+        }
     }
 }
 
@@ -177,10 +183,13 @@ impl Store {
             return Err(Error::StoreExists(location));
         }
         let owner_email = crate::domain::normalize_email(opts.owner_email.as_deref().unwrap_or("owner@localhost"))?;
-        let org_name = opts
-            .org_name
-            .clone()
-            .unwrap_or_else(|| if opts.personal { "Personal" } else { "Default organization" }.to_owned());
+        let org_name = opts.org_name.clone().unwrap_or_else(|| {
+            match opts.org_kind {
+                OrgKind::Personal => "Personal",
+                OrgKind::Organization => "Default organization",
+            }
+            .to_owned()
+        });
         crate::domain::validate_name("organization", &org_name)?;
         let db = db::create(&location)?;
         let result = (move || {
@@ -211,9 +220,9 @@ impl Store {
                 tx.meta_set(KEYRING, &store.data_key().seal_keyring(&keyring))?;
                 let store_id = crate::crypto::base62_fixed(&crate::crypto::random_bytes::<16>(), 22);
                 tx.meta_set("store_id", store_id.as_bytes())?;
-                store.put_meta(tx, "owner", &OwnerIdentity { email: owner_email.clone(), ledger: true })?;
+                store.put_meta(tx, "owner", &HolderIdentity { email: owner_email.clone(), ledger: true })?;
                 store.audit(tx, "store.created", None, None, serde_json::json!({}))?;
-                store.create_org_in(tx, &org_name, opts.personal)
+                store.create_org_in(tx, &org_name, opts.org_kind)
             })?;
             Ok((store, org))
         })();
@@ -250,7 +259,7 @@ impl Store {
             None => data_key.legacy_row_keys(),
         };
         if matches!(unlock, Unlock::Unlocked(_)) {
-            // Not trusted blindly: the key must open the store's sealed owner record.
+            // Not trusted blindly: the key must open the store's sealed holder record.
             let mut owner = None;
             db.read(&mut |tx| {
                 owner = tx.meta_get("owner")?;
@@ -304,7 +313,7 @@ impl Store {
                 *self.keys.borrow_mut() = Arc::new(self.data_key().row_keys(&keyring));
                 return Ok(());
             }
-            let owner: OwnerIdentity = self
+            let owner: HolderIdentity = self
                 .get_meta_unchecked(tx, "owner")?
                 .ok_or_else(|| Error::integrity("the store has no owner identity"))?;
             if tx.meta_get("ledger_head")?.is_some() {
@@ -333,7 +342,7 @@ impl Store {
             let keyring = Keyring::legacy(&self.data_key());
             let to = self.data_key().row_keys(&keyring);
             self.reseal_all(tx, to)?;
-            self.put_meta(tx, "owner", &OwnerIdentity { ledger: true, ..owner })?;
+            self.put_meta(tx, "owner", &HolderIdentity { ledger: true, ..owner })?;
             tx.meta_set(KEYRING, &self.data_key().seal_keyring(&keyring))
         })
     }
@@ -603,6 +612,12 @@ impl Store {
         Ok(RecordRow { id: id.to_owned(), parent: parent.to_owned(), lookup: lookup.to_vec(), payload })
     }
 
+    /// Checks that the store answers and its ledger head authenticates: one read
+    /// transaction, cheap enough for a readiness probe.
+    pub fn ping(&self) -> Result<()> {
+        self.read(|tx| tx.meta_get("store_id").map(|_| ()))
+    }
+
     /// Runs `f` against one consistent snapshot of the store.
     /// Every command starts here, so whatever the ledger's cross-check refuses (a partial
     /// rollback) no command accepts.
@@ -731,7 +746,7 @@ impl Store {
             .map_err(|_| Error::integrity(format!("meta record {name:?} is unreadable")))
     }
 
-    pub(crate) fn owner_identity(&self, tx: &Tx<'_>) -> Result<OwnerIdentity> {
+    pub(crate) fn holder_identity(&self, tx: &Tx<'_>) -> Result<HolderIdentity> {
         self.get_meta(tx, "owner")?.ok_or_else(|| Error::integrity("the store has no owner identity"))
     }
 
@@ -750,7 +765,7 @@ impl Store {
                 schema_version: self.db.schema_version()?,
                 store_id,
                 actor: self.actor.clone(),
-                owner_email: self.owner_identity(tx)?.email,
+                owner_email: self.holder_identity(tx)?.email,
                 orgs: tx.records(Table::Orgs, None)?.len(),
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
@@ -807,7 +822,7 @@ impl Store {
         self.read_with(false, |tx| {
             report.rows_checked += tx.slots()?.len();
             report.problems.extend(self.slot_problems(tx)?);
-            if let Err(e) = self.owner_identity(tx) {
+            if let Err(e) = self.holder_identity(tx) {
                 report.problems.push(e.detail());
             }
             for table in Table::ALL {
@@ -936,7 +951,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, org) = new_store(dir.path());
         let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
-        let names = std::thread::spawn(move || store.list_projects(&org, false).unwrap().len()).join().unwrap();
+        let names = std::thread::spawn(move || store.list_projects(&org, crate::Archived::Exclude).unwrap().len())
+            .join()
+            .unwrap();
         assert_eq!(names, 1);
     }
 
@@ -947,7 +964,7 @@ mod tests {
         let store = Store::open(&path, Unlock::passphrase("pw")).unwrap();
         let before = store.generation().unwrap();
         assert!(before > 0, "init writes, so it bumps the generation");
-        store.list_projects(&org, false).unwrap();
+        store.list_projects(&org, crate::Archived::Exclude).unwrap();
         assert_eq!(store.generation().unwrap(), before);
         store.create_project(&org, "p2", None).unwrap();
         assert_eq!(store.generation().unwrap(), before + 1);
@@ -957,7 +974,11 @@ mod tests {
         assert_eq!(other.generation().unwrap(), before + 1);
         other.archive_project(&org, "p2").unwrap();
         assert_eq!(store.generation().unwrap(), before + 2);
-        assert_eq!(store.list_projects(&org, false).unwrap().len(), 1, "the cache must not hide the archive");
+        assert_eq!(
+            store.list_projects(&org, crate::Archived::Exclude).unwrap().len(),
+            1,
+            "the cache must not hide the archive"
+        );
     }
 
     #[test]
@@ -969,7 +990,7 @@ mod tests {
         let g = store.generation().unwrap();
         store.create_project(&org, "p2", None).unwrap();
         assert_eq!(store.generation().unwrap(), g + 1, "the rolled-back run's bump must not count");
-        assert_eq!(store.list_projects(&org, false).unwrap().len(), 2);
+        assert_eq!(store.list_projects(&org, crate::Archived::Exclude).unwrap().len(), 2);
 
         // Limits stay exact, and uses are counted once each.
         let spec = KeyCreate { limits: KeyLimits { rpm: Some(3), ..KeyLimits::default() }, ..KeyCreate::default() };

@@ -1,11 +1,11 @@
-//! Organizations: each is created with its default project and the owner as a member.
+//! Organizations: each is created with its default project and the store's holder as a member.
 
 use serde_json::json;
 
 use super::Tx;
-use super::{MemberRecord, Org, OrgRecord, ProjectRecord, Store};
+use super::{MemberRecord, Org, OrgRecord, ProjectKind, ProjectRecord, ProjectState, Store};
 use crate::db::{Table, Written};
-use crate::domain::{from_unix, validate_name, Id, IdKind, OrgKind, ProjectStatus};
+use crate::domain::{from_unix, validate_name, Id, IdKind, OrgKind};
 use crate::error::{Error, Result};
 
 pub(crate) const DEFAULT_PROJECT_NAME: &str = "Default project";
@@ -21,17 +21,13 @@ impl Store {
         }
     }
 
-    pub(crate) fn create_org_in(&self, tx: &Tx<'_>, name: &str, personal: bool) -> Result<Org> {
+    pub(crate) fn create_org_in(&self, tx: &Tx<'_>, name: &str, kind: OrgKind) -> Result<Org> {
         validate_name("organization", name)?;
         let now = self.now().timestamp();
         let org_id = Id::generate(IdKind::Org);
         let project_id = Id::generate(IdKind::Project);
-        let record = OrgRecord {
-            name: name.to_owned(),
-            kind: if personal { OrgKind::Personal } else { OrgKind::Organization },
-            created_at: now,
-            default_project_id: project_id.to_string(),
-        };
+        let record =
+            OrgRecord { name: name.to_owned(), kind, created_at: now, default_project_id: project_id.to_string() };
         let row = self.seal_record(Table::Orgs, org_id.as_str(), "", &self.lookup(Table::Orgs, "", name), &record)?;
         if tx.record_insert(Table::Orgs, &row)? == Written::NameTaken {
             return Err(Error::conflict(format!("an organization named {name:?} already exists")));
@@ -39,10 +35,9 @@ impl Store {
         let project = ProjectRecord {
             name: super::orgs::DEFAULT_PROJECT_NAME.to_owned(),
             description: None,
-            status: ProjectStatus::Active,
-            is_default: true,
+            kind: ProjectKind::Default,
+            state: ProjectState::Active,
             created_at: now,
-            archived_at: None,
             limits: Default::default(),
         };
         let lookup = &self.lookup(Table::Projects, org_id.as_str(), &project.name);
@@ -51,22 +46,22 @@ impl Store {
             &self.seal_record(Table::Projects, project_id.as_str(), org_id.as_str(), lookup, &project)?,
         )?
         .or_taken(|| Error::conflict(format!("a project named {:?} already exists", project.name)))?;
-        let owner = self.owner_identity(tx)?;
-        let member_id = Id::generate(IdKind::User);
+        let holder = self.holder_identity(tx)?;
+        let member_id = Id::generate(IdKind::Member);
         let member = MemberRecord {
-            email: owner.email.clone(),
+            email: holder.email.clone(),
             name: None,
             role: Some(crate::domain::Permission::All),
             project_roles: Default::default(),
-            is_owner: true,
+            is_holder: true,
             created_at: now,
         };
-        let lookup = &self.lookup(Table::Members, org_id.as_str(), &owner.email);
+        let lookup = &self.lookup(Table::Members, org_id.as_str(), &holder.email);
         tx.record_insert(
             Table::Members,
             &self.seal_record(Table::Members, member_id.as_str(), org_id.as_str(), lookup, &member)?,
         )?
-        .or_taken(|| Error::conflict(format!("a member with email {:?} already exists", owner.email)))?;
+        .or_taken(|| Error::conflict(format!("a member with email {:?} already exists", holder.email)))?;
         self.audit(tx, "org.created", Some(org_id.as_str()), None, json!({ "kind": record.kind.as_str() }))?;
         self.audit(
             tx,
@@ -78,8 +73,8 @@ impl Store {
         Ok(self.org_view(org_id.as_str(), record))
     }
 
-    pub fn create_org(&self, name: &str, personal: bool) -> Result<Org> {
-        self.write(|tx| self.create_org_in(tx, name, personal))
+    pub fn create_org(&self, name: &str, kind: OrgKind) -> Result<Org> {
+        self.write(|tx| self.create_org_in(tx, name, kind))
     }
 
     pub(crate) fn orgs_in(&self, tx: &Tx<'_>) -> Result<Vec<Org>> {
@@ -196,7 +191,7 @@ impl Store {
     pub fn delete_org(&self, org: &str) -> Result<Org> {
         self.write(|tx| {
             let current = self.find_org(tx, org)?;
-            let keys = tx.keys(crate::db::KeyScope::Org(&current.id))?;
+            let keys = tx.keys(crate::db::KeysOf::Org(&current.id))?;
             for key in &keys {
                 tx.key_delete(&key.id)?;
             }

@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::Tx;
-use super::{Project, ProjectRecord, Store};
-use crate::db::{KeyScope, Table, Written};
-use crate::domain::{from_unix, validate_description, validate_name, Id, IdKind, ProjectStatus};
+use super::{Project, ProjectKind, ProjectRecord, ProjectState, Store};
+use crate::db::{KeysOf, Table, Written};
+use crate::domain::{from_unix, validate_description, validate_name, Archived, Id, IdKind, ProjectStatus};
 use crate::error::{Error, Result};
 
 impl Store {
@@ -17,10 +17,10 @@ impl Store {
             org_id: org_id.to_owned(),
             name: r.name,
             description: r.description,
-            status: r.status,
-            is_default: r.is_default,
+            status: r.state.status(),
+            is_default: r.kind == ProjectKind::Default,
             created_at: from_unix(r.created_at),
-            archived_at: r.archived_at.map(from_unix),
+            archived_at: r.state.archived_at().map(from_unix),
             limits: r.limits,
             this_month,
         })
@@ -93,10 +93,9 @@ impl Store {
             let record = ProjectRecord {
                 name: name.to_owned(),
                 description: description.map(crate::crypto::redact_secrets).filter(|d| !d.is_empty()),
-                status: ProjectStatus::Active,
-                is_default: false,
+                kind: ProjectKind::Other,
+                state: ProjectState::Active,
                 created_at: self.now().timestamp(),
-                archived_at: None,
                 limits: Default::default(),
             };
             let row = self.seal_record(
@@ -114,11 +113,11 @@ impl Store {
         })
     }
 
-    /// Active projects, or all of them with `include_archived`.
-    pub fn list_projects(&self, org_id: &str, include_archived: bool) -> Result<Vec<Project>> {
+    /// Active projects, or all of them with [`Archived::Include`].
+    pub fn list_projects(&self, org_id: &str, archived: Archived) -> Result<Vec<Project>> {
         self.read(|tx| {
             let mut projects = self.projects_in(tx, org_id)?;
-            projects.retain(|p| include_archived || p.status == ProjectStatus::Active);
+            projects.retain(|p| archived == Archived::Include || p.status == ProjectStatus::Active);
             Ok(projects)
         })
     }
@@ -167,28 +166,26 @@ impl Store {
     pub fn archive_project(&self, org_id: &str, project: &str) -> Result<Project> {
         let now = self.now().timestamp();
         self.update_project(org_id, project, "project.archived", |_, _, r| {
-            if r.is_default {
+            if r.kind == ProjectKind::Default {
                 return Err(Error::refused(format!(
                     "project {:?} is the default project and cannot be archived",
                     r.name
                 )));
             }
-            if r.status == ProjectStatus::Archived {
+            if let ProjectState::Archived { .. } = r.state {
                 return Err(Error::refused(format!("project {:?} is already archived", r.name)));
             }
-            r.status = ProjectStatus::Archived;
-            r.archived_at = Some(now);
+            r.state = ProjectState::Archived { at: now };
             Ok(json!({}))
         })
     }
 
     pub fn unarchive_project(&self, org_id: &str, project: &str) -> Result<Project> {
         self.update_project(org_id, project, "project.unarchived", |_, _, r| {
-            if r.status == ProjectStatus::Active {
+            if r.state == ProjectState::Active {
                 return Err(Error::refused(format!("project {:?} is not archived", r.name)));
             }
-            r.status = ProjectStatus::Active;
-            r.archived_at = None;
+            r.state = ProjectState::Active;
             Ok(json!({}))
         })
     }
@@ -198,13 +195,13 @@ impl Store {
     pub fn delete_project(&self, org_id: &str, project: &str) -> Result<Project> {
         self.write(|tx| {
             let (row, record) = self.find_project_record(tx, org_id, project)?;
-            if record.is_default {
+            if record.kind == ProjectKind::Default {
                 return Err(Error::refused(format!(
                     "project {:?} is the default project and cannot be deleted",
                     record.name
                 )));
             }
-            let revoked = self.revoke_keys_where(tx, KeyScope::Project(&row.id), "project deleted")?;
+            let revoked = self.revoke_keys_where(tx, KeysOf::Project(&row.id), "project deleted")?;
             for sa in tx.records(Table::ServiceAccounts, Some(&row.id))? {
                 tx.record_delete(Table::ServiceAccounts, &sa.id)?;
             }

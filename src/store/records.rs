@@ -70,18 +70,98 @@ pub(crate) struct OrgRecord {
     pub default_project_id: String,
 }
 
+/// Whether a project is its org's default one (which can't be archived or deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProjectKind {
+    Default,
+    Other,
+}
+
+/// A project's lifecycle, with the time it was archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProjectState {
+    Active,
+    Archived { at: i64 },
+}
+
+impl ProjectState {
+    pub fn status(self) -> ProjectStatus {
+        match self {
+            ProjectState::Active => ProjectStatus::Active,
+            ProjectState::Archived { .. } => ProjectStatus::Archived,
+        }
+    }
+
+    pub fn archived_at(self) -> Option<i64> {
+        match self {
+            ProjectState::Active => None,
+            ProjectState::Archived { at } => Some(at),
+        }
+    }
+}
+
+/// A project's sealed payload. It is (de)serialised through [`ProjectRecordV1`], so stores
+/// written before these enums existed open unchanged and new ones stay readable by old code.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "ProjectRecordV1", into = "ProjectRecordV1")]
 pub(crate) struct ProjectRecord {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub status: ProjectStatus,
-    pub is_default: bool,
+    pub kind: ProjectKind,
+    pub state: ProjectState,
     pub created_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archived_at: Option<i64>,
-    #[serde(default, skip_serializing_if = "ProjectLimits::is_empty")]
     pub limits: ProjectLimits,
+}
+
+/// The serialised form of [`ProjectRecord`], field for field and in order as first written.
+#[derive(Serialize, Deserialize)]
+struct ProjectRecordV1 {
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    status: ProjectStatus,
+    is_default: bool,
+    created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    archived_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "ProjectLimits::is_empty")]
+    limits: ProjectLimits,
+}
+
+impl TryFrom<ProjectRecordV1> for ProjectRecord {
+    type Error = String;
+
+    fn try_from(r: ProjectRecordV1) -> std::result::Result<Self, String> {
+        let state = match (r.status, r.archived_at) {
+            (ProjectStatus::Active, None) => ProjectState::Active,
+            (ProjectStatus::Archived, Some(at)) => ProjectState::Archived { at },
+            (status, at) => {
+                return Err(format!("project record with status {} and archived_at {at:?}", status.as_str()))
+            }
+        };
+        Ok(ProjectRecord {
+            name: r.name,
+            description: r.description,
+            kind: if r.is_default { ProjectKind::Default } else { ProjectKind::Other },
+            state,
+            created_at: r.created_at,
+            limits: r.limits,
+        })
+    }
+}
+
+impl From<ProjectRecord> for ProjectRecordV1 {
+    fn from(r: ProjectRecord) -> Self {
+        ProjectRecordV1 {
+            name: r.name,
+            description: r.description,
+            status: r.state.status(),
+            is_default: r.kind == ProjectKind::Default,
+            created_at: r.created_at,
+            archived_at: r.state.archived_at(),
+            limits: r.limits,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,7 +172,9 @@ pub(crate) struct MemberRecord {
     pub role: Option<Permission>,
     #[serde(default)]
     pub project_roles: BTreeMap<String, Permission>,
-    pub is_owner: bool,
+    /// This member is the store's holder. Serialised as `is_owner`, the spec's name.
+    #[serde(rename = "is_owner")]
+    pub is_holder: bool,
     pub created_at: i64,
 }
 
@@ -137,7 +219,8 @@ pub(crate) struct Disabled {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum OwnerKind {
-    User,
+    #[serde(rename = "user")]
+    Member,
     ServiceAccount,
 }
 
@@ -177,7 +260,7 @@ struct KeyRecordWire {
 
 fn key_prefix(owner: &OwnerRef) -> &'static str {
     match owner {
-        OwnerRef::User(_) => "sk-proj-",
+        OwnerRef::Member(_) => "sk-proj-",
         OwnerRef::ServiceAccount(_) => "sk-svcacct-",
     }
 }
@@ -191,7 +274,7 @@ impl KeyRecord {
             name: self.name.clone(),
             legacy_owner: None,
             owner_kind: Some(match self.owner {
-                OwnerRef::User(_) => OwnerKind::User,
+                OwnerRef::Member(_) => OwnerKind::Member,
                 OwnerRef::ServiceAccount(_) => OwnerKind::ServiceAccount,
             }),
             permission: self.permission,
@@ -214,7 +297,7 @@ impl KeyRecord {
         let w: KeyRecordWire = serde_json::from_slice(bytes).ok()?;
         let owner = match (w.legacy_owner, w.owner_kind) {
             (Some(o), _) if o.id() == owner_id => o,
-            (None, Some(OwnerKind::User)) => OwnerRef::User(owner_id.to_owned()),
+            (None, Some(OwnerKind::Member)) => OwnerRef::Member(owner_id.to_owned()),
             (None, Some(OwnerKind::ServiceAccount)) => OwnerRef::ServiceAccount(owner_id.to_owned()),
             _ => return None,
         };
@@ -244,9 +327,9 @@ impl KeyRecord {
     }
 }
 
-/// The store owner ("you"), kept sealed in `meta`.
+/// The store's holder ("you", the spec's owner identity), kept sealed in `meta` under `owner`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct OwnerIdentity {
+pub(crate) struct HolderIdentity {
     pub email: String,
     /// Set once the store has a freshness ledger; a missing ledger head is then tampering.
     #[serde(default)]
@@ -274,4 +357,24 @@ pub(crate) struct AuditHead {
     pub count: i64,
     pub last_seq: i64,
     pub last_mac: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards the sealed form: `ProjectRecord`'s enums must serialise to the bytes that
+    /// stores written before them hold.
+    #[test]
+    fn project_record_keeps_its_serialised_form() {
+        for json in [
+            r#"{"name":"Default","status":"active","is_default":true,"created_at":1}"#,
+            r#"{"name":"web","description":"d","status":"archived","is_default":false,"created_at":1,"archived_at":2,"limits":{"rpm":5}}"#,
+        ] {
+            let record: ProjectRecord = serde_json::from_str(json).expect("a v1 project record");
+            assert_eq!(serde_json::to_string(&record).expect("serialises"), json);
+        }
+        let odd = r#"{"name":"x","status":"archived","is_default":false,"created_at":1}"#;
+        assert!(serde_json::from_str::<ProjectRecord>(odd).is_err(), "archived without a time is refused");
+    }
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::Tx;
 use super::{KeyCreate, NewKey, ServiceAccount, ServiceAccountRecord, Store};
-use crate::db::{KeyScope, RecordRow, Table, Written};
+use crate::db::{KeysOf, RecordRow, Table, Written};
 use crate::domain::{from_unix, validate_name, Id, IdKind, OrgKind, Permission, ProjectStatus};
 use crate::error::{Error, Result};
 
@@ -141,7 +141,7 @@ impl Store {
     ) -> Result<(ServiceAccount, usize)> {
         self.write(|tx| {
             let sa = self.find_service_account(tx, org_id, project, sa)?;
-            let revoked = self.revoke_keys_where(tx, KeyScope::Owner(&sa.id), "service account deleted")?;
+            let revoked = self.revoke_keys_where(tx, KeysOf::Owner(&sa.id), "service account deleted")?;
             tx.record_delete(Table::ServiceAccounts, &sa.id)?;
             self.audit(
                 tx,

@@ -69,16 +69,16 @@ pub(crate) fn unlock(slots: &[SlotRow], unlock: &Unlock) -> Result<(DataKey, Str
                     StoreKey::PREFIX
                 ))
             })?;
-            for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
-                if let Some((dk, authority)) = open_store_key_slot(row, &key)? {
-                    return Ok((dk, row.name.clone(), authority));
-                }
+            match open_with_store_key(slots, &key)? {
+                Some((row, dk, authority)) => Ok((dk, row.name.clone(), authority)),
+                None => Err(Error::Locked(
+                    "the store key does not open this store (wrong store, or its slot was removed)".into(),
+                )),
             }
-            Err(Error::Locked("the store key does not open this store (wrong store, or its slot was removed)".into()))
         }
         Unlock::Unlocked(k) => {
             // The slot that unwrapped it must still exist (removing it shuts the agent out);
-            // `Store::open` then checks the key opens the sealed owner record. What a slot
+            // `Store::open` then checks the key opens the sealed holder record. What a slot
             // may do cannot be proven from the data key alone, so a handed-over key never
             // manages slots: member authority.
             if !slots.iter().any(|s| s.name == k.actor) {
@@ -91,6 +91,20 @@ pub(crate) fn unlock(slots: &[SlotRow], unlock: &Unlock) -> Result<(DataKey, Str
 
 /// Why a key handed over by an unlock agent was not used.
 pub(crate) const AGENT_REFUSED: &str = "the unlock agent's key does not open this store";
+
+/// The one try-each-slot loop: the first store-key slot `key` opens, with the data key and
+/// the authority its AAD grants. It lives here rather than in `crypto/` because trying a
+/// slot needs what only the store knows: the `SlotRow` from `db/`, the iteration ceiling of
+/// [`slot_params`], and the slot AAD with its [`Authority`] and encryption domain. `crypto/`
+/// keeps the primitives (`SlotKey::derive`, `unwrap`) it is built from.
+fn open_with_store_key<'s>(slots: &'s [SlotRow], key: &StoreKey) -> Result<Option<(&'s SlotRow, DataKey, Authority)>> {
+    for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
+        if let Some((dk, authority)) = open_store_key_slot(row, key)? {
+            return Ok(Some((row, dk, authority)));
+        }
+    }
+    Ok(None)
+}
 
 fn open_store_key_slot(row: &SlotRow, key: &StoreKey) -> Result<Option<(DataKey, Authority)>> {
     let params = slot_params(row)?;
@@ -168,12 +182,7 @@ impl Store {
     pub fn store_key_slot(&self, secret: &str) -> Result<Option<String>> {
         let Some(key) = StoreKey::parse(secret) else { return Ok(None) };
         let slots = self.read(|tx| tx.slots())?;
-        for row in slots.iter().filter(|s| s.kdf == KDF_HKDF_SHA256) {
-            if open_store_key_slot(row, &key)?.is_some() {
-                return Ok(Some(row.name.clone()));
-            }
-        }
-        Ok(None)
+        Ok(open_with_store_key(&slots, &key)?.map(|(row, _, _)| row.name.clone()))
     }
 
     /// Each slot name's standing according to the audit log: `Some(admin)` when its last

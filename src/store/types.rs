@@ -73,6 +73,7 @@ pub struct Member {
     pub name: Option<String>,
     pub role: Option<Permission>,
     pub project_roles: BTreeMap<String, Permission>,
+    /// This member is the store's holder (the spec's owner identity, `init --owner`).
     pub is_owner: bool,
     pub created_at: DateTime<Utc>,
 }

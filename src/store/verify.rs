@@ -225,10 +225,10 @@ fn refill_window(refill: Refill, now: i64) -> (&'static str, i64) {
 struct Pending {
     /// (key id, day number) → (project id, requests, cost, last use)
     uses: BTreeMap<(String, i64), (String, i64, i64, i64)>,
-    /// (scope id, kind, window start) → delta
+    /// (counted id, kind, window start) → delta
     counters: BTreeMap<(String, &'static str, i64), i64>,
     /// Every key and project with something pending.
-    scopes: HashSet<String>,
+    touched: HashSet<String>,
 }
 
 impl Pending {
@@ -243,11 +243,11 @@ impl Pending {
     /// One use: its usage row and its counters.
     fn add_use(&mut self, key: &OpenedKey, w: &Windows, cost: i64) {
         self.add_usage(key, w, cost);
-        for (scope, kind, start, delta) in use_counters(key, w, cost) {
-            *self.counters.entry((scope, kind, start)).or_insert(0) += delta;
+        for (counted, kind, start, delta) in use_counters(key, w, cost) {
+            *self.counters.entry((counted, kind, start)).or_insert(0) += delta;
         }
-        if !self.scopes.contains(&key.row.project_id) {
-            self.scopes.insert(key.row.project_id.clone());
+        if !self.touched.contains(&key.row.project_id) {
+            self.touched.insert(key.row.project_id.clone());
         }
     }
 
@@ -260,16 +260,16 @@ impl Pending {
         e.1 += 1;
         e.2 += cost;
         e.3 = e.3.max(w.now);
-        if !self.scopes.contains(&key.row.id) {
-            self.scopes.insert(key.row.id.clone());
+        if !self.touched.contains(&key.row.id) {
+            self.touched.insert(key.row.id.clone());
         }
     }
 
     /// Whether anything pending counts toward this limited key's checks: its project's
     /// counters, or (for a key with max uses) its own uses.
     fn touches(&self, key: &OpenedKey) -> bool {
-        self.scopes.contains(&key.row.project_id)
-            || (key.record.limits.max_uses.is_some() && self.scopes.contains(&key.row.id))
+        self.touched.contains(&key.row.project_id)
+            || (key.record.limits.max_uses.is_some() && self.touched.contains(&key.row.id))
     }
 
     /// Writes every pending use, and each project's daily total; `now` tells a stale future
@@ -286,8 +286,8 @@ impl Pending {
         for ((project_id, day), (requests, cost)) in projects {
             tx.record_project_use(project_id, day, requests, cost)?;
         }
-        for ((scope, kind, start), delta) in &self.counters {
-            tx.counter_add(scope, kind, *start, *delta, now.current(kind))?;
+        for ((counted, kind, start), delta) in &self.counters {
+            tx.counter_add(counted, kind, *start, *delta, now.current(kind))?;
         }
         Ok(())
     }
@@ -303,7 +303,7 @@ impl Pending {
         for (k, delta) in other.counters {
             *self.counters.entry(k).or_insert(0) += delta;
         }
-        self.scopes.extend(other.scopes);
+        self.touched.extend(other.touched);
     }
 }
 
@@ -355,22 +355,22 @@ impl TxCounts {
     /// the usage recorded this day or month (a project's requests or cost, a refilling
     /// key's uses), written at once, so a limit holds against the recorded usage whatever
     /// became of its counter. Minute counters have no such record and start from zero.
-    fn counter(&mut self, tx: &Tx<'_>, scope: &str, kind: &'static str, start: i64) -> Result<i64> {
-        let k = (scope.to_owned(), kind, start);
+    fn counter(&mut self, tx: &Tx<'_>, counted: &str, kind: &'static str, start: i64) -> Result<i64> {
+        let k = (counted.to_owned(), kind, start);
         if let Some(v) = self.counters.get(&k) {
             return Ok(*v);
         }
-        let v = match tx.counter_row(scope, kind)? {
+        let v = match tx.counter_row(counted, kind)? {
             Some((s, v)) if s == start => v,
             _ if !matches!(kind, DAY | MONTH_COST | USES_DAY | USES_MONTH) => 0,
             _ => {
                 let first = start.div_euclid(86_400);
                 let last = if matches!(kind, DAY | USES_DAY) { first } else { Windows::at(start).month_end_day() };
                 let (project, key) =
-                    if matches!(kind, USES_DAY | USES_MONTH) { (None, Some(scope)) } else { (Some(scope), None) };
+                    if matches!(kind, USES_DAY | USES_MONTH) { (None, Some(counted)) } else { (Some(counted), None) };
                 let (requests, cost) = tx.usage_total(first, last, project, key)?;
                 let v = if kind == MONTH_COST { cost } else { requests };
-                tx.counter_add(scope, kind, start, v, start)?;
+                tx.counter_add(counted, kind, start, v, start)?;
                 v
             }
         };
@@ -391,9 +391,9 @@ impl TxCounts {
     /// usage row too when the key has max uses (other processes must see it); otherwise the
     /// usage row is only for reports and joins `pending`.
     fn record(&mut self, tx: &Tx<'_>, key: &OpenedKey, w: &Windows, cost: i64, pending: &mut Pending) -> Result<()> {
-        for (scope, kind, start, delta) in use_counters(key, w, cost) {
-            self.counter(tx, &scope, kind, start)?;
-            let k = (scope, kind, start);
+        for (counted, kind, start, delta) in use_counters(key, w, cost) {
+            self.counter(tx, &counted, kind, start)?;
+            let k = (counted, kind, start);
             if let Some(v) = self.counters.get_mut(&k) {
                 *v += delta;
             }
@@ -438,9 +438,18 @@ fn use_counters(key: &OpenedKey, w: &Windows, cost: i64) -> Vec<(String, &'stati
 /// processes.
 pub struct Verifier<'a> {
     store: &'a Store,
-    batch: bool,
+    writes: UseWrites,
     pending: Pending,
     last_flush: Instant,
+}
+
+/// When a verifier writes the uses of unlimited keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UseWrites {
+    /// After every `verify` call.
+    EachCall,
+    /// In batches: when [`FLUSH_AT`] uses are waiting or [`FLUSH_EVERY`] has passed.
+    Batched,
 }
 
 /// How late a batched verifier may write uses: larger batches rewrite fewer pages per use.
@@ -450,14 +459,14 @@ const FLUSH_AT: usize = 65_536;
 impl Store {
     /// A verifier that records each use as it happens.
     pub fn verifier(&self) -> Verifier<'_> {
-        Verifier { store: self, batch: false, pending: Pending::default(), last_flush: Instant::now() }
+        Verifier { store: self, writes: UseWrites::EachCall, pending: Pending::default(), last_flush: Instant::now() }
     }
 
     /// A verifier for long-running streams: uses of unlimited keys are recorded in batches,
     /// written by the first `verify` a second or more after the last write, by
     /// [`Verifier::flush`] (call it when idle) and on drop.
     pub fn batched_verifier(&self) -> Verifier<'_> {
-        Verifier { store: self, batch: true, pending: Pending::default(), last_flush: Instant::now() }
+        Verifier { store: self, writes: UseWrites::Batched, pending: Pending::default(), last_flush: Instant::now() }
     }
 }
 
@@ -569,7 +578,10 @@ impl Verifier<'_> {
 
     /// Flushes now for an unbatched verifier, or when the batch is big or old enough.
     fn flush_if_due(&mut self) -> Result<()> {
-        if !self.batch || self.pending.len() >= FLUSH_AT || self.last_flush.elapsed() >= FLUSH_EVERY {
+        if self.writes == UseWrites::EachCall
+            || self.pending.len() >= FLUSH_AT
+            || self.last_flush.elapsed() >= FLUSH_EVERY
+        {
             self.flush()?;
         }
         Ok(())
@@ -635,9 +647,9 @@ fn decide(
     ];
     let mut tightest: Option<RateLimit> = None;
     let mut limited = false;
-    for (limit, scope, kind, start, reset) in checks {
+    for (limit, counted, kind, start, reset) in checks {
         let Some(limit) = limit else { continue };
-        let used = st.counts.counter(tx, &scope, kind, start)?.max(0) as u64;
+        let used = st.counts.counter(tx, &counted, kind, start)?.max(0) as u64;
         if used >= limit {
             limited = true;
         }
@@ -722,7 +734,7 @@ impl Store {
             Some(VerifyCode::Expired)
         } else if opened.record.disabled.is_some() {
             Some(VerifyCode::Disabled)
-        } else if project.as_ref().is_some_and(|p| p.status == ProjectStatus::Archived) {
+        } else if project.as_ref().is_some_and(|p| p.state.status() == ProjectStatus::Archived) {
             Some(VerifyCode::ProjectArchived)
         } else if effective.is_none() {
             Some(VerifyCode::OwnerRemoved)

@@ -10,7 +10,7 @@ use std::time::Duration as StdDuration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::{
-    AuditRow, Body, Database, DbError, DbErrorKind, KeyRow, KeyScope, RecordRow, SlotRow, StoreLocation, Table,
+    AuditRow, Body, Database, DbError, DbErrorKind, KeyRow, KeysOf, RecordRow, SlotRow, StoreLocation, Table,
     Transaction, UsageRow, Written,
 };
 use crate::error::{Error, Result};
@@ -625,11 +625,11 @@ impl Transaction for SqliteTx<'_> {
         Ok(self.tx.prepare_cached(&sql)?.query_row([hash], key_from).optional()?)
     }
 
-    fn keys(&self, scope: KeyScope<'_>) -> Result<Vec<KeyRow>> {
-        let (column, value) = match scope {
-            KeyScope::Org(v) => ("org_id", v),
-            KeyScope::Project(v) => ("project_id", v),
-            KeyScope::Owner(v) => ("owner_id", v),
+    fn keys(&self, keys: KeysOf<'_>) -> Result<Vec<KeyRow>> {
+        let (column, value) = match keys {
+            KeysOf::Org(v) => ("org_id", v),
+            KeysOf::Project(v) => ("project_id", v),
+            KeysOf::Owner(v) => ("owner_id", v),
         };
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE {column} = ?1 ORDER BY created_at, id");
         let mut stmt = self.tx.prepare_cached(&sql)?;
@@ -684,15 +684,15 @@ impl Transaction for SqliteTx<'_> {
         one_row(n, "usage_projects")
     }
 
-    fn counter_row(&self, scope_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
+    fn counter_row(&self, counted_id: &str, kind: &str) -> Result<Option<(i64, i64)>> {
         Ok(self
             .tx
             .prepare_cached("SELECT window_start, value FROM counters WHERE scope_id = ?1 AND kind = ?2")?
-            .query_row(params![scope_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![counted_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
-    fn counter_add(&self, scope_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()> {
+    fn counter_add(&self, counted_id: &str, kind: &str, window_start: i64, delta: i64, current: i64) -> Result<()> {
         let n = self
             .tx
             .prepare_cached(
@@ -704,7 +704,7 @@ impl Transaction for SqliteTx<'_> {
                    window_start = CASE WHEN window_start > ?5 THEN excluded.window_start
                                        ELSE max(window_start, excluded.window_start) END",
             )?
-            .execute(params![scope_id, kind, window_start, delta, current])?;
+            .execute(params![counted_id, kind, window_start, delta, current])?;
         one_row(n, "counters")
     }
 
@@ -813,8 +813,8 @@ impl Transaction for SqliteTx<'_> {
     }
 
     /// Drops the rate-limit counters of a key or project that no longer exists.
-    fn delete_counters(&self, scope_id: &str) -> Result<()> {
-        self.tx.prepare_cached("DELETE FROM counters WHERE scope_id = ?1")?.execute([scope_id])?;
+    fn delete_counters(&self, counted_id: &str) -> Result<()> {
+        self.tx.prepare_cached("DELETE FROM counters WHERE scope_id = ?1")?.execute([counted_id])?;
         Ok(())
     }
 
