@@ -209,21 +209,7 @@ fn sh_at_a_terminal(s: &TestStore, script: &str) -> (i32, String) {
     }
     let mut child = cmd.spawn().expect("util-linux `script` is required for the terminal recipes");
     let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-    let reader = {
-        let shown = shown.clone();
-        std::thread::spawn(move || {
-            use std::io::Read;
-            let mut buf = [0u8; 1024];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                shown.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        })
-    };
+    let (shown, reader) = common::screen(child.stdout.take().unwrap());
     // Type the passphrase once per prompt, each once its prompt is on screen.
     let mut typed = 0;
     loop {

@@ -371,21 +371,7 @@ impl TestStore {
         let mut child =
             cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("run script");
         let mut stdin = child.stdin.take().unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-        let reader = {
-            let shown = shown.clone();
-            std::thread::spawn(move || {
-                use std::io::Read;
-                let mut buf = [0u8; 1024];
-                while let Ok(n) = stdout.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    shown.lock().unwrap().extend_from_slice(&buf[..n]);
-                }
-            })
-        };
+        let (shown, reader) = screen(child.stdout.take().unwrap());
         // Type each line only once its prompt (ending in ": ") is on screen, so nothing is
         // echoed before keyctl turns echo off.
         for (i, line) in lines.iter().enumerate() {
@@ -426,4 +412,25 @@ pub fn assert_raise_caught(s: &TestStore, key: &str, ids: &[&str], listing: &[&s
     let out = s.run(listing);
     assert_eq!(code(&out), 4, "{listing:?}: {}", stdout_of(&out));
     assert_one_line_error(&out);
+}
+
+/// What a terminal shows so far: everything `output` writes, collected by a thread, so a
+/// test can wait for a prompt before it types. Join the handle once the process is done.
+pub fn screen(
+    mut output: impl std::io::Read + Send + 'static,
+) -> (std::sync::Arc<std::sync::Mutex<Vec<u8>>>, std::thread::JoinHandle<()>) {
+    let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let reader = {
+        let shown = shown.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = output.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                shown.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    (shown, reader)
 }

@@ -440,6 +440,14 @@ fn key_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
     })
 }
 
+impl SqliteTx<'_> {
+    /// Runs one of the usage sums: `sql` takes an id and a day range (?1, ?2, ?3) and
+    /// answers (requests, cost).
+    fn sum_usage(&self, sql: &str, id: &str, from_day: i64, to_day: i64) -> Result<(i64, i64)> {
+        Ok(self.tx.prepare_cached(sql)?.query_row(params![id, from_day, to_day], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    }
+}
+
 impl Transaction for SqliteTx<'_> {
     // ---- meta -------------------------------------------------------------------------
 
@@ -769,13 +777,13 @@ impl Transaction for SqliteTx<'_> {
 
     /// A key's totals (requests, cost) between two days: its own rows only.
     fn key_usage_total(&self, key_id: &str, from_day: i64, to_day: i64) -> Result<(i64, i64)> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage
-                 WHERE key_id = ?1 AND day BETWEEN ?2 AND ?3",
-            )?
-            .query_row(params![key_id, from_day, to_day], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        self.sum_usage(
+            "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage
+             WHERE key_id = ?1 AND day BETWEEN ?2 AND ?3",
+            key_id,
+            from_day,
+            to_day,
+        )
     }
 
     /// Totals (requests, cost) between two days for a key or a project, summed from the
@@ -790,26 +798,26 @@ impl Transaction for SqliteTx<'_> {
     ) -> Result<(i64, i64)> {
         match (key_id, project_id) {
             (Some(k), _) => self.key_usage_total(k, from_day, to_day),
-            (None, Some(p)) => Ok(self
-                .tx
-                .prepare_cached(
-                    "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage
-                     WHERE project_id = ?1 AND day BETWEEN ?2 AND ?3",
-                )?
-                .query_row(params![p, from_day, to_day], |r| Ok((r.get(0)?, r.get(1)?)))?),
+            (None, Some(p)) => self.sum_usage(
+                "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage
+                 WHERE project_id = ?1 AND day BETWEEN ?2 AND ?3",
+                p,
+                from_day,
+                to_day,
+            ),
             (None, None) => Ok((0, 0)),
         }
     }
 
     /// A project's totals (requests, cost) between two days, from its daily totals.
     fn project_usage_total(&self, project_id: &str, from_day: i64, to_day: i64) -> Result<(i64, i64)> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage_projects
-                 WHERE project_id = ?1 AND day BETWEEN ?2 AND ?3",
-            )?
-            .query_row(params![project_id, from_day, to_day], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        self.sum_usage(
+            "SELECT coalesce(sum(requests), 0), coalesce(sum(cost), 0) FROM usage_projects
+             WHERE project_id = ?1 AND day BETWEEN ?2 AND ?3",
+            project_id,
+            from_day,
+            to_day,
+        )
     }
 
     /// Drops the rate-limit counters of a key or project that no longer exists.
