@@ -96,20 +96,9 @@ fn issue_10_7_the_admin_flag_is_not_a_column_a_file_edit_could_flip() {
     assert_eq!(code(&s.run(&["store", "info"])), 3);
 }
 
-fn fixture_copy() -> (tempfile::TempDir, std::path::PathBuf, Value) {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let facts: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{root}/tests/fixtures/store-v1.json")).unwrap())
-            .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("keyctl.db");
-    std::fs::copy(format!("{root}/tests/fixtures/store-v1.db"), &path).unwrap();
-    (dir, path, facts)
-}
-
 #[test]
 fn issue_10_7_store_keys_of_an_older_store_are_not_admins() {
-    let (dir, path, facts) = fixture_copy();
+    let (dir, path, facts) = v1_fixture();
     let run = |env: (&str, &str), args: &[&str]| {
         keyctl()
             .env("KEYCTL_STORE", &path)

@@ -14,13 +14,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let facts: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{root}/tests/fixtures/store-v1.json")).unwrap())
-            .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("keyctl.db");
-    std::fs::copy(format!("{root}/tests/fixtures/store-v1.db"), &path).unwrap();
+    let (dir, path, facts) = common::v1_fixture();
     Fixture { _dir: dir, path, facts }
 }
 

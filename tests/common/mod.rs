@@ -434,3 +434,16 @@ pub fn screen(
     };
     (shown, reader)
 }
+
+/// A private copy of the store made by the first build (schema 1, tests/fixtures/store-v1.db),
+/// with the facts recorded beside it (store-v1.json): (its folder, its path, the facts).
+pub fn v1_fixture() -> (tempfile::TempDir, PathBuf, Value) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let facts: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/tests/fixtures/store-v1.json")).unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyctl.db");
+    std::fs::copy(format!("{root}/tests/fixtures/store-v1.db"), &path).unwrap();
+    (dir, path, facts)
+}
