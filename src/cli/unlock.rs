@@ -174,7 +174,7 @@ fn prompt_twice(what: &str) -> Result<SecretString> {
             continue;
         }
         let second = prompt(&format!("{what} (again): "))?;
-        if keyctl::crypto::secrets_equal(first.expose_secret().as_bytes(), second.expose_secret().as_bytes()) {
+        if keyctl::crypto::secrets_match(first.expose_secret().as_bytes(), second.expose_secret().as_bytes()) {
             return Ok(first);
         }
         if round == TRIES {
