@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet --locked
-bin=target/debug/keyctl
+bin="${CARGO_TARGET_DIR:-target}/debug/keyctl"
 "$bin" completions bash > completions/keyctl.bash
 "$bin" completions zsh > completions/_keyctl
 "$bin" completions fish > completions/keyctl.fish

@@ -45,6 +45,11 @@ pub enum Error {
     #[error("{0}")]
     Unreadable(String),
 
+    /// The store's server cannot be reached, refused the connection or dropped it (exit 3).
+    /// The message names the server, never a password.
+    #[error("{0}")]
+    Unavailable(String),
+
     /// Stored data failed authentication or is corrupt (exit 4).
     #[error("integrity check failed: {0}")]
     Integrity(String),
@@ -107,7 +112,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) | Error::Usage(_) => 2,
-            Error::NoStore(_) | Error::Locked(_) | Error::Unreadable(_) => 3,
+            Error::NoStore(_) | Error::Locked(_) | Error::Unreadable(_) | Error::Unavailable(_) => 3,
             Error::Integrity(_) => 4,
             Error::Rejected(_) => 10,
             Error::NotFound { .. }

@@ -1,5 +1,7 @@
 //! keyctl: organizations, projects, API keys, service accounts and roles in one
-//! encrypted SQLite file, and a verifier that API servers can embed.
+//! encrypted store (an SQLite file, or a schema of a shared PostgreSQL database), and a
+//! verifier that API servers can embed. A PostgreSQL store opens from its URL:
+//! `Store::open(StoreLocation::parse("postgres://keyctl@db/keys")?, unlock)`.
 //!
 //! The library owns every rule and all I/O with the store; it never prints and knows
 //! nothing of the command line, so a Rust server can open a store once and verify keys
@@ -32,7 +34,7 @@ pub mod serve;
 mod store;
 
 pub use crypto::{ApiKey, SecretString, StoreKey};
-pub use db::{DbError, DbErrorKind, StoreLocation};
+pub use db::{DbError, DbErrorKind, PgLocation, StoreLocation};
 pub use domain::{
     Amount, Archived, Cidr, Clock, Duration, FixedClock, KeyStatus, OrgKind, OwnerRef, Permission, ProjectStatus,
     Refill, Scope, ScopeLevel, SystemClock,

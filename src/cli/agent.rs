@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
-use keyctl::{Error, Result, UnlockedKey};
+use keyctl::{Error, Result, StoreLocation, UnlockedKey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -20,11 +20,11 @@ use zeroize::Zeroizing;
 const CLIENT_TIMEOUT: StdDuration = StdDuration::from_secs(2);
 
 /// The agent's socket for the store at `store`: one agent per store, named by a hash of the
-/// store's absolute path. `None` without `$XDG_RUNTIME_DIR`.
-pub fn socket_path(store: &Path) -> Option<PathBuf> {
+/// store's identity (a file's absolute path; a server's host, database and schema). `None`
+/// without `$XDG_RUNTIME_DIR`.
+pub fn socket_path(store: &StoreLocation) -> Option<PathBuf> {
     let runtime = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty())?;
-    let abs = std::fs::canonicalize(store).unwrap_or_else(|_| store.to_path_buf());
-    let digest = keyctl::crypto::sha256(abs.as_os_str().as_encoded_bytes());
+    let digest = keyctl::crypto::sha256(store.identity().as_bytes());
     let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     Some(PathBuf::from(runtime).join("keyctl").join(format!("agent-{name}.sock")))
 }
@@ -83,7 +83,7 @@ fn same_user(stream: &UnixStream) -> bool {
 
 /// Sends one request to the agent of `store` and reads its reply; `None` when no agent
 /// answers (none running, a stale socket, another user's socket, a timeout).
-fn ask(store: &Path, op: &str) -> Option<Reply> {
+fn ask(store: &StoreLocation, op: &str) -> Option<Reply> {
     let path = socket_path(store)?;
     let mut stream = UnixStream::connect(&path).ok()?;
     if !same_user(&stream) {
@@ -102,14 +102,14 @@ fn ask(store: &Path, op: &str) -> Option<Reply> {
 }
 
 /// The data key from a running agent for this store, if one answers.
-pub fn fetch(store: &Path) -> Option<UnlockedKey> {
+pub fn fetch(store: &StoreLocation) -> Option<UnlockedKey> {
     let reply = ask(store, "key")?;
     let key = Zeroizing::new(reply.key?);
     Some(UnlockedKey::new(unhex(&key)?, reply.actor?))
 }
 
 /// Ends the running agent for this store; whether one was running.
-pub fn stop(store: &Path) -> bool {
+pub fn stop(store: &StoreLocation) -> bool {
     ask(store, "lock").is_some()
 }
 
@@ -140,7 +140,7 @@ fn socket_dir(path: &Path) -> Result<PathBuf> {
 
 /// `keyctl unlock`: starts an agent holding `key` for `seconds` (replacing a running one for
 /// this store) and returns when it answers, with its deadline and pid.
-pub fn start(store: &Path, key: &UnlockedKey, seconds: i64) -> Result<(i64, u32)> {
+pub fn start(store: &StoreLocation, key: &UnlockedKey, seconds: i64) -> Result<(i64, u32)> {
     let path = socket_path(store).ok_or_else(|| {
         Error::Locked("XDG_RUNTIME_DIR is not set: the unlock agent needs your private runtime folder".into())
     })?;

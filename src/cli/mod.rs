@@ -46,9 +46,10 @@ Examples:
     propagate_version = true
 )]
 pub struct Cli {
-    /// The store file [default: <data dir>/keyctl/keyctl.db]
-    #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_STORE", value_name = "PATH")]
-    pub store: Option<PathBuf>,
+    /// The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass)
+    /// [default: <data dir>/keyctl/keyctl.db]
+    #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_STORE", value_name = "PATH|URL")]
+    pub store: Option<String>,
 
     /// The organization to work in (id or name) [default: config, else the only org]
     #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_ORG", value_name = "ORG")]
@@ -155,7 +156,7 @@ pub enum Command {
 
 /// What every command needs besides its own arguments.
 pub struct Ctx {
-    pub store_path: PathBuf,
+    pub store: keyctl::StoreLocation,
     pub org: Option<String>,
     /// How the result is shown: settled here, once, for every command.
     pub mode: Mode,
@@ -175,11 +176,18 @@ impl Ctx {
                 None => OutputFormat::Table,
             },
         };
-        let store_path = match &cli.store {
-            Some(p) => p.clone(),
-            None => config::default_store_path()?,
+        let store = match cli.store.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => keyctl::StoreLocation::parse(s)?,
+            None => config::default_store_path()?.into(),
         };
-        Ok(Ctx { store_path, org: cli.org.clone(), mode: Mode::new(cli.quiet, output), yes: cli.yes, config })
+        if let keyctl::StoreLocation::Postgres(pg) = &store {
+            if pg.has_password() && store_on_command_line() {
+                return Err(Error::Usage(
+                    "a password in --store would show in the process list; put it in PGPASSWORD, ~/.pgpass (PGPASSFILE) or KEYCTL_STORE instead".into(),
+                ));
+            }
+        }
+        Ok(Ctx { store, org: cli.org.clone(), mode: Mode::new(cli.quiet, output), yes: cli.yes, config })
     }
 
     /// Opens and unlocks the store with the first available secret source, and checks it
@@ -190,10 +198,17 @@ impl Ctx {
 
     /// Opens the store without the anchor check, for `store check`, which reports it.
     pub fn open_unanchored(&self) -> Result<Store> {
-        if !self.store_path.exists() {
-            return Err(Error::NoStore(self.store_path.clone().into()));
+        self.require_store()?;
+        Ok(unlock::open(&self.store)?.with_max_ttl(self.config.max_ttl()).with_clock(clock()))
+    }
+
+    /// Refuses early (exit 3) when no store file is there; a server's store is judged when
+    /// it is opened.
+    pub fn require_store(&self) -> Result<()> {
+        match self.store.as_path() {
+            Some(p) if !p.exists() => Err(Error::NoStore(self.store.clone())),
+            _ => Ok(()),
         }
-        Ok(unlock::open(&self.store_path)?.with_max_ttl(self.config.max_ttl()).with_clock(clock()))
     }
 
     /// The org this command works in.
@@ -246,6 +261,12 @@ impl Ctx {
             Err(Error::refused("confirmation did not match; nothing was changed"))
         }
     }
+}
+
+/// Whether `--store` was given as an argument (rather than by `KEYCTL_STORE`): what is in
+/// argv, every user of the machine can read.
+fn store_on_command_line() -> bool {
+    std::env::args_os().any(|a| a == "--store" || a.as_encoded_bytes().starts_with(b"--store="))
 }
 
 /// No core dump of this process, whatever the shell's limits: its memory holds the data

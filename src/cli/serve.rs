@@ -32,9 +32,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
-    if !ctx.store_path.exists() {
-        return Err(Error::NoStore(ctx.store_path.clone().into()));
-    }
+    ctx.require_store()?;
     let token = match std::env::var("KEYCTL_SERVE_TOKEN") {
         Ok(t) => Some(SecretString::new(t)),
         Err(std::env::VarError::NotPresent) => None,
@@ -47,18 +45,18 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
     let first = ctx.open()?;
     let unlocked = first.unlocked_key();
     drop(first);
-    let (path, max_ttl) = (ctx.store_path.clone(), ctx.config.max_ttl());
+    let (location, max_ttl) = (ctx.store.clone(), ctx.config.max_ttl());
     let open: keyctl::serve::Opener = Arc::new(move || {
         let key = UnlockedKey::new(SecretBytes::new(*unlocked.expose_secret()), unlocked.actor());
-        Ok(Store::open(path.as_path(), Unlock::Unlocked(key))?.with_max_ttl(max_ttl).with_clock(clock()))
+        Ok(Store::open(location.clone(), Unlock::Unlocked(key))?.with_max_ttl(max_ttl).with_clock(clock()))
     });
     keyctl::serve::run(keyctl::serve::Settings {
         listen: args.listen,
         token,
         cache_ttl: seconds(args.cache_ttl),
         verifiers: usize::from(args.verifiers),
-        store_label: ctx.store_path.display().to_string(),
-        backend: "sqlite",
+        store_label: ctx.store.to_string(),
+        backend: ctx.store.backend(),
         open,
         clock: clock(),
         client_timeout: seconds(args.client_timeout).max(std::time::Duration::from_secs(1)),

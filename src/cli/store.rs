@@ -61,6 +61,15 @@ pub enum StoreCommand {
         /// Where to write the copy (must not exist)
         path: std::path::PathBuf,
     },
+    /// Copy the whole store to a new file or PostgreSQL schema (same passphrase and store keys), then check the copy
+    #[command(
+        after_help = "Examples:\n  keyctl store copy 'postgres://keyctl@db.internal/keys?sslmode=verify-full&sslrootcert=ca.pem'\n  KEYCTL_STORE=postgres://keyctl@db.internal/keys keyctl store copy ./local.db"
+    )]
+    Copy {
+        /// Where the copy goes: a path (must not exist) or a postgres:// URL (an empty schema; password from PGPASSWORD or ~/.pgpass)
+        #[arg(value_name = "PATH|URL")]
+        dest: String,
+    },
     /// A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued
     #[command(
         after_help = "Examples:\n  keyctl store rekey --yes            # after removing a leaked store key\n  keyctl store rekey -y -o json | jq -r '.store_keys[] | \"\\(.name) \\(.store_key)\"'"
@@ -77,8 +86,8 @@ pub enum StoreCommand {
 }
 
 pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
-    if ctx.store_path.exists() {
-        return Err(Error::StoreExists(ctx.store_path.clone().into()));
+    if ctx.store.as_path().is_some_and(|p| p.exists()) {
+        return Err(Error::StoreExists(ctx.store.clone()));
     }
     let passphrase = unlock::new_store_passphrase()?;
     let opts = InitOptions {
@@ -87,7 +96,7 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
         owner_email: args.owner,
         kdf_iterations: unlock::kdf_iterations(),
     };
-    let (store, org) = Store::init(&ctx.store_path, &passphrase, &opts)?;
+    let (store, org) = Store::init(ctx.store.clone(), &passphrase, &opts)?;
     let store = store.with_clock(super::clock()).reset_anchor(&super::config::state_dir()?)?;
     let project = store.show_project(&org.id, &org.default_project_id)?;
     match ctx.mode {
@@ -116,9 +125,9 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
 pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
     if let StoreCommand::Restore { path } = &cmd {
         // The live store may be damaged or rolled back: it is not opened first.
-        ctx.confirm(&format!("replace the store at {} with {}", ctx.store_path.display(), path.display()), "restore")?;
-        let unlock = unlock::secret(path)?;
-        let store = Store::restore(&ctx.store_path, path, unlock, Some(&super::config::state_dir()?))?;
+        ctx.confirm(&format!("replace the store at {} with {}", ctx.store, path.display()), "restore")?;
+        let unlock = unlock::secret(&path.as_path().into())?;
+        let store = Store::restore(ctx.store.clone(), path, unlock, Some(&super::config::state_dir()?))?;
         let info = store.info()?;
         return match ctx.mode {
             Mode::Json => output::json(&json!({
@@ -131,7 +140,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                     ctx.mode,
                     &format!(
                         "Restored {} from {}: generation {}, ledger head {}. The rollback anchor moved to it.",
-                        ctx.store_path.display(),
+                        ctx.store,
                         path.display(),
                         info.generation,
                         info.ledger_head
@@ -234,7 +243,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
         StoreCommand::Restore { .. } => Ok(()),
         StoreCommand::Rekey => {
             ctx.confirm("re-seal the store under a new data key and re-issue every store key", "rekey")?;
-            let passphrase = match unlock::secret(&ctx.store_path)? {
+            let passphrase = match unlock::secret(&ctx.store)? {
                 keyctl::Unlock::Passphrase(p) => p,
                 _ => {
                     return Err(Error::refused("`store rekey` needs the store's passphrase (KEYCTL_PASSPHRASE, KEYCTL_PASSPHRASE_FILE, KEYCTL_PASSPHRASE_COMMAND or a prompt), not a store key"))
@@ -265,6 +274,26 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                 _ => output::line(&format!(
                     "Backed up to {} ({} bytes, generation {}); the same passphrase and store keys open it.",
                     backup.path, backup.bytes, backup.generation
+                )),
+            }
+        }
+        StoreCommand::Copy { dest } => {
+            let dest = keyctl::StoreLocation::parse(&dest)?;
+            if let keyctl::StoreLocation::Postgres(pg) = &dest {
+                if pg.has_password() {
+                    return Err(Error::Usage(
+                        "a password in the destination URL would show in the process list; put it in PGPASSWORD or ~/.pgpass (PGPASSFILE)".into(),
+                    ));
+                }
+            }
+            store.require_admin("copy the store")?;
+            let copy = store.copy_to(dest)?;
+            match ctx.mode {
+                Mode::Json => output::json(&copy),
+                Mode::Quiet => Ok(()),
+                _ => output::line(&format!(
+                    "Copied to {} (generation {}, checked); the same passphrase and store keys open it.",
+                    copy.path, copy.generation
                 )),
             }
         }

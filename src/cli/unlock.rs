@@ -4,10 +4,10 @@
 //! (`/dev/tty`, whatever stdin is). Never from argv; never echoed or logged.
 
 use std::io::IsTerminal;
-use std::path::Path;
+
 use std::process::{Command, Stdio};
 
-use keyctl::{Error, Result, SecretString, Store, Unlock};
+use keyctl::{Error, Result, SecretString, Store, StoreLocation, Unlock};
 
 use super::agent;
 
@@ -101,31 +101,31 @@ fn from_env() -> Result<Option<Unlock>> {
 
 /// The store secret from the environment or a passphrase prompt, never an agent: for
 /// `store restore` (which opens a backup) and `store rekey` (which needs the passphrase).
-pub fn secret(path: &Path) -> Result<Unlock> {
+pub fn secret(path: &StoreLocation) -> Result<Unlock> {
     if let Some(unlock) = from_env()? {
         return Ok(unlock);
     }
     if terminal() {
-        return prompt(&format!("Passphrase for {}: ", path.display())).map(Unlock::Passphrase);
+        return prompt(&format!("Passphrase for {path}: ")).map(Unlock::Passphrase);
     }
     Err(Error::Locked(NO_SECRET.into()))
 }
 
 /// Opens and unlocks an existing store with the first available secret source.
-pub fn open(path: &Path) -> Result<Store> {
+pub fn open(path: &StoreLocation) -> Result<Store> {
     open_with(path, true)
 }
 
 /// Like [`open`]; `use_agent` false skips a running agent (`keyctl unlock` itself).
-pub fn open_with(path: &Path, use_agent: bool) -> Result<Store> {
+pub fn open_with(path: &StoreLocation, use_agent: bool) -> Result<Store> {
     if let Some(unlock) = from_env()? {
-        return Store::open(path, unlock);
+        return Store::open(path.clone(), unlock);
     }
     if use_agent {
         if let Some(key) = agent::fetch(path) {
             // An agent whose key no longer opens the store (its slot was removed) is passed
             // over, as if it were not running.
-            match Store::open(path, Unlock::Unlocked(key)) {
+            match Store::open(path.clone(), Unlock::Unlocked(key)) {
                 Err(Error::Locked(_)) => {}
                 other => return other,
             }
@@ -136,8 +136,8 @@ pub fn open_with(path: &Path, use_agent: bool) -> Result<Store> {
     }
     let mut attempt = 1;
     loop {
-        let passphrase = prompt(&format!("Passphrase for {}: ", path.display()))?;
-        match Store::open(path, Unlock::Passphrase(passphrase)) {
+        let passphrase = prompt(&format!("Passphrase for {path}: "))?;
+        match Store::open(path.clone(), Unlock::Passphrase(passphrase)) {
             Err(Error::Locked(m)) if attempt < TRIES && m.starts_with("wrong passphrase") => {
                 tell("Sorry, that passphrase does not open this store; try again.");
                 attempt += 1;
@@ -240,23 +240,18 @@ pub fn unlock(ctx: &super::Ctx, args: UnlockArgs) -> Result<()> {
     if !(1..=MAX_UNLOCK).contains(&seconds) {
         return Err(Error::invalid(format!("--for must be between 1s and 24h, not {}", args.duration)));
     }
-    if !ctx.store_path.exists() {
-        return Err(Error::NoStore(ctx.store_path.clone().into()));
-    }
-    let store = open_with(&ctx.store_path, false)?;
-    let (until, pid) = agent::start(&ctx.store_path, &store.unlocked_key(), seconds)?;
+    ctx.require_store()?;
+    let store = open_with(&ctx.store, false)?;
+    let (until, pid) = agent::start(&ctx.store, &store.unlocked_key(), seconds)?;
     let until = keyctl::domain::format_time(chrono::DateTime::from_timestamp(until, 0).unwrap_or_default());
     match ctx.mode {
         super::Mode::Json => super::output::json(&serde_json::json!({
-            "store": ctx.store_path.display().to_string(), "until": until, "pid": pid, "actor": store.actor(),
+            "store": ctx.store.to_string(), "until": until, "pid": pid, "actor": store.actor(),
         })),
         _ => {
             super::output::note(
                 ctx.mode,
-                &format!(
-                    "Unlocked {} until {until} (agent pid {pid}); `keyctl lock` ends it sooner.",
-                    ctx.store_path.display()
-                ),
+                &format!("Unlocked {} until {until} (agent pid {pid}); `keyctl lock` ends it sooner.", ctx.store),
             );
             Ok(())
         }
@@ -265,13 +260,13 @@ pub fn unlock(ctx: &super::Ctx, args: UnlockArgs) -> Result<()> {
 
 /// `keyctl lock`: end this store's agent, if one runs.
 pub fn lock(ctx: &super::Ctx) -> Result<()> {
-    let was = agent::stop(&ctx.store_path);
+    let was = agent::stop(&ctx.store);
     match ctx.mode {
         super::Mode::Json => super::output::json(&serde_json::json!({ "locked": true, "agent_was_running": was })),
         _ => {
             let text =
                 if was { "Locked: the unlock agent has ended." } else { "No unlock agent was running for this store." };
-            super::output::note(ctx.mode, &format!("{text} ({})", ctx.store_path.display()));
+            super::output::note(ctx.mode, &format!("{text} ({})", ctx.store));
             Ok(())
         }
     }

@@ -1,10 +1,12 @@
 //! Storage: the [`Database`] and [`Transaction`] traits every backend implements, the raw
 //! row types they move, where a store lives ([`StoreLocation`]) and the storage error
-//! ([`DbError`]). Nothing here knows a dialect; the SQLite backend lives in `sqlite/` (a
-//! PostgreSQL one would sit beside it). Backends deal only in raw rows (clear columns and
+//! ([`DbError`]). Nothing here knows a dialect; the SQLite backend lives in `sqlite/`, the
+//! PostgreSQL one in `postgres/`, and `copy` moves rows between any two. Backends deal only in raw rows (clear columns and
 //! sealed bytes): they never see a key in clear, never decide a rule, and never keep the
 //! freshness ledger's books (that is `store/`'s job, so every backend gets it alike).
 
+mod copy;
+mod postgres;
 mod sqlite;
 
 use std::fmt;
@@ -12,20 +14,53 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 
+pub use copy::{copy_rows, replace_rows};
+pub use postgres::{is_postgres_url, PgDatabase, PgLocation};
 pub use sqlite::{check_backup, replace_with, SqliteDatabase};
 
-/// Where a store lives. A path today; a URL (`postgres://...`) is the next backend's.
+/// Where a store lives: a file, or a schema of a PostgreSQL database. `Display` never shows
+/// a password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreLocation {
     /// An SQLite file.
     File(PathBuf),
+    /// A schema of a PostgreSQL database.
+    Postgres(PgLocation),
 }
 
 impl StoreLocation {
+    /// A location as users type it: a `postgres://` or `postgresql://` URL, else a path.
+    pub fn parse(s: &str) -> Result<StoreLocation> {
+        if is_postgres_url(s) {
+            Ok(StoreLocation::Postgres(PgLocation::parse(s)?))
+        } else {
+            Ok(StoreLocation::File(PathBuf::from(s)))
+        }
+    }
+
     /// The file, for a file store.
     pub fn as_path(&self) -> Option<&Path> {
         match self {
             StoreLocation::File(p) => Some(p),
+            StoreLocation::Postgres(_) => None,
+        }
+    }
+
+    /// The backend's name, as `serve` and `store info` show it.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            StoreLocation::File(_) => "sqlite",
+            StoreLocation::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A stable name for the store, for what this machine keeps about it (the rollback
+    /// anchor, the unlock agent's socket): the file's canonical path, or the server, database
+    /// and schema (never a password).
+    pub fn identity(&self) -> String {
+        match self {
+            StoreLocation::File(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string(),
+            StoreLocation::Postgres(pg) => pg.to_string(),
         }
     }
 }
@@ -34,6 +69,7 @@ impl fmt::Display for StoreLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreLocation::File(p) => write!(f, "{}", p.display()),
+            StoreLocation::Postgres(pg) => write!(f, "{pg}"),
         }
     }
 }
@@ -267,6 +303,7 @@ pub trait Database: Send {
 pub fn open(location: &StoreLocation) -> Result<Box<dyn Database>> {
     match location {
         StoreLocation::File(path) => Ok(Box::new(SqliteDatabase::open(path)?)),
+        StoreLocation::Postgres(pg) => Ok(Box::new(PgDatabase::open(pg)?)),
     }
 }
 
@@ -275,6 +312,7 @@ pub fn open(location: &StoreLocation) -> Result<Box<dyn Database>> {
 pub fn create(location: &StoreLocation) -> Result<Box<dyn Database>> {
     match location {
         StoreLocation::File(path) => Ok(Box::new(SqliteDatabase::create(path)?)),
+        StoreLocation::Postgres(pg) => Ok(Box::new(PgDatabase::create(pg)?)),
     }
 }
 
@@ -282,13 +320,25 @@ pub fn create(location: &StoreLocation) -> Result<Box<dyn Database>> {
 pub fn remove_unfinished(location: &StoreLocation) {
     match location {
         StoreLocation::File(path) => sqlite::remove_files(path),
+        StoreLocation::Postgres(pg) => PgDatabase::remove_unfinished(pg),
     }
 }
 
-/// Whether something is already at `location`.
+/// Removes a store this process created and could not finish filling (a failed `store
+/// copy`), whatever it holds by now.
+pub fn discard(location: &StoreLocation) {
+    match location {
+        StoreLocation::File(path) => sqlite::remove_files(path),
+        StoreLocation::Postgres(pg) => PgDatabase::discard(pg),
+    }
+}
+
+/// Whether something is already at `location`, as far as can be told without connecting
+/// (a server's schema is judged by `create`, which refuses one that holds a store).
 pub fn exists(location: &StoreLocation) -> bool {
     match location {
         StoreLocation::File(path) => path.exists(),
+        StoreLocation::Postgres(_) => false,
     }
 }
 
@@ -299,6 +349,8 @@ pub trait Transaction {
     // ---- meta: named values, some sealed (by the store), some clear ---------------------
     fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>>;
     fn meta_set(&self, name: &str, value: &[u8]) -> Result<()>;
+    /// Every meta value, by name (for copying a store).
+    fn meta_all(&self) -> Result<Vec<(String, Vec<u8>)>>;
 
     // ---- unlock slots -------------------------------------------------------------------
     fn slots(&self) -> Result<Vec<SlotRow>>;
@@ -323,6 +375,8 @@ pub trait Transaction {
     fn ledger_delete(&self, node: i64) -> Result<()>;
     /// Drops every ledger node, before the ledger is rebuilt from the rows.
     fn ledger_clear(&self) -> Result<()>;
+    /// Every ledger node, in node order (for copying a store).
+    fn ledger_all(&self) -> Result<Vec<(i64, Vec<u8>)>>;
 
     // ---- API keys -----------------------------------------------------------------------
     fn key_insert(&self, k: &KeyRow) -> Result<()>;
@@ -379,6 +433,12 @@ pub trait Transaction {
     ) -> Result<(i64, i64)>;
     /// Drops the rate-limit counters of a key or project that no longer exists.
     fn delete_counters(&self, counted_id: &str) -> Result<()>;
+    /// Every counter as (counted id, kind, window start, value) (for copying a store).
+    fn counters_all(&self) -> Result<Vec<(String, String, i64, i64)>>;
+    /// Every project-day total as (project, day, requests, cost) (for copying a store).
+    fn project_usage_all(&self) -> Result<Vec<(String, i64, i64, i64)>>;
+    /// Every usage row with its last use (for copying a store).
+    fn usage_all(&self) -> Result<Vec<(UsageRow, i64)>>;
 
     // ---- audit --------------------------------------------------------------------------
     fn audit_append(&self, row: &AuditRow) -> Result<()>;
@@ -387,4 +447,9 @@ pub trait Transaction {
     fn audit_last_seq(&self) -> Result<i64>;
     /// Replaces an audit entry's sealed content and MAC (re-sealing under a new key).
     fn audit_replace(&self, row: &AuditRow) -> Result<()>;
+
+    // ---- the whole store ----------------------------------------------------------------
+    /// Deletes every row (the schema stays, and so does the store's format marker), before
+    /// a restore writes the backup's rows in the same transaction.
+    fn clear_all(&self) -> Result<()>;
 }

@@ -35,9 +35,9 @@ pub(crate) struct Anchor {
 }
 
 impl Anchor {
-    pub fn new(state_dir: &Path, store_path: &Path) -> Anchor {
-        let canonical = fs::canonicalize(store_path).unwrap_or_else(|_| store_path.to_path_buf());
-        let store_path = canonical.display().to_string();
+    /// The anchor of the store named `identity` (see [`crate::StoreLocation::identity`]).
+    pub fn new(state_dir: &Path, identity: &str) -> Anchor {
+        let store_path = identity.to_owned();
         let digest = crate::crypto::sha256(store_path.as_bytes());
         let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         Anchor { file: state_dir.join("anchors").join(format!("{name}.json")), store_path, store_id: String::new() }
@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn older_or_forked_states_are_refused_and_newer_ones_move_the_anchor() {
         let dir = tempfile::tempdir().unwrap();
-        let a = Anchor::new(dir.path(), &dir.path().join("keyctl.db"));
+        let a = Anchor::new(dir.path(), &dir.path().join("keyctl.db").display().to_string());
         assert!(a.judge(None, &seen(1, "a")).unwrap());
         assert!(!a.judge(Some(&seen(3, "c")), &seen(3, "c")).unwrap());
         assert!(a.judge(Some(&seen(3, "c")), &seen(4, "d")).unwrap());

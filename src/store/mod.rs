@@ -19,8 +19,8 @@ mod usage;
 mod verify;
 
 use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -395,51 +395,95 @@ impl Store {
         rebuilt
     }
 
-    /// Puts the backup at `backup` in place of the store at `path`, on purpose: the backup
-    /// must open with `unlock` and pass `store check`, and the secret must be allowed to
-    /// manage the store ([`Store::require_admin`]). The live file need not open at all
-    /// (restoring a damaged store is the point). The restore is recorded in the restored
-    /// store's audit log (`store.restored`) and, with `state_dir`, moves the rollback
-    /// anchor to it.
-    pub fn restore(path: &Path, backup: &Path, unlock: Unlock, state_dir: Option<&Path>) -> Result<Store> {
+    /// Puts the backup at `backup` in place of the store at `location`, on purpose: the
+    /// backup must open with `unlock` and pass `store check`, and the secret must be allowed
+    /// to manage the store ([`Store::require_admin`]). A live file need not open at all
+    /// (restoring a damaged store is the point); a PostgreSQL store's rows are replaced in
+    /// one transaction. The restore is recorded in the restored store's audit log
+    /// (`store.restored`) and, with `state_dir`, moves the rollback anchor to it.
+    pub fn restore(
+        location: impl Into<StoreLocation>,
+        backup: &Path,
+        unlock: Unlock,
+        state_dir: Option<&Path>,
+    ) -> Result<Store> {
+        let location = location.into();
         if !backup.is_file() {
             return Err(Error::NoStore(backup.into()));
         }
-        let staging = path.with_file_name(format!(
-            "{}.restoring",
-            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-        ));
+        // The backup is checked from a private copy, beside a store file (so the rename
+        // stays on one file system), or in the temporary folder for a server's store.
+        let staging = match &location {
+            StoreLocation::File(path) => path.with_file_name(format!(
+                "{}.restoring",
+                path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            )),
+            StoreLocation::Postgres(_) => {
+                let dir = std::env::temp_dir().join(format!(
+                    "keyctl-restore-{}",
+                    crate::crypto::base62_fixed(&crate::crypto::random_bytes::<12>(), 16)
+                ));
+                dir.join("backup.db")
+            }
+        };
         let cleanup = || {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = fs::remove_file(format!("{}{suffix}", staging.display()));
             }
+            if location.as_path().is_none() {
+                if let Some(dir) = staging.parent() {
+                    let _ = fs::remove_dir(dir);
+                }
+            }
         };
         cleanup();
-        let staged = (|| -> Result<(u64, String)> {
-            fs::copy(backup, &staging).map_err(|e| Error::io(format!("cannot copy {}", backup.display()), e))?;
-            fs::set_permissions(&staging, fs::Permissions::from_mode(0o600))
-                .map_err(|e| Error::io(format!("cannot set permissions on {}", staging.display()), e))?;
+        if let Some(dir) = staging.parent().filter(|_| location.as_path().is_none()) {
+            crate::files::create_private_dir_all(dir)?;
+        }
+        let staged = (|| -> Result<(u64, Store)> {
+            let mut from =
+                fs::File::open(backup).map_err(|e| Error::io(format!("cannot open {}", backup.display()), e))?;
+            let mut to = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&staging)
+                .map_err(|e| Error::io(format!("cannot create {}", staging.display()), e))?;
+            std::io::copy(&mut from, &mut to).map_err(|e| Error::io(format!("cannot copy {}", backup.display()), e))?;
+            drop(to);
             let restored = Store::open(&staging, unlock.clone())?;
             restored.require_admin("restore a backup")?;
             let report = restored.check()?;
             if let Some(first) = report.problems.first() {
                 return Err(Error::integrity(format!("the backup fails its check: {first}")));
             }
-            let state = restored.read(|tx| restored.ledger_state(tx))?;
+            let (generation, _) = restored.read(|tx| restored.ledger_state(tx))?;
             restored.db.checkpoint_truncate()?;
-            Ok(state)
+            Ok((generation, restored))
         })();
-        let (generation, _) = match staged {
+        let (generation, restored) = match staged {
             Ok(state) => state,
             Err(e) => {
                 cleanup();
                 return Err(e);
             }
         };
-        let replaced = crate::db::replace_with(path, &staging);
+        let replaced = match &location {
+            StoreLocation::File(path) => {
+                drop(restored);
+                crate::db::replace_with(path, &staging)
+            }
+            StoreLocation::Postgres(_) => {
+                let live = match db::open(&location) {
+                    Err(Error::NoStore(_)) => db::create(&location),
+                    other => other,
+                };
+                live.and_then(|live| crate::db::replace_rows(&*restored.db, &*live))
+            }
+        };
         cleanup();
         replaced?;
-        let store = Store::open(path, unlock)?;
+        let store = Store::open(location, unlock)?;
         store.write(|tx| {
             store.audit(
                 tx,
@@ -455,11 +499,42 @@ impl Store {
         }
     }
 
+    /// Copies the whole store, with its unlock slots, to `dest`: a new file or an empty
+    /// PostgreSQL schema (how a user moves from a file to a team server, and back). The
+    /// rows are copied as they are, in one transaction; the copy is then opened with this
+    /// store's key and checked (every row, the ledger, the audit chain) before this returns.
+    /// A copy that fails is removed.
+    pub fn copy_to(&self, dest: impl Into<StoreLocation>) -> Result<BackupInfo> {
+        let dest = dest.into();
+        if dest.identity() == self.location().identity() {
+            return Err(Error::invalid("the copy's destination is the store itself"));
+        }
+        if db::exists(&dest) {
+            return Err(Error::StoreExists(dest));
+        }
+        let out = db::create(&dest)?;
+        let copied = crate::db::copy_rows(&*self.db, &*out).and_then(|()| out.checkpoint_truncate()).and_then(|()| {
+            drop(out);
+            let copy = Store::open(dest.clone(), Unlock::Unlocked(self.unlocked_key()))?;
+            let report = copy.check()?;
+            if let Some(first) = report.problems.first() {
+                return Err(Error::integrity(format!("the copy fails its check: {first}")));
+            }
+            let (generation, ledger_head) = copy.read(|tx| copy.ledger_state(tx))?;
+            let bytes = copy.db.size_bytes().unwrap_or(0) + copy.db.wal_bytes().unwrap_or(0);
+            Ok(BackupInfo { path: dest.to_string(), bytes, generation, ledger_head })
+        });
+        if copied.is_err() {
+            db::discard(&dest);
+        }
+        copied
+    }
+
     /// Keeps a local rollback anchor for this store in `state_dir` (property 8): refuses
     /// the store when it is older than the state this machine last saw (exit 4, saying
     /// what was seen and what was found), and moves the anchor after every write.
     pub fn with_anchor(mut self, state_dir: &Path) -> Result<Store> {
-        let mut anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
+        let mut anchor = anchor::Anchor::new(state_dir, &self.location().identity());
         // The anchor first: a writer moves it only after its commit, so a state read after
         // it is never older than what it says.
         let seen = anchor.load()?;
@@ -475,7 +550,7 @@ impl Store {
     /// Sets the anchor to the store as it is now, whatever it saw before: after `init`
     /// and a deliberate `store restore`.
     pub fn reset_anchor(mut self, state_dir: &Path) -> Result<Store> {
-        let mut anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
+        let mut anchor = anchor::Anchor::new(state_dir, &self.location().identity());
         let found = self.anchor_state(&anchor)?;
         anchor.save(&found)?;
         anchor.store_id = found.store_id;
@@ -486,7 +561,7 @@ impl Store {
     /// What `store check` says of the anchor: a problem when the store is older than the
     /// state this machine saw (the anchor moves forward otherwise, as on any open).
     pub fn anchor_problem(&self, state_dir: &Path) -> Result<Option<String>> {
-        let anchor = anchor::Anchor::new(state_dir, &self.file_path()?);
+        let anchor = anchor::Anchor::new(state_dir, &self.location().identity());
         let seen = match anchor.load() {
             Ok(seen) => seen,
             Err(e) => return Ok(Some(e.detail())),
@@ -568,11 +643,6 @@ impl Store {
     /// The store's file, for a file store.
     pub fn path(&self) -> Option<&Path> {
         self.db.location().as_path()
-    }
-
-    /// The store's file, or an error naming the operation that needs one.
-    fn file_path(&self) -> Result<PathBuf> {
-        self.path().map(Path::to_path_buf).ok_or_else(|| Error::invalid("this needs a store file, not a server"))
     }
 
     /// The store's generation: a clear counter in the store that every write transaction,
@@ -756,13 +826,14 @@ impl Store {
         let wal_bytes = self.db.wal_bytes().unwrap_or(0);
         let file = self.path().map(Path::to_path_buf).unwrap_or_default();
         let size = |suffix: &str| fs::metadata(format!("{}{suffix}", file.display())).map_or(0, |m| m.len());
+        let (schema_version, file_bytes) = (self.db.schema_version()?, self.db.size_bytes().unwrap_or(0) + wal_bytes);
         self.read(|tx| {
             let (generation, ledger_head) = self.ledger_state(tx)?;
             let store_id =
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             Ok(StoreInfo {
                 path: self.location().to_string(),
-                schema_version: self.db.schema_version()?,
+                schema_version,
                 store_id,
                 actor: self.actor.clone(),
                 owner_email: self.holder_identity(tx)?.email,
@@ -770,7 +841,7 @@ impl Store {
                 projects: tx.records(Table::Projects, None)?.len(),
                 keys: tx.all_keys()?.len(),
                 slots: self.slot_infos(tx)?,
-                file_bytes: self.db.size_bytes().unwrap_or(0) + wal_bytes,
+                file_bytes,
                 wal_bytes,
                 shm_bytes: size("-shm"),
                 generation,
@@ -817,7 +888,7 @@ impl Store {
     pub fn check(&self) -> Result<CheckReport> {
         let mut report = CheckReport::default();
         for problem in self.db.quick_check()? {
-            report.problems.push(format!("sqlite: {problem}"));
+            report.problems.push(format!("{}: {problem}", self.location().backend()));
         }
         self.read_with(false, |tx| {
             report.rows_checked += tx.slots()?.len();

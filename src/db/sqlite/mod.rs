@@ -161,6 +161,13 @@ impl SqliteDatabase {
         Ok(())
     }
 
+    /// Leaves the file as one self-contained file (rollback-journal mode, no WAL), as a
+    /// backup should be.
+    pub fn make_single_file(&self) -> Result<()> {
+        let _mode: String = self.conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+        Ok(())
+    }
+
     /// The WAL file's size in bytes (0 when there is none).
     pub fn wal_size(&self) -> u64 {
         std::fs::metadata(&self.wal).map_or(0, |m| m.len())
@@ -468,6 +475,12 @@ impl Transaction for SqliteTx<'_> {
         Ok(())
     }
 
+    fn meta_all(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut stmt = self.tx.prepare_cached("SELECT name, value FROM meta ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     // ---- slots ------------------------------------------------------------------------
 
     fn slots(&self) -> Result<Vec<SlotRow>> {
@@ -570,6 +583,12 @@ impl Transaction for SqliteTx<'_> {
     fn ledger_clear(&self) -> Result<()> {
         self.tx.prepare_cached("DELETE FROM ledger")?.execute([])?;
         Ok(())
+    }
+
+    fn ledger_all(&self) -> Result<Vec<(i64, Vec<u8>)>> {
+        let mut stmt = self.tx.prepare_cached("SELECT node, body FROM ledger ORDER BY node")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn ledger_delete(&self, node: i64) -> Result<()> {
@@ -823,6 +842,48 @@ impl Transaction for SqliteTx<'_> {
     /// Drops the rate-limit counters of a key or project that no longer exists.
     fn delete_counters(&self, counted_id: &str) -> Result<()> {
         self.tx.prepare_cached("DELETE FROM counters WHERE scope_id = ?1")?.execute([counted_id])?;
+        Ok(())
+    }
+
+    fn counters_all(&self) -> Result<Vec<(String, String, i64, i64)>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT scope_id, kind, window_start, value FROM counters ORDER BY scope_id, kind")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn project_usage_all(&self) -> Result<Vec<(String, i64, i64, i64)>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT project_id, day, requests, cost FROM usage_projects ORDER BY project_id, day")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn usage_all(&self) -> Result<Vec<(UsageRow, i64)>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT key_id, project_id, day, requests, cost, last_at FROM usage ORDER BY key_id, day",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let row = UsageRow {
+                key_id: r.get(0)?,
+                project_id: r.get(1)?,
+                day: r.get(2)?,
+                requests: r.get(3)?,
+                cost: r.get(4)?,
+            };
+            Ok((row, r.get(5)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn clear_all(&self) -> Result<()> {
+        self.tx.execute_batch(
+            "DELETE FROM slots; DELETE FROM orgs; DELETE FROM projects; DELETE FROM members;
+             DELETE FROM service_accounts; DELETE FROM api_keys; DELETE FROM audit; DELETE FROM usage;
+             DELETE FROM usage_projects; DELETE FROM counters; DELETE FROM ledger; DELETE FROM meta WHERE name != 'format';",
+        )?;
         Ok(())
     }
 
