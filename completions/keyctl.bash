@@ -256,6 +256,9 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__store,check)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__check"
                 ;;
+            keyctl__subcmd__help__subcmd__store,copy)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__copy"
+                ;;
             keyctl__subcmd__help__subcmd__store,info)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__info"
                 ;;
@@ -517,6 +520,9 @@ _keyctl() {
             keyctl__subcmd__store,check)
                 cmd="keyctl__subcmd__store__subcmd__check"
                 ;;
+            keyctl__subcmd__store,copy)
+                cmd="keyctl__subcmd__store__subcmd__copy"
+                ;;
             keyctl__subcmd__store,help)
                 cmd="keyctl__subcmd__store__subcmd__help"
                 ;;
@@ -546,6 +552,9 @@ _keyctl() {
                 ;;
             keyctl__subcmd__store__subcmd__help,check)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__check"
+                ;;
+            keyctl__subcmd__store__subcmd__help,copy)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__copy"
                 ;;
             keyctl__subcmd__store__subcmd__help,help)
                 cmd="keyctl__subcmd__store__subcmd__help__subcmd__help"
@@ -1611,7 +1620,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__store)
-            opts="info check passwd add-key keys remove-key backup rekey restore"
+            opts="info check passwd add-key keys remove-key backup copy rekey restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1653,6 +1662,20 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__store__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4528,7 +4551,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__store)
-            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version info check passwd add-key keys remove-key backup rekey restore help"
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version info check passwd add-key keys remove-key backup copy rekey restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4690,8 +4713,47 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__store__subcmd__copy)
+            opts="-o -q -y -h -V --store --org --output --quiet --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json csv" -- "${cur}"))
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__store__subcmd__help)
-            opts="info check passwd add-key keys remove-key backup rekey restore help"
+            opts="info check passwd add-key keys remove-key backup copy rekey restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4733,6 +4795,20 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__store__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -24,7 +24,7 @@ function __fish_keyctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c keyctl -n "__fish_keyctl_needs_command" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_needs_command" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_needs_command" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -53,7 +53,7 @@ complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "man" -d 'Print the ma
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l owner -d 'Your email: the owner identity, a member with role `all` in every org [default: owner@localhost]' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -65,7 +65,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s y -l yes -d 'Conf
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -l for -d 'How long the store stays unlocked, e.g. 15m, 1h, 8h' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -75,7 +75,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -s q -l quiet -d '
 complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand unlock" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand lock" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand lock" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand lock" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand lock" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -87,7 +87,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand lock" -s h -l help -d 'Pri
 complete -c keyctl -n "__fish_keyctl_using_subcommand lock" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -l socket -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -l seconds -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -97,27 +97,28 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s q -l quiet -d 
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand __agent" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
 json\t'One JSON document (lists are arrays)'
 csv\t'A header of JSON field names, then one row per object'"
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "passwd" -d 'Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "add-key" -d 'Add a named store key (an unlock slot for machines); printed once'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "keys" -d 'List unlock slots'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "remove-key" -d 'Remove an unlock slot; its secret stops working at once'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "backup" -d 'Write a consistent copy of the store (0600, with its unlock slots), online'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "rekey" -d 'A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "restore" -d 'Put a backup back in place of the store, on purpose (moves the rollback anchor)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup rekey restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "info" -d 'Show the store\'s path, schema, slots and counts'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "check" -d 'Authenticate every row and the audit chain; exit 4 naming what failed'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "passwd" -d 'Change the passphrase (new one from a prompt or KEYCTL_NEW_PASSPHRASE)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "add-key" -d 'Add a named store key (an unlock slot for machines); printed once'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "keys" -d 'List unlock slots'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "remove-key" -d 'Remove an unlock slot; its secret stops working at once'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "backup" -d 'Write a consistent copy of the store (0600, with its unlock slots), online'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "copy" -d 'Copy the whole store to a new file or PostgreSQL schema (same passphrase and store keys), then check the copy'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "rekey" -d 'A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "restore" -d 'Put a backup back in place of the store, on purpose (moves the rollback anchor)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from info check passwd add-key keys remove-key backup copy rekey restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -128,7 +129,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from info" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l expect-generation -d 'Also fail (exit 4) when the store\'s generation (see `store info`) is below N' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -138,7 +139,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -148,7 +149,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from passwd" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -159,7 +160,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from add-key" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -169,7 +170,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from keys" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -179,7 +180,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from remove-key" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -189,7 +190,17 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from backup" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from copy" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from copy" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from copy" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
+wide\t'Every column, with ids and full times'
+json\t'One JSON document (lists are arrays)'
+csv\t'A header of JSON field names, then one row per object'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from copy" -s q -l quiet -d 'Print only the essential value (e.g. the new key)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from copy" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from copy" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -199,7 +210,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from rekey" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from restore" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -216,10 +227,11 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "keys" -d 'List unlock slots'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "remove-key" -d 'Remove an unlock slot; its secret stops working at once'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Write a consistent copy of the store (0600, with its unlock slots), online'
+complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy the whole store to a new file or PostgreSQL schema (same passphrase and store keys), then check the copy'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "rekey" -d 'A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Put a backup back in place of the store, on purpose (moves the rollback anchor)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -237,7 +249,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -f -a "use" -d 'Make ORG the default for later commands (saved in the config file)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -f -a "delete" -d 'Delete an organization and everything in it (asks for confirmation)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and not __fish_seen_subcommand_from create list show rename upgrade use delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -248,7 +260,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -258,7 +270,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -268,7 +280,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -278,7 +290,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -288,7 +300,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from upgrade" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -298,7 +310,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from use" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -316,7 +328,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "use" -d 'Make ORG the default for later commands (saved in the config file)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete an organization and everything in it (asks for confirmation)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -336,7 +348,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_se
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -f -a "limits" -d 'Show or set a project\'s limits (0 removes one limit, --clear all)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and not __fish_seen_subcommand_from create list show rename archive unarchive delete limits help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -l description -d 'What the project is for' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -346,7 +358,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -357,7 +369,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -367,7 +379,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -377,7 +389,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -387,7 +399,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from archive" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -397,7 +409,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from unarchive" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -411,7 +423,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l rpd -d 'Valid verifies per UTC day over all the project\'s keys' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l monthly-budget -d 'Cost allowed per calendar month (UTC), a decimal like 250.00' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l max-ttl -d 'Longest lifetime of new keys; longer --ttl is refused, no --ttl gets this' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from limits" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -431,7 +443,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a project and revoke its keys (asks for confirmation)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "limits" -d 'Show or set a project\'s limits (0 removes one limit, --clear all)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and not __fish_seen_subcommand_from add list show set-role remove help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -452,7 +464,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_su
 restricted\t''
 readonly\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -l project -d 'Give the role in this project only' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -463,7 +475,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_su
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -473,7 +485,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_su
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -484,7 +496,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_su
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -495,7 +507,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_su
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from set-role" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -511,7 +523,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_su
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "set-role" -d 'Change a member\'s org-wide role, or its role in one project'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a member from the org (revokes their keys) or from one project'
 complete -c keyctl -n "__fish_keyctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list show delete help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -531,7 +543,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fis
 restricted\t''
 readonly\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l ttl -d 'Lifetime of the first key' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -542,7 +554,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fis
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -553,7 +565,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fis
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -564,7 +576,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fis
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -579,7 +591,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fis
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a service account'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a service account and revoke its keys'
 complete -c keyctl -n "__fish_keyctl_using_subcommand service-account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and not __fish_seen_subcommand_from create list show delete help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -599,7 +611,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcom
 restricted\t''
 readonly\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -l ttl -d 'Lifetime of the first key' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -610,7 +622,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcom
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -621,7 +633,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcom
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -632,7 +644,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcom
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -l project -d 'Project id or name' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -647,7 +659,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcom
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a service account'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a service account and revoke its keys'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sa; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from create list show update disable enable revoke rotate prune verify help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -685,7 +697,7 @@ monthly\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l count -d 'Issue N keys in one transaction (all or none)' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l meta -d 'Your own metadata, returned by verify (repeatable; on update `NAME=` removes NAME)' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l external-id -d 'Your own id for whoever the key is for, e.g. a customer or tenant id (on update "" removes it)' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -704,7 +716,7 @@ revoked\t''
 all\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l expiring-within -d 'Only keys that stop working (expiry or end of a rotation grace) within this long' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l external-id -d 'Only keys with this external id' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -714,7 +726,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -738,7 +750,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 monthly\t''"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l meta -d 'Your own metadata, returned by verify (repeatable; on update `NAME=` removes NAME)' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l external-id -d 'Your own id for whoever the key is for, e.g. a customer or tenant id (on update "" removes it)' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -751,7 +763,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -l reason -d 'Why (shown with the key, and in the audit log)' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -761,7 +773,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from disable" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -772,7 +784,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from enable" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l reason -d 'Why (kept with the key and in the audit log; a key pasted here is stored redacted)' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -784,7 +796,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l grace -d 'How long the old key keeps working' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -795,7 +807,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -l older-than -d 'Only keys that ended at least this long ago' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from prune" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -810,7 +822,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l require -d 'A scope the key must allow (repeatable)' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l client-ip -d 'The caller\'s IP address, checked against the key\'s --allow-ip list' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l cost -d 'What this request costs, counted toward the project\'s monthly budget' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -840,7 +852,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -l until -d 'End: R
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -l by -d 'Group the lines by day, key or project' -r -f -a "day\t''
 key\t''
 project\t''"
-complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -850,7 +862,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s q -l quiet -d 'P
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand usage" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen_subcommand_from list verify help" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -866,7 +878,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and not __fish_seen
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l since -d 'Only entries from then on: RFC 3339, a date (2026-12-01) or a duration ago (1h)' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'An action (`key.revoked`) or a group of them (`key`)' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l project -d 'Only entries about this project (id or name)' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -876,7 +888,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -889,7 +901,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_sub
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "list" -d 'List audit entries, oldest first'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the whole chain; exit 4 naming the first bad entry'
 complete -c keyctl -n "__fish_keyctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -904,7 +916,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l listen -d 'The a
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l cache-ttl -d 'How long a final refusal (revoked key, unknown key) is remembered; 0s turns it off. Admissions are never cached' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l verifiers -d 'Verifier threads, each with its own store connection' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l client-timeout -d 'How long a client may take to send its request headers, and then its body' -r -f
-complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -916,7 +928,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s y -l yes -d 'Con
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l out-dir -d 'Write keyctl.1 and one page per subcommand (keyctl-key-create.1, ...) here' -r -F
-complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -926,7 +938,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s q -l quiet -d 'Pri
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l store -d 'The store file [default: <data dir>/keyctl/keyctl.db]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l store -d 'The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass) [default: <data dir>/keyctl/keyctl.db]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l org -d 'The organization to work in (id or name) [default: config, else the only org]' -r -f
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t'Columns that fit a 100-column terminal, names rather than ids'
 wide\t'Every column, with ids and full times'
@@ -960,6 +972,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subc
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "keys" -d 'List unlock slots'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "remove-key" -d 'Remove an unlock slot; its secret stops working at once'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "backup" -d 'Write a consistent copy of the store (0600, with its unlock slots), online'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "copy" -d 'Copy the whole store to a new file or PostgreSQL schema (same passphrase and store keys), then check the copy'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "rekey" -d 'A new data key: everything re-sealed, the passphrase slot re-wrapped, every store key re-issued'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "restore" -d 'Put a backup back in place of the store, on purpose (moves the rollback anchor)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "create" -d 'Create an organization (with its default project)'

@@ -49,7 +49,7 @@ pub struct Cli {
     /// The store: a file, or a postgres:// URL (password from PGPASSWORD or ~/.pgpass)
     /// [default: <data dir>/keyctl/keyctl.db]
     #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_STORE", value_name = "PATH|URL")]
-    pub store: Option<String>,
+    pub store: Option<std::ffi::OsString>,
 
     /// The organization to work in (id or name) [default: config, else the only org]
     #[arg(long, global = true, help_heading = "Global options", env = "KEYCTL_ORG", value_name = "ORG")]
@@ -176,8 +176,12 @@ impl Ctx {
                 None => OutputFormat::Table,
             },
         };
+        // A URL is text; a path is whatever bytes the file system allows.
         let store = match cli.store.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => keyctl::StoreLocation::parse(s)?,
+            Some(s) => match s.to_str() {
+                Some(text) => keyctl::StoreLocation::parse(text)?,
+                None => PathBuf::from(s).into(),
+            },
             None => config::default_store_path()?.into(),
         };
         if let keyctl::StoreLocation::Postgres(pg) = &store {
