@@ -1,6 +1,12 @@
 //! A test harness that drives the built `keyctl` binary the way a user would: a temp store
 //! dir, env vars, stdin, exit codes and JSON output. Every `KEYCTL_*` variable of the
 //! user's own environment is removed.
+//!
+//! `KEYCTL_TEST_BACKEND=postgres` puts every store made by [`TestStore::new`],
+//! [`TestStore::with_init`] and [`TestStore::empty`] in a fresh schema of the PostgreSQL
+//! server at `KEYCTL_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`,
+//! password from the URL or `PGPASSWORD`), dropped with the store. Tests about the SQLite
+//! file itself use the `*_file` constructors, which make a file whatever the switch says.
 
 #![allow(dead_code)]
 
@@ -13,7 +19,10 @@ use serde_json::Value;
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
 pub struct TestStore {
+    /// Config, state and runtime folders (and the store file, on the file backend).
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL schema holding this store, when it is not a file.
+    pg: Option<PgSchema>,
     pub store_key: String,
     /// The clock every command of this store runs at (`KEYCTL_TEST_NOW`), once a test
     /// has set it; the real clock until then.
@@ -82,21 +91,139 @@ pub fn keyctl() -> Command {
     cmd
 }
 
+/// Which backend the harness's default constructors use (`KEYCTL_TEST_BACKEND`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    File,
+    Postgres,
+}
+
+/// The backend [`TestStore::new`] uses in this run: `KEYCTL_TEST_BACKEND=postgres` picks
+/// PostgreSQL when its server answers (see [`postgres_server`]); anything else, a file.
+pub fn backend() -> Backend {
+    static BACKEND: std::sync::OnceLock<Backend> = std::sync::OnceLock::new();
+    *BACKEND.get_or_init(|| match std::env::var("KEYCTL_TEST_BACKEND").as_deref() {
+        Ok("postgres") if postgres_server().is_some() => Backend::Postgres,
+        Ok("postgres") => Backend::File,
+        Ok("" | "sqlite" | "file") | Err(_) => Backend::File,
+        Ok(other) => panic!("KEYCTL_TEST_BACKEND={other:?}: use postgres, or leave it unset for SQLite files"),
+    })
+}
+
+/// The test PostgreSQL server's URL (`KEYCTL_TEST_POSTGRES`, else this project's machines'
+/// local one), once it has answered. When it does not: [`cannot_run`] (a failure in CI;
+/// elsewhere a loud note, and the tests run on files instead).
+pub fn postgres_server() -> Option<&'static str> {
+    static SERVER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let url = std::env::var("KEYCTL_TEST_POSTGRES")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+            match pg_connect(&url) {
+                Ok(_) => Some(url),
+                Err(e) => {
+                    cannot_run(&format!(
+                        "no PostgreSQL answers at KEYCTL_TEST_POSTGRES ({e}); these tests ran on SQLite files"
+                    ));
+                    None
+                }
+            }
+        })
+        .as_deref()
+}
+
+/// A plain client on the test server (the password from the URL, else `PGPASSWORD`).
+pub fn pg_connect(url: &str) -> Result<postgres::Client, postgres::Error> {
+    let mut config: postgres::Config = url.parse()?;
+    if config.get_password().is_none() {
+        if let Ok(pw) = std::env::var("PGPASSWORD") {
+            config.password(pw);
+        }
+    }
+    config.connect_timeout(std::time::Duration::from_secs(5));
+    config.connect(postgres::NoTls)
+}
+
+/// A schema of the test server that one test store lives in; dropped with it.
+struct PgSchema {
+    server: &'static str,
+    name: String,
+}
+
+impl PgSchema {
+    fn fresh(server: &'static str) -> PgSchema {
+        use ring::rand::SecureRandom;
+        let mut bytes = [0u8; 12];
+        ring::rand::SystemRandom::new().fill(&mut bytes).expect("random bytes");
+        let tag: String = bytes.iter().map(|b| char::from(b'a' + b % 26)).collect();
+        PgSchema { server, name: format!("keyctl_t_{tag}") }
+    }
+
+    fn url(&self) -> String {
+        let sep = if self.server.contains('?') { '&' } else { '?' };
+        format!("{}{sep}schema={}", self.server, self.name)
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        match pg_connect(self.server) {
+            Ok(mut client) => {
+                if let Err(e) = client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name)) {
+                    eprintln!("could not drop test schema {}: {e}", self.name);
+                }
+            }
+            Err(e) => eprintln!("could not drop test schema {}: {e}", self.name),
+        }
+    }
+}
+
 impl TestStore {
     /// A fresh store made by `keyctl init` (org "acme", owner ada@example.com), with a
-    /// store key named "test" used by every later command.
+    /// store key named "test" used by every later command; on the backend of [`backend`].
     pub fn new() -> TestStore {
         Self::with_init(&["init", "--org", "acme", "--owner", "ada@example.com"])
     }
 
-    /// A temp dir with no store yet (for testing `init` itself); `store_key` is empty.
+    /// [`TestStore::new`], always an SQLite file: for tests about the file itself (plain
+    /// SQLite edits, modes, WAL, swaps, truncation, anchors of files).
+    pub fn new_file() -> TestStore {
+        Self::with_init_file(&["init", "--org", "acme", "--owner", "ada@example.com"])
+    }
+
+    /// No store yet (for testing `init` itself), on the backend of [`backend`]: a temp dir,
+    /// and on PostgreSQL a schema name nothing has used; `store_key` is empty.
     pub fn empty() -> TestStore {
+        let mut s = Self::empty_file();
+        if backend() == Backend::Postgres {
+            s.pg = postgres_server().map(PgSchema::fresh);
+        }
+        s
+    }
+
+    /// [`TestStore::empty`], always for an SQLite file.
+    pub fn empty_file() -> TestStore {
         TestStore::from_parts(tempfile::tempdir().expect("tempdir"), String::new())
     }
 
-    /// A store in `dir` (made by the caller) that unlocks with `store_key`.
+    /// A store file in `dir` (made by the caller) that unlocks with `store_key`.
     pub fn from_parts(dir: tempfile::TempDir, store_key: String) -> TestStore {
-        TestStore { dir, store_key, now: std::sync::atomic::AtomicI64::new(NO_CLOCK) }
+        TestStore { dir, pg: None, store_key, now: std::sync::atomic::AtomicI64::new(NO_CLOCK) }
+    }
+
+    /// Whether this store lives on PostgreSQL (not in a file).
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// What `KEYCTL_STORE` is for this store: the file's path, or the schema's URL.
+    pub fn location(&self) -> std::ffi::OsString {
+        match &self.pg {
+            Some(pg) => pg.url().into(),
+            None => self.file_path().into(),
+        }
     }
 
     /// Runs every later command of this store at `unix` seconds (`KEYCTL_TEST_NOW`).
@@ -122,9 +249,18 @@ impl TestStore {
         self.clock_override().unwrap_or_else(unix_now)
     }
 
+    /// A store made by `keyctl` with `args` (an `init`), plus the store key "test"; on the
+    /// backend of [`backend`].
     pub fn with_init(args: &[&str]) -> TestStore {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut s = TestStore::from_parts(dir, String::new());
+        Self::init_in(Self::empty(), args)
+    }
+
+    /// [`TestStore::with_init`], always an SQLite file.
+    pub fn with_init_file(args: &[&str]) -> TestStore {
+        Self::init_in(Self::empty_file(), args)
+    }
+
+    fn init_in(mut s: TestStore, args: &[&str]) -> TestStore {
         let out = s.bare().env("KEYCTL_PASSPHRASE", PASSPHRASE).args(args).output().expect("run init");
         assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
         let out = s
@@ -138,7 +274,17 @@ impl TestStore {
         s
     }
 
+    /// File-only: the store file's path. Panics on a PostgreSQL store; a test that needs
+    /// the file makes its store with a `*_file` constructor.
     pub fn path(&self) -> PathBuf {
+        assert!(
+            self.pg.is_none(),
+            "this test needs the store file: make its store with TestStore::new_file/empty_file/with_init_file"
+        );
+        self.file_path()
+    }
+
+    fn file_path(&self) -> PathBuf {
         self.dir.path().join("data").join("keyctl.db")
     }
 
@@ -149,7 +295,7 @@ impl TestStore {
     /// A command with the store and config paths set but no secret.
     pub fn bare(&self) -> Command {
         let mut cmd = keyctl();
-        cmd.env("KEYCTL_STORE", self.path()).env("KEYCTL_CONFIG", self.config_path());
+        cmd.env("KEYCTL_STORE", self.location()).env("KEYCTL_CONFIG", self.config_path());
         for (k, v) in self.private_dirs() {
             cmd.env(k, v);
         }
@@ -164,7 +310,7 @@ impl TestStore {
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keyctl"));
         clean_env(&mut cmd)
-            .env("KEYCTL_STORE", self.path())
+            .env("KEYCTL_STORE", self.location())
             .env("KEYCTL_CONFIG", self.config_path())
             .env("KEYCTL_STORE_KEY", &self.store_key);
         for (k, v) in self.private_dirs() {
@@ -242,7 +388,7 @@ impl TestStore {
         (code, v)
     }
 
-    /// Every byte of the store file and its WAL/SHM companions.
+    /// File-only: every byte of the store file and its WAL/SHM companions.
     pub fn file_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
         for suffix in ["", "-wal", "-shm"] {
@@ -253,7 +399,8 @@ impl TestStore {
         all
     }
 
-    /// A plain SQLite connection to the store file, as an attacker without the secret has.
+    /// File-only: a plain SQLite connection to the store file, as an attacker without the
+    /// secret has.
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.path()).expect("open store with plain SQLite")
     }
@@ -358,7 +505,7 @@ impl TestStore {
         }
         let mut cmd = Command::new("script");
         cmd.args(["-qec", &shell, "/dev/null"]);
-        clean_env(&mut cmd).env("KEYCTL_STORE", self.path()).env("KEYCTL_CONFIG", self.config_path());
+        clean_env(&mut cmd).env("KEYCTL_STORE", self.location()).env("KEYCTL_CONFIG", self.config_path());
         for (k, v) in self.private_dirs() {
             cmd.env(k, v);
         }
