@@ -230,14 +230,10 @@ fn processes_creating_verifying_revoking_and_rotating_at_once_lose_nothing() {
     assert_eq!(log.keys.len(), expected_keys);
 
     // Nothing lost and nothing extra: the rows are exactly the printed keys.
-    let conn = s.sql();
-    let mut stmt = conn.prepare("SELECT id FROM api_keys").unwrap();
-    let rows: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let rows = s.column("SELECT id FROM api_keys");
     let row_set: HashSet<&str> = rows.iter().map(String::as_str).collect();
     assert_eq!(rows.len(), expected_keys, "api_keys row count");
     assert_eq!(row_set, ids, "the rows are exactly the keys that were printed");
-    drop(stmt);
-    drop(conn);
 
     // Every printed key answers what was done to it (checked without recording).
     let input: String = log.keys.iter().map(|(_, k)| format!("{k}\n")).collect();
@@ -318,7 +314,7 @@ fn racing_rotations_of_one_key_make_exactly_one_successor() {
             assert!(out.stdout.is_empty(), "a refused rotation printed a key");
         }
     }
-    let n: i64 = s.sql().query_row("SELECT count(*) FROM api_keys", [], |r| r.get(0)).unwrap();
+    let n = s.count("SELECT count(*) FROM api_keys");
     assert_eq!(n, 2, "the old key and exactly one successor");
     let (code, v) = s.verify(&new_key, &[]);
     assert_eq!((code, v["scopes"].clone()), (0, serde_json::json!(["models:read"])), "{v}");

@@ -66,7 +66,7 @@ fn complete_lines(bytes: &[u8]) -> Vec<String> {
 }
 
 fn rows(s: &TestStore, table: &str) -> i64 {
-    s.sql().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    s.count(&format!("SELECT count(*) FROM {table}"))
 }
 
 /// `store check` run by keyctl itself right after the crash (it recovers the WAL first).

@@ -10,7 +10,7 @@ use common::*;
 /// Plants `sql` in a store with a live key, then: `key revoke` must not report success, the
 /// key must not verify, and `store check` exits 4 naming `object`.
 fn assert_planted_object_refused(sql: &str, object: &str) {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&["deploy"]);
     s.sql().execute_batch(sql).unwrap();
     let out = s.run(&["key", "revoke", &id, "--yes"]);
@@ -51,7 +51,7 @@ fn issue10_2_a_view_an_index_or_a_table_is_refused() {
 
 #[test]
 fn issue10_2_a_table_redefined_to_ignore_writes_is_refused() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&[]);
     // Same name and columns, but a constraint that silently drops every counter write.
     s.sql()
@@ -132,7 +132,7 @@ fn issue10_1_an_upgraded_store_cannot_pass_for_a_level_1_one() {
     assert_eq!(exit, 4, "{report}");
     assert!(report.contains("fails authentication"), "{report}");
     // A store made by this build is at level 2 from `init`: the same holds.
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&[]);
     s.sql().execute_batch("DELETE FROM meta WHERE name = 'keyring'").unwrap();
     assert_eq!(s.verify(&key, &[]).0, 4);
@@ -142,7 +142,7 @@ fn issue10_1_an_upgraded_store_cannot_pass_for_a_level_1_one() {
 
 #[test]
 fn issue10_4_an_old_ledger_with_an_old_key_row_is_refused_by_verify() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&["deploy"]);
     let old = tempfile::tempdir().unwrap();
     let old_copy = old.path().join("before.db");
@@ -191,7 +191,7 @@ fn on_file(s: &TestStore, path: &std::path::Path) -> assert_cmd::Command {
 
 #[test]
 fn issue10_11_store_backup_writes_a_consistent_0600_copy_that_the_same_secrets_open() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&["deploy"]);
     let info = s.json(&["store", "info"]);
     assert!(info["wal_bytes"].as_u64().unwrap() > 0, "the recent writes live in the WAL: {info}");
@@ -234,7 +234,7 @@ fn put_back(s: &TestStore, copy: &std::path::Path) {
 
 #[test]
 fn issue10_10_an_older_copy_of_the_whole_store_is_refused_and_restore_is_deliberate() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&["deploy"]);
     let member = s.ok(&["store", "add-key", "ci", "-q"]).trim().to_owned();
     let dir = tempfile::tempdir().unwrap();
@@ -288,7 +288,7 @@ fn issue10_10_an_older_copy_of_the_whole_store_is_refused_and_restore_is_deliber
 
 #[test]
 fn issue10_10_restore_repairs_a_tampered_store_and_anchor_files_are_private() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&[]);
     let dir = tempfile::tempdir().unwrap();
     let good = copy_of(&s, dir.path(), "good.db");
@@ -314,7 +314,7 @@ fn issue10_10_restore_repairs_a_tampered_store_and_anchor_files_are_private() {
 
 #[test]
 fn issue10_8_a_removed_slot_is_gone_from_the_files_when_remove_key_returns() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["store", "add-key", "ci", "-q"]);
     let wrapped: Vec<u8> = s.sql().query_row("SELECT wrapped FROM slots WHERE name = 'ci'", [], |r| r.get(0)).unwrap();
     assert!(contains(&s.file_bytes(), &wrapped));
@@ -324,7 +324,7 @@ fn issue10_8_a_removed_slot_is_gone_from_the_files_when_remove_key_returns() {
 
 #[test]
 fn issue10_8_rekey_locks_out_removed_keys_and_old_copies_and_keeps_api_keys() {
-    let mut s = TestStore::new();
+    let mut s = TestStore::new_file();
     let (_, key) = s.create_key(&["deploy"]);
     let leaked = s.ok(&["store", "add-key", "ci", "-q"]).trim().to_owned();
     let dir = tempfile::tempdir().unwrap();

@@ -66,7 +66,7 @@ fn issue_10_7_admin_store_keys_manage_slots_and_show_as_admin() {
 
 #[test]
 fn issue_10_7_the_admin_flag_is_not_a_column_a_file_edit_could_flip() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let ci = s.ok(&["store", "add-key", "ci", "-q"]).trim().to_owned();
     // Admin and non-admin slots look alike in the file: same columns, same KDF, no flag.
     let db = s.sql();
@@ -131,7 +131,7 @@ fn issue_10_7_store_keys_of_an_older_store_are_not_admins() {
 
 #[test]
 fn issue_10_9_a_forged_slot_with_a_huge_kdf_cost_does_not_hang_unlock() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let db = s.sql();
     // Sorts before "passphrase", so a loop over every PBKDF2 slot would run it first.
     db.execute("INSERT INTO slots VALUES ('0evil', 'pbkdf2-sha256', 4294967295, randomblob(16), randomblob(60))", [])
@@ -150,7 +150,7 @@ fn issue_10_9_a_forged_slot_with_a_huge_kdf_cost_does_not_hang_unlock() {
 
 #[test]
 fn issue_10_9_the_passphrase_slot_with_a_raised_cost_is_refused_not_run() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.sql().execute("UPDATE slots SET iterations = 4294967295 WHERE name = 'passphrase'", []).unwrap();
     let started = std::time::Instant::now();
     let out = passphrase_run(&s, &["key", "list"]);
@@ -165,7 +165,7 @@ fn issue_10_9_the_passphrase_slot_with_a_raised_cost_is_refused_not_run() {
 
 #[test]
 fn issue_10_9_store_check_flags_slots_it_cannot_account_for() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     assert_eq!(s.check().0, 0, "{}", s.check().1);
     // A copy of a real store-key slot under a new name: a well-formed row that no
     // `store add-key` ever wrote.
@@ -179,7 +179,7 @@ fn issue_10_9_store_check_flags_slots_it_cannot_account_for() {
     assert_eq!(exit, 4, "{report}");
     assert!(report.contains("\"planted\"") && report.contains("not accounted for"), "{report}");
     // A removed slot put back is flagged too.
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["store", "add-key", "ci", "-q"]);
     let row: (String, i64, Vec<u8>, Vec<u8>) = s
         .sql()
@@ -262,7 +262,7 @@ fn assert_refused_exit_3(s: &TestStore, needle: &str) {
 
 #[test]
 fn issue_10_6_a_group_or_world_writable_store_folder_is_refused() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let dir = s.path().parent().unwrap().to_path_buf();
     for mode in [0o777, 0o1777, 0o770, 0o720] {
         chmod(&dir, mode);
@@ -282,7 +282,7 @@ fn issue_10_6_a_group_or_world_writable_store_folder_is_refused() {
 
 #[test]
 fn issue_10_6_a_store_folder_owned_by_another_user_is_refused() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let dir = s.path().parent().unwrap().to_path_buf();
     // Tests run as root here: root can hand the folder to another uid.
     std::os::unix::fs::chown(&dir, Some(4242), None).unwrap();
@@ -310,7 +310,7 @@ fn issue_10_6_planted_wal_and_shm_files_are_refused() {
         ("-shm", "not a regular file", |p| std::fs::create_dir(p).unwrap()),
     ];
     for (suffix, needle, plant) in plants {
-        let s = TestStore::new();
+        let s = TestStore::new_file();
         s.ok(&["key", "create", "-q"]);
         // Close cleanly: SQLite removes its companions when the last connection ends.
         for sfx in ["-wal", "-shm"] {
@@ -395,7 +395,7 @@ fn issue_10_3_a_verify_while_the_clock_ran_ahead_does_not_lift_the_budget() {
 
 #[test]
 fn issue_10_3_a_future_counter_row_does_not_turn_off_rate_limits() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["project", "create", "api"]);
     s.ok(&["project", "limits", "api", "--rpd", "3"]);
     let (_, key) = s.create_key(&["--project", "api", "--rpm", "2"]);
@@ -456,7 +456,7 @@ fn issue_10_12_no_error_line_carries_a_key_or_store_key() {
 
 #[test]
 fn issue_10_12_names_that_contain_a_key_are_refused() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&["deploy"]);
     s.ok(&["project", "create", "api"]);
     let in_name = format!("leaked {key} here");
@@ -536,7 +536,7 @@ fn issue_10_12_keyctl_runs_without_core_dumps() {
 
 #[test]
 fn issue_10_13_audit_list_marks_entries_after_an_edited_time_and_exits_4() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["project", "create", "api"]);
     s.ok(&["project", "create", "web"]);
     let clean = s.json(&["audit", "list"]);
@@ -559,7 +559,7 @@ fn issue_10_13_audit_list_marks_entries_after_an_edited_time_and_exits_4() {
 
 #[test]
 fn issue_10_13_store_check_names_the_missing_row() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let project = s.json(&["project", "create", "api"])["id"].as_str().unwrap().to_owned();
     let (key_id, _) = s.create_key(&["--project", "api"]);
     s.sql().execute("DELETE FROM projects WHERE id = ?1", [&project]).unwrap();
@@ -653,7 +653,7 @@ fn issue_10_5_a_disabled_key_is_live_for_revoke_by_name() {
 
 #[test]
 fn issue_10_6_init_refuses_a_planted_wal_beside_the_new_store() {
-    let s = TestStore::empty();
+    let s = TestStore::empty_file();
     let dir = s.path().parent().unwrap().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     chmod(&dir, 0o700);

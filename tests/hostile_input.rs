@@ -43,16 +43,23 @@ fn assert_refused(out: &Output, codes: &[i32], what: &str) {
 
 /// The rows that could change, to prove a refused command changed nothing.
 fn row_counts(s: &TestStore) -> Vec<i64> {
-    let conn = s.sql();
     ["orgs", "projects", "members", "service_accounts", "api_keys", "slots", "audit"]
         .iter()
-        .map(|t| conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
+        .map(|t| s.count(&format!("SELECT count(*) FROM {t}")))
         .collect()
 }
 
 /// A store with one of everything, for commands that need something to name.
 fn populated() -> (TestStore, String) {
-    let s = TestStore::new();
+    populated_in(TestStore::new())
+}
+
+/// [`populated`], always a file: for tests that edit it with plain SQLite.
+fn populated_file() -> (TestStore, String) {
+    populated_in(TestStore::new_file())
+}
+
+fn populated_in(s: TestStore) -> (TestStore, String) {
     s.ok(&["project", "create", "p"]);
     s.ok(&["sa", "create", "bot", "--project", "p", "-q"]);
     let (id, _) = s.create_key(&["k"]);
@@ -217,7 +224,7 @@ fn names_with_control_characters_are_refused_everywhere() {
         let fresh = TestStore::empty();
         let out = fresh.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], &["init", "--org", value]);
         assert_refused(&out, &[2], &format!("{label} in init --org"));
-        assert!(!fresh.path().exists(), "{label}: a refused init left a store behind");
+        assert!(!fresh.store_exists(), "{label}: a refused init left a store behind");
     }
     assert_eq!(row_counts(&s), before);
 }
@@ -316,7 +323,7 @@ fn evil_usage_row(s: &TestStore) {
 
 #[test]
 fn tampered_plain_rows_cannot_smuggle_escapes_into_tables() {
-    let (s, _) = populated();
+    let (s, _) = populated_file();
     evil_usage_row(&s);
     for by in ["key", "day", "project"] {
         let out = s.ok(&["usage", "--by", by]);
@@ -327,7 +334,7 @@ fn tampered_plain_rows_cannot_smuggle_escapes_into_tables() {
 
 #[test]
 fn tampered_ids_never_reach_the_terminal_raw() {
-    let (s, _) = populated();
+    let (s, _) = populated_file();
     let evil = "proj_\x1b]0;owned\x07\x1b[2J";
     let pid = s.json(&["project", "create", "empty"])["id"].as_str().unwrap().to_owned();
     let conn = s.sql();
@@ -339,7 +346,7 @@ fn tampered_ids_never_reach_the_terminal_raw() {
     assert!(!has_raw_control(&out.stderr), "stderr: {:?}", stderr_of(&out));
     let out = s.run(&["project", "list"]);
     assert_refused(&out, &[4], "project list over a tampered id");
-    let (s, _) = populated();
+    let (s, _) = populated_file();
     evil_usage_row(&s);
     let out = s.ok(&["usage", "--by", "key", "-o", "csv"]);
     assert!(!has_raw_control(out.as_bytes()), "usage -o csv: {out:?}");
@@ -474,7 +481,7 @@ fn assert_unusable(s: &TestStore, key: &str, what: &str) {
 /// A healthy store with some keys, checkpointed so that the main file holds everything and
 /// there is no WAL; returns the store, a key and the file's bytes.
 fn checkpointed() -> (TestStore, String, Vec<u8>) {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["project", "create", "p", "--description", "hello"]);
     s.ok(&["key", "create", "--count", "200", "-q"]);
     let (_, key) = s.create_key(&[]);
@@ -590,7 +597,7 @@ fn other_sqlite_databases_and_half_made_stores_fail_clearly() {
 
 #[test]
 fn stores_that_cannot_be_opened_exit_3_or_4() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&[]);
     replace_store(&s, b"");
     std::fs::remove_file(s.path()).unwrap();
@@ -612,7 +619,7 @@ fn stores_that_cannot_be_opened_exit_3_or_4() {
 
 #[test]
 fn special_files_at_the_store_path_fail_clearly() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&[]);
     let path = s.path();
     replace_store(&s, b"");
@@ -655,7 +662,7 @@ fn special_files_at_the_store_path_fail_clearly() {
 #[test]
 fn an_unreadable_store_fails_clearly() {
     use std::os::unix::fs::PermissionsExt;
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&[]);
     let path = s.path();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
@@ -718,7 +725,7 @@ fn assert_unusable_as_nobody(s: &TestStore, key: &str, what: &str) {
 
 #[test]
 fn a_damaged_wal_never_panics_and_never_invents_state() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, first) = s.create_key(&["first"]);
     s.ok(&["key", "create", "--count", "100", "-q"]);
     let (_, last) = s.create_key(&["last"]);

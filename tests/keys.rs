@@ -132,7 +132,7 @@ fn create_quiet_works_in_shell_command_substitution() {
                printf '%s\n' "$KEY" | "$KEYCTL_BIN" key verify -o json"#,
         )
         .env("KEYCTL_BIN", env!("CARGO_BIN_EXE_keyctl"))
-        .env("KEYCTL_STORE", s.path())
+        .env("KEYCTL_STORE", s.location())
         .env("KEYCTL_CONFIG", s.config_path())
         .env("KEYCTL_STORE_KEY", &s.store_key)
         .env_remove("KEYCTL_OUTPUT")
@@ -263,7 +263,7 @@ fn create_in_an_unknown_project_fails() {
 
 #[test]
 fn secret_never_appears_in_list_show_json_or_store_file() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&["ci-deploy", "--scope", "models:read"]);
     let text = s.ok(&["key", "create", "--count", "3", "-o", "json"]);
     let batch: Vec<String> =
@@ -295,7 +295,7 @@ fn secret_never_appears_in_list_show_json_or_store_file() {
 
 #[test]
 fn secret_not_in_store_after_revoke_rotate_and_verify() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     valid(code(&s, &key, &[]));
     let rotated = s.json(&["key", "rotate", &id, "--grace", "1h"]);

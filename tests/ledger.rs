@@ -40,7 +40,7 @@ fn an_untouched_store_passes_with_its_ledger() {
 
 #[test]
 fn a_pruned_key_put_back_never_verifies() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     s.ok(&["key", "revoke", &id]);
     let revoked_row = snapshot(&s, "api_keys", &id);
@@ -56,7 +56,7 @@ fn a_pruned_key_put_back_never_verifies() {
 
 #[test]
 fn a_demoted_member_rolled_back_keeps_the_lower_role() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["member", "add", "bob@example.com", "--role", "all"]);
     let bob = s.json(&["member", "show", "bob@example.com"])["id"].as_str().unwrap().to_owned();
     let (_, key) = s.create_key(&["--owner", "bob@example.com"]);
@@ -72,7 +72,7 @@ fn a_demoted_member_rolled_back_keeps_the_lower_role() {
 
 #[test]
 fn a_deleted_service_account_put_back_is_refused() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let sa = s.json(&["sa", "create", "bot"]);
     let id = sa["id"].as_str().unwrap().to_owned();
     let key = sa["key"].as_str().unwrap().to_owned();
@@ -89,7 +89,7 @@ fn a_deleted_service_account_put_back_is_refused() {
 
 #[test]
 fn a_row_deleted_with_sql_is_reported() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, _) = s.create_key(&[]);
     s.sql().execute("DELETE FROM api_keys WHERE id = ?1", [&id]).unwrap();
     assert_check_names(&s, "missing");
@@ -97,7 +97,7 @@ fn a_row_deleted_with_sql_is_reported() {
 
 #[test]
 fn editing_the_ledger_itself_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (_, key) = s.create_key(&[]);
     let conn = s.sql();
     let (node, mut body): (i64, Vec<u8>) = conn
@@ -117,7 +117,7 @@ fn editing_the_ledger_itself_is_detected() {
 
 #[test]
 fn a_deleted_ledger_head_is_tampering_not_an_old_store() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.create_key(&[]);
     s.sql().execute("DELETE FROM meta WHERE name = 'ledger_head'", []).unwrap();
     let (code, err) = s.fails(&["key", "list"]);

@@ -131,7 +131,7 @@ fn disabled_comes_after_revoked_and_expired_and_before_project_archived() {
 
 #[test]
 fn plain_sql_cannot_re_enable_a_disabled_key() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     let before: Vec<u8> = s.sql().query_row("SELECT payload FROM api_keys WHERE id = ?1", [&id], |r| r.get(0)).unwrap();
     s.ok(&["key", "disable", &id]);
@@ -227,7 +227,7 @@ fn a_running_stream_sees_disable_and_enable_on_the_next_line() {
 
 #[test]
 fn metadata_and_external_id_are_returned_everywhere_and_sealed_in_the_file() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[
         "billing-bot",
         "--meta",
@@ -273,7 +273,7 @@ fn metadata_and_external_id_are_returned_everywhere_and_sealed_in_the_file() {
 
 #[test]
 fn metadata_is_bounded_and_refuses_pasted_keys() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     let before = s.json(&["key", "show", &id]);
     let long_value = format!("k={}", "v".repeat(257));

@@ -864,7 +864,7 @@ fn max_ttl_caps_rotated_keys() {
 /// stale by rule (a clock that ran ahead) and replaced.
 #[test]
 fn a_verify_delayed_across_a_minute_boundary_keeps_the_new_minutes_count() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let boundary = (common::unix_now() / 60 + 2) * 60;
     s.set_clock(boundary + 1);
     let (id, key) = s.create_key(&["--rpm", "2"]);

@@ -86,7 +86,10 @@ fn assert_fails(s: &TestStore, args: &[&str], rc: i32, needles: &[&str]) -> Stri
 
 /// A store with orgs "acme" (from init) and "beta".
 fn two_orgs() -> (TestStore, String, String) {
-    let s = TestStore::new();
+    two_orgs_in(TestStore::new())
+}
+
+fn two_orgs_in(s: TestStore) -> (TestStore, String, String) {
     let acme = id(&s.json(&["org", "show"]));
     let beta = id(&s.json(&["org", "create", "beta"]));
     (s, acme, beta)
@@ -333,11 +336,8 @@ fn org_delete_removes_everything_in_the_org() {
     let (rc, result) = s.verify(&beta_key, &[]);
     assert_eq!(rc, 10, "a key of the deleted org still verifies: {result}");
     assert_eq!(s.verify(&acme_key, &[]).0, 0, "the other org's key stopped working");
-    let conn = s.sql();
     for (table, column) in [("projects", "parent"), ("members", "parent"), ("api_keys", "org_id"), ("orgs", "id")] {
-        let n: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM {table} WHERE {column} = ?1"), [&beta], |r| r.get(0))
-            .unwrap();
+        let n = s.count(&format!("SELECT count(*) FROM {table} WHERE {column} = '{beta}'"));
         assert_eq!(n, 0, "{table} still has rows of the deleted org");
     }
     assert_eq!(s.json(&["project", "list"])[0]["org_id"], acme.as_str());
@@ -646,7 +646,7 @@ fn org_and_project_commands_exit_3_when_the_store_cannot_be_opened() {
 
 #[test]
 fn org_and_project_commands_exit_4_on_tampered_rows() {
-    let (s, acme, beta) = two_orgs();
+    let (s, acme, beta) = two_orgs_in(TestStore::new_file());
     let conn = s.sql();
     let get =
         |id: &str| -> Vec<u8> { conn.query_row("SELECT payload FROM orgs WHERE id = ?1", [id], |r| r.get(0)).unwrap() };

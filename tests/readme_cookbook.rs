@@ -47,7 +47,7 @@ fn sh(s: &TestStore, cwd: &Path, env: &[(&str, &str)], script: &str) -> Output {
     cmd.args(["-eu", "-c", script, "recipe"]);
     clean_env(&mut cmd)
         .env("PATH", path_with_keyctl())
-        .env("KEYCTL_STORE", s.path())
+        .env("KEYCTL_STORE", s.location())
         .env("KEYCTL_CONFIG", s.config_path())
         .current_dir(cwd)
         .stdin(Stdio::null());
@@ -110,9 +110,12 @@ fn manifest_dir() -> PathBuf {
 #[test]
 fn the_readme_gives_the_install_and_test_commands() {
     assert!(README.contains("\ncargo install --locked --path . && keyctl init\n"), "install command");
-    assert!(README.contains("\ncargo test --locked\n"), "test command");
+    assert!(README.contains("\nscripts/test.sh\n"), "test command");
     let ci = std::fs::read_to_string(manifest_dir().join(".ci/run")).unwrap();
-    assert!(ci.lines().any(|l| l.trim() == "cargo test --locked"), ".ci/run runs the README's test command");
+    assert!(ci.lines().any(|l| l.trim() == "scripts/test.sh"), ".ci/run runs the README's test command");
+    let script = std::fs::read_to_string(manifest_dir().join("scripts/test.sh")).unwrap();
+    assert!(script.lines().any(|l| l.trim() == "cargo test --locked \"$@\""), "scripts/test.sh runs every suite");
+    assert!(script.contains("KEYCTL_TEST_BACKEND=postgres cargo test --locked"), "and again on PostgreSQL");
 }
 
 /// Splits `a X | b [--c | --d]` at the `|` outside brackets: `["a X", "b [--c | --d]"]`.
@@ -198,7 +201,7 @@ fn sh_at_a_terminal(s: &TestStore, script: &str) -> (i32, String) {
     cmd.args(["-qec", &format!("exec timeout 60 sh -eu {}", file.display()), "/dev/null"]);
     clean_env(&mut cmd)
         .env("PATH", path_with_keyctl())
-        .env("KEYCTL_STORE", s.path())
+        .env("KEYCTL_STORE", s.location())
         .env("KEYCTL_CONFIG", s.config_path())
         .current_dir(s.dir.path())
         .stdin(Stdio::piped())
@@ -504,7 +507,7 @@ fn python_server_survives_odd_input_and_counts_unlimited_keys() {
     cmd.arg(manifest_dir().join("examples/verify_server.py"));
     clean_env(&mut cmd)
         .env("PATH", path_with_keyctl())
-        .env("KEYCTL_STORE", s.path())
+        .env("KEYCTL_STORE", s.location())
         .env("KEYCTL_STORE_KEY", &s.store_key)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -591,7 +594,7 @@ fn run_the_rust_example(bin: &Path) -> (String, String) {
     let (_, files_only) = s.create_key(&["--scope", "files:read"]);
     let mut cmd = Command::new(bin);
     clean_env(&mut cmd)
-        .env("KEYCTL_STORE", s.path())
+        .env("KEYCTL_STORE", s.location())
         .env("KEYCTL_STORE_KEY", &s.store_key)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

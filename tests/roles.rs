@@ -538,7 +538,7 @@ fn assert_raise_caught(s: &TestStore, key: &str, ids: &[&str]) {
 
 #[test]
 fn an_admins_payload_copied_over_a_readonly_member_is_caught() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (bob, otto, key) = admin_and_reader(&s);
     set_payload(&s, "members", &otto, &payload(&s, "members", &bob));
     assert_raise_caught(&s, &key, &[&otto]);
@@ -548,7 +548,7 @@ fn an_admins_payload_copied_over_a_readonly_member_is_caught() {
 
 #[test]
 fn member_payloads_swapped_are_caught() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (bob, otto, key) = admin_and_reader(&s);
     let (pb, po) = (payload(&s, "members", &bob), payload(&s, "members", &otto));
     set_payload(&s, "members", &bob, &po);
@@ -558,7 +558,7 @@ fn member_payloads_swapped_are_caught() {
 
 #[test]
 fn a_member_row_given_an_admins_lookup_and_payload_is_caught() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (bob, otto, key) = admin_and_reader(&s);
     // Everything of bob's row but its id, on otto's id (bob's row goes: lookups are unique).
     let conn = s.sql();
@@ -576,7 +576,7 @@ fn a_member_row_given_an_admins_lookup_and_payload_is_caught() {
 
 #[test]
 fn a_key_moved_to_an_admin_is_caught() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (bob, _, key) = admin_and_reader(&s);
     let key_id = s
         .json(&["key", "list"])
@@ -597,7 +597,7 @@ fn a_key_moved_to_an_admin_is_caught() {
 
 #[test]
 fn a_demoted_members_earlier_row_restored_is_caught() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     add(&s, "bob@example.com", &["--role", "all"]);
     let bob = id(&s.json(&["member", "show", "bob@example.com"]));
     let (_, key) = key_for(&s, "bob@example.com", &[]);

@@ -570,7 +570,7 @@ fn sigterm_mid_load_exits_0_with_every_acknowledged_verify_counted() {
 
 #[test]
 fn a_tampered_record_is_an_integrity_error_and_a_failing_store_503() {
-    let s = store();
+    let s = TestStore::new_file();
     let (id, key) = create_key(&s, &[]);
     let (_, limited) = create_key(&s, &["--rpm", "100"]);
     let server = Server::start(&s, &["--cache-ttl", "0s"], &[]);
@@ -609,8 +609,9 @@ fn the_startup_line_names_address_store_and_backend_and_no_secret() {
     let server = Server::start(&s, &[], &[]);
     let log = server.log();
     let first = log.lines().next().unwrap();
-    assert!(first.contains(&server.addr) && first.contains("sqlite"), "{first}");
-    assert!(first.contains(&s.path().display().to_string()), "{first}");
+    let backend = if s.is_postgres() { "postgres" } else { "sqlite" };
+    assert!(first.contains(&server.addr) && first.contains(backend), "{first}");
+    assert!(first.contains(&*s.location().to_string_lossy()), "{first}");
     assert!(!log.contains(&s.store_key));
     // A store that does not open: exit 3, one line, nothing listening.
     let out = s.bare().args(["serve", "--listen", "127.0.0.1:0"]).env("KEYCTL_STORE_KEY", "ks_wrong").output().unwrap();

@@ -388,7 +388,7 @@ fn assert_raise_caught(s: &TestStore, key: &str, ids: &[&str]) {
 
 #[test]
 fn an_admin_accounts_payload_copied_over_a_readonly_one_is_caught() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (admin, reader, key) = admin_and_reader(&s);
     set_payload(&s, &reader, &payload(&s, &admin));
     assert_raise_caught(&s, &key, &[&reader]);
@@ -397,7 +397,7 @@ fn an_admin_accounts_payload_copied_over_a_readonly_one_is_caught() {
 
 #[test]
 fn service_account_payloads_swapped_are_caught() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (admin, reader, key) = admin_and_reader(&s);
     let (pa, pr) = (payload(&s, &admin), payload(&s, &reader));
     set_payload(&s, &admin, &pr);
@@ -407,7 +407,7 @@ fn service_account_payloads_swapped_are_caught() {
 
 #[test]
 fn a_service_account_moved_to_another_project_is_caught() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     project(&s, "p1");
     let (admin, _) = create(&s, "admin-bot", &["--project", "p1", "--role", "all"]);
     let (_, key) = create(&s, "reader-bot", &["--role", "readonly"]);

@@ -39,13 +39,13 @@ fn slot_names(s: &TestStore) -> Vec<String> {
 
 #[test]
 fn init_creates_file_0600_in_folder_0700_even_with_umask_000() {
-    let s = TestStore::empty();
+    let s = TestStore::empty_file();
     let out = clean_env(&mut std::process::Command::new("sh"))
         .arg("-c")
         .arg("umask 000 && exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_keyctl"))
         .args(["init", "--org", "acme"])
-        .env("KEYCTL_STORE", s.path())
+        .env("KEYCTL_STORE", s.location())
         .env("KEYCTL_CONFIG", s.config_path())
         .env("KEYCTL_PASSPHRASE", PASSPHRASE)
         .output()
@@ -76,21 +76,30 @@ fn init_reports_the_new_store_org_and_default_project() {
     assert!(v["org"]["id"].as_str().unwrap().starts_with("org_"));
     assert_eq!(v["project"]["is_default"], true);
     assert_eq!(v["project"]["org_id"], v["org"]["id"]);
-    assert!(s.path().exists());
+    assert!(s.store_exists());
 }
 
 #[test]
 fn init_refuses_to_overwrite_an_existing_store() {
     let s = TestStore::new();
     s.ok(&["project", "create", "billing"]);
-    let before = std::fs::read(s.path()).unwrap();
+    // The file's bytes; on PostgreSQL the generation every write bumps, and the ledger head.
+    let unchanged = |s: &TestStore| -> Vec<u8> {
+        if s.is_postgres() {
+            let v = s.json(&["store", "info"]);
+            format!("{} {}", v["generation"], v["ledger_head"]).into_bytes()
+        } else {
+            std::fs::read(s.path()).unwrap()
+        }
+    };
+    let before = unchanged(&s);
     for env in [vec![("KEYCTL_PASSPHRASE", PASSPHRASE)], vec![("KEYCTL_PASSPHRASE", "a different passphrase")]] {
         let out = s.run_env(&env, &["init", "--org", "other"]);
         assert_eq!(code(&out), 1, "{}", stderr_of(&out));
         assert_one_line_error(&out);
         assert!(stderr_of(&out).contains("already exists"), "{}", stderr_of(&out));
     }
-    assert_eq!(std::fs::read(s.path()).unwrap(), before, "the store changed");
+    assert_eq!(unchanged(&s), before, "the store changed");
     // The old secrets still open it and the data is intact.
     let out = info_with(&s, &[("KEYCTL_PASSPHRASE", PASSPHRASE)]);
     assert_eq!(actor(&out), "passphrase");
@@ -148,9 +157,12 @@ fn init_without_a_secret_on_a_non_terminal_exits_3_with_a_hint() {
     assert_eq!(code(&out), 3, "{}", stderr_of(&out));
     assert_one_line_error(&out);
     assert!(stderr_of(&out).contains("KEYCTL_PASSPHRASE"), "{}", stderr_of(&out));
-    for suffix in ["", "-wal", "-shm"] {
-        let p = format!("{}{suffix}", s.path().display());
-        assert!(!Path::new(&p).exists(), "{p} was left behind");
+    assert!(!s.store_exists(), "a store was left behind");
+    if !s.is_postgres() {
+        for suffix in ["", "-wal", "-shm"] {
+            let p = format!("{}{suffix}", s.path().display());
+            assert!(!Path::new(&p).exists(), "{p} was left behind");
+        }
     }
 }
 
@@ -163,7 +175,7 @@ fn init_refuses_a_bad_org_name_or_owner_email_with_exit_2() {
         let out = s.run_env(&[("KEYCTL_PASSPHRASE", PASSPHRASE)], args);
         assert_eq!(code(&out), 2, "{args:?}: {}", stderr_of(&out));
         assert_one_line_error(&out);
-        assert!(!s.path().exists(), "{args:?} left a store behind");
+        assert!(!s.store_exists(), "{args:?} left a store behind");
     }
 }
 
@@ -172,7 +184,7 @@ fn init_never_takes_a_secret_from_the_command_line() {
     let s = TestStore::empty();
     let out = s.bare().args(["init", "--passphrase", "on-the-command-line"]).output().unwrap();
     assert_eq!(code(&out), 2, "{}", stderr_of(&out));
-    assert!(!s.path().exists());
+    assert!(!s.store_exists());
 }
 
 #[test]
@@ -202,7 +214,7 @@ fn init_on_a_terminal_asks_again_when_passphrases_differ() {
     let (rc, shown) = s.run_tty(false, &[], &["init"], &typed).expect("util-linux script is required");
     assert_eq!(rc, 2, "{shown}");
     assert!(shown.contains("keyctl: the passphrases do not match"), "{shown}");
-    assert!(!s.path().exists(), "a store was created");
+    assert!(!s.store_exists(), "a store was created");
 }
 
 // ---- unlocking ------------------------------------------------------------------------
@@ -222,7 +234,7 @@ fn a_missing_store_exits_3_naming_keyctl_init() {
         assert_one_line_error(&out);
         assert!(stderr_of(&out).contains("keyctl init"), "{args:?}: {}", stderr_of(&out));
     }
-    assert!(!s.path().exists(), "a command other than init created the store");
+    assert!(!s.store_exists(), "a command other than init created the store");
 }
 
 #[test]
@@ -479,7 +491,7 @@ fn the_last_slot_cannot_be_removed() {
 
 #[test]
 fn passwd_changes_the_passphrase_without_reencrypting_data() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["project", "create", "billing"]);
     let payloads = |s: &TestStore| -> Vec<Vec<u8>> {
         let conn = s.sql();
@@ -519,13 +531,15 @@ fn store_info_describes_the_store() {
     let s = TestStore::new();
     s.ok(&["project", "create", "billing"]);
     let v = s.json(&["store", "info"]);
-    assert_eq!(v["path"], s.path().display().to_string());
+    // The file's path, or the PostgreSQL URL (schema included, never a password).
+    let location = s.location().to_string_lossy().into_owned();
+    assert_eq!(v["path"], location.as_str());
     assert_eq!(v["actor"], "test");
     assert_eq!(v["orgs"], 1);
     assert_eq!(v["projects"], 2);
     assert!(v["schema_version"].as_u64().unwrap() >= 1, "{v}");
     let table = s.ok(&["store", "info"]);
-    assert!(table.contains(&s.path().display().to_string()), "{table}");
+    assert!(table.contains(&location), "{table}");
     assert!(!table.contains(&s.store_key));
 }
 
@@ -544,7 +558,7 @@ fn store_check_passes_on_an_untouched_store() {
 
 #[test]
 fn a_newer_schema_is_refused_with_exit_3() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.sql().execute_batch("PRAGMA user_version = 99").unwrap();
     let out = s.run(&["project", "list"]);
     assert_eq!(code(&out), 3, "{}", stderr_of(&out));
@@ -558,7 +572,7 @@ fn several_processes_can_write_at_once() {
     let children: Vec<_> = (0..6)
         .map(|i| {
             clean_env(&mut std::process::Command::new(env!("CARGO_BIN_EXE_keyctl")))
-                .env("KEYCTL_STORE", s.path())
+                .env("KEYCTL_STORE", s.location())
                 .env("KEYCTL_CONFIG", s.config_path())
                 .env("KEYCTL_STORE_KEY", &s.store_key)
                 .args(["project", "create", &format!("parallel-{i}")])
@@ -581,7 +595,7 @@ fn several_processes_can_write_at_once() {
 #[test]
 fn names_descriptions_and_emails_never_reach_the_file_or_its_wal() {
     let s =
-        TestStore::with_init(&["init", "--org", "platypus-syndicate-3319", "--owner", "ottoline.quince@example.org"]);
+        TestStore::with_init_file(&["init", "--org", "platypus-syndicate-3319", "--owner", "ottoline.quince@example.org"]);
     // Hold a read transaction open so what keyctl writes stays in the WAL for us to see.
     let reader = s.sql();
     reader.execute_batch("BEGIN").unwrap();
@@ -616,7 +630,7 @@ fn names_descriptions_and_emails_never_reach_the_file_or_its_wal() {
 
 #[test]
 fn passphrases_and_store_keys_are_never_written_to_the_file() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let ci = s.json(&["store", "add-key", "ci"])["store_key"].as_str().unwrap().to_owned();
     let out = s.run_env(
         &[("KEYCTL_PASSPHRASE", PASSPHRASE), ("KEYCTL_NEW_PASSPHRASE", "second passphrase 8812")],
@@ -675,7 +689,7 @@ fn assert_exit_4(s: &TestStore, args: &[&str], hidden: &str) {
 
 #[test]
 fn an_active_payload_copied_over_an_archived_project_fails_authentication() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (active, archived) = active_and_archived(&s);
     let n = s
         .sql()
@@ -694,7 +708,7 @@ fn an_active_payload_copied_over_an_archived_project_fails_authentication() {
 
 #[test]
 fn payloads_swapped_between_projects_fail_authentication() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (active, archived) = active_and_archived(&s);
     let conn = s.sql();
     let get = |id: &str| -> Vec<u8> {
@@ -709,7 +723,7 @@ fn payloads_swapped_between_projects_fail_authentication() {
 
 #[test]
 fn lookups_swapped_between_projects_fail_authentication() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (active, archived) = active_and_archived(&s);
     let conn = s.sql();
     let get = |id: &str| -> Vec<u8> {
@@ -730,7 +744,7 @@ fn lookups_swapped_between_projects_fail_authentication() {
 
 #[test]
 fn a_project_moved_to_another_org_fails_authentication() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let project = s.json(&["project", "create", "mover"])["id"].as_str().unwrap().to_owned();
     let beta = s.json(&["org", "create", "beta"])["id"].as_str().unwrap().to_owned();
     s.sql().execute("UPDATE projects SET parent = ?1 WHERE id = ?2", [&beta, &project]).unwrap();
@@ -750,7 +764,7 @@ fn flip_byte(s: &TestStore, table: &str, id: &str) {
 
 #[test]
 fn one_flipped_byte_in_a_project_payload_fails_authentication() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let id = s.json(&["project", "create", "flipped"])["id"].as_str().unwrap().to_owned();
     flip_byte(&s, "projects", &id);
     check_fails_naming(&s, &[&id]);
@@ -760,7 +774,7 @@ fn one_flipped_byte_in_a_project_payload_fails_authentication() {
 
 #[test]
 fn one_flipped_byte_in_an_org_payload_fails_authentication() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let id = s.json(&["org", "show"])["id"].as_str().unwrap().to_owned();
     flip_byte(&s, "orgs", &id);
     check_fails_naming(&s, &[&id]);
@@ -769,7 +783,7 @@ fn one_flipped_byte_in_an_org_payload_fails_authentication() {
 
 #[test]
 fn a_tampered_owner_record_fails_the_check() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let conn = s.sql();
     let mut v: Vec<u8> = conn.query_row("SELECT value FROM meta WHERE name = 'owner'", [], |r| r.get(0)).unwrap();
     let i = v.len() / 2;
@@ -780,7 +794,7 @@ fn a_tampered_owner_record_fails_the_check() {
 
 #[test]
 fn an_archived_project_rolled_back_to_its_older_row_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let id = s.json(&["project", "create", "rollback"])["id"].as_str().unwrap().to_owned();
     let conn = s.sql();
     let old: Vec<u8> = conn.query_row("SELECT payload FROM projects WHERE id = ?1", [&id], |r| r.get(0)).unwrap();
@@ -814,7 +828,7 @@ fn replace_store(s: &TestStore, bytes: &[u8]) {
 
 #[test]
 fn a_file_of_random_bytes_exits_3_or_4_without_panicking() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let len = std::fs::metadata(s.path()).unwrap().len() as usize;
     // A simple xorshift keeps the test free of extra dependencies.
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -832,7 +846,7 @@ fn a_file_of_random_bytes_exits_3_or_4_without_panicking() {
 
 #[test]
 fn a_zero_filled_file_exits_3_or_4_without_panicking() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let len = std::fs::metadata(s.path()).unwrap().len() as usize;
     replace_store(&s, &vec![0u8; len]);
     assert_unusable(&s, "zeros");
@@ -840,7 +854,7 @@ fn a_zero_filled_file_exits_3_or_4_without_panicking() {
 
 #[test]
 fn a_truncated_store_exits_3_or_4_without_panicking() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["project", "create", "billing"]);
     let bytes = std::fs::read(s.path()).unwrap();
     assert!(bytes.len() > 1000);
@@ -850,7 +864,7 @@ fn a_truncated_store_exits_3_or_4_without_panicking() {
 
 #[test]
 fn another_sqlite_database_exits_3_or_4_without_panicking() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", s.path().display()));
     }
@@ -867,7 +881,7 @@ fn another_sqlite_database_exits_3_or_4_without_panicking() {
 
 #[test]
 fn another_sqlite_database_is_left_untouched() {
-    let s = TestStore::empty();
+    let s = TestStore::empty_file();
     std::fs::create_dir_all(s.path().parent().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(s.path()).unwrap();
     conn.execute_batch(

@@ -61,7 +61,7 @@ fn build_world() -> World {
             }
         }
     }
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let id = |v: Value| v["id"].as_str().unwrap().to_owned();
     let mut ids = BTreeMap::new();
     let mut keys = Vec::new();
@@ -879,7 +879,7 @@ fn meta_owner_edit_swap_delete_and_foreign_copy() {
             "delete" => c.delete("meta", "name", "owner"),
             _ => {
                 // The owner record of another store (another data key), put in its place.
-                let other = TestStore::new();
+                let other = TestStore::new_file();
                 let foreign: Vec<u8> =
                     other.sql().query_row("SELECT value FROM meta WHERE name = 'owner'", [], |r| r.get(0)).unwrap();
                 c.exec("UPDATE meta SET value = ?1 WHERE name = 'owner'", &[&foreign]);

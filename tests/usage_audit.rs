@@ -498,9 +498,10 @@ fn audit_list_filters() {
 
 // ---- audit: the chain ----
 
-/// A store with a dozen audit entries and an intact chain; returns it and the entry count.
+/// A store file (the tests edit it with plain SQLite) with a dozen audit entries and an
+/// intact chain; returns it and the entry count.
 fn chained_store() -> (TestStore, i64) {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     for name in ["one", "two", "three"] {
         s.json(&["project", "create", name]);
         s.create_key(&["--project", name]);
@@ -630,7 +631,7 @@ fn an_intact_log_keeps_verifying_as_it_grows() {
 
 #[test]
 fn no_secret_in_any_audit_entry() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.json(&["project", "create", "p"]);
     let mut secrets: Vec<String> = vec![s.store_key.clone(), PASSPHRASE.to_owned()];
     let (id, key) = s.create_key(&["--project", "p", "--rpm", "5", "--allow-ip", "10.0.0.0/8"]);
@@ -674,7 +675,7 @@ fn no_secret_in_any_audit_entry() {
 
 #[test]
 fn audit_entries_are_sealed_in_the_file() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.json(&["project", "create", "secret-project-name"]);
     s.json(&["member", "add", "carol@example.com"]);
     s.create_key(&["--project", "secret-project-name"]);

@@ -59,7 +59,7 @@ fn socket_gone(s: &TestStore) -> bool {
 
 #[test]
 fn unlock_lets_later_commands_run_without_a_secret_until_lock() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let out = without_secret(&s, &[], &["project", "list"]);
     assert_eq!(code(&out), 3, "locked before unlock: {}", stderr_of(&out));
 
@@ -90,7 +90,7 @@ fn unlock_lets_later_commands_run_without_a_secret_until_lock() {
 
 #[test]
 fn the_agent_ends_at_its_deadline() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let t0 = 1_900_000_000i64;
     let at = |secs: i64| secs.to_string();
     let out = unlock(&s, &[("KEYCTL_TEST_NOW", &at(t0))], &["--for", "15m", "-o", "json"]);
@@ -108,7 +108,7 @@ fn the_agent_ends_at_its_deadline() {
 
 #[test]
 fn unlock_refuses_bad_durations_and_a_wrong_passphrase() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     for bad in ["0s", "25h", "soon"] {
         let out = unlock(&s, &[], &["--for", bad]);
         assert_eq!(code(&out), 2, "--for {bad}: {}", stderr_of(&out));
@@ -134,7 +134,7 @@ fn removing_the_slot_that_unlocked_the_agent_locks_it_out() {
 /// folder, or left from another store) is never trusted blindly: the store checks the key.
 #[test]
 fn a_planted_agent_with_a_wrong_key_does_not_open_the_store() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let sock = socket_of(&s);
     let mut agent = Command::new(env!("CARGO_BIN_EXE_keyctl"))
         .args(["__agent", "--socket", sock.to_str().unwrap(), "--seconds", "60"])
@@ -160,7 +160,7 @@ fn a_planted_agent_with_a_wrong_key_does_not_open_the_store() {
 /// purpose) gets nothing; this user, over the same socket, gets the key.
 #[test]
 fn the_agent_answers_only_this_user() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     assert_eq!(code(&unlock(&s, &[], &[])), 0);
     let sock = socket_of(&s);
     for dir in [s.dir.path().to_path_buf(), s.dir.path().join("run"), sock.parent().unwrap().to_path_buf()] {
@@ -214,7 +214,7 @@ fn a_short_new_passphrase_is_refused_with_why() {
     assert_eq!(code(&out), 2, "{}", stderr_of(&out));
     assert_one_line_error(&out);
     assert!(stderr_of(&out).contains("at least 8 characters"), "{}", stderr_of(&out));
-    assert!(!s.path().exists());
+    assert!(!s.store_exists());
 
     // At a terminal: it explains and asks again.
     let (rc, shown) =
@@ -501,7 +501,7 @@ fn man_help_and_completions_cover_the_environment_exit_codes_and_vocabularies() 
 /// Issue 15 item 15: `store info` counts data still in the WAL; `key prune --dry-run`.
 #[test]
 fn store_info_counts_the_wal_and_prune_has_a_dry_run() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, _) = s.create_key(&["old"]);
     s.ok(&["key", "revoke", &id]);
     let info = s.json(&["store", "info"]);

@@ -437,7 +437,7 @@ fn untampered_store_checks_clean() {
 
 #[test]
 fn tamper_unrevoke_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     s.ok(&["key", "revoke", &id]);
     exec(&s, "UPDATE api_keys SET revoked_at = NULL WHERE id = ?1", &[&id]);
@@ -446,7 +446,7 @@ fn tamper_unrevoke_is_detected() {
 
 #[test]
 fn tamper_push_revocation_into_the_future_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     s.ok(&["key", "revoke", &id]);
     exec(&s, "UPDATE api_keys SET revoked_at = revoked_at + 86400 WHERE id = ?1", &[&id]);
@@ -455,7 +455,7 @@ fn tamper_push_revocation_into_the_future_is_detected() {
 
 #[test]
 fn tamper_extend_expiry_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (later, later_key) = s.create_key(&["--ttl", "1h"]);
     let (never, never_key) = s.create_key(&["--ttl", "1h"]);
     exec(&s, "UPDATE api_keys SET expires_at = expires_at + 365 * 86400 WHERE id = ?1", &[&later]);
@@ -466,7 +466,7 @@ fn tamper_extend_expiry_is_detected() {
 
 #[test]
 fn tamper_revive_an_expired_key_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&["--ttl", "1s"]);
     s.advance_clock(3); // past the 1s lifetime, without waiting for it
     assert_eq!(code(&s, &key, &[]), rejected("EXPIRED"));
@@ -476,7 +476,7 @@ fn tamper_revive_an_expired_key_is_detected() {
 
 #[test]
 fn tamper_copy_payload_from_an_all_key_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (all_id, all_key) = s.create_key(&["--permission", "all"]);
     let (narrow_id, narrow_key) = s.create_key(&["--scope", "models:read"]);
     assert_eq!(code(&s, &narrow_key, &["--require", "models:write"]), rejected("INSUFFICIENT_PERMISSIONS"));
@@ -491,7 +491,7 @@ fn tamper_copy_payload_from_an_all_key_is_detected() {
 
 #[test]
 fn tamper_copy_every_column_but_id_and_hash_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (all_id, _) = s.create_key(&["--permission", "all"]);
     let (revoked_id, revoked_key) = s.create_key(&["--scope", "models:read", "--ttl", "1h"]);
     s.ok(&["key", "revoke", &revoked_id]);
@@ -508,7 +508,7 @@ fn tamper_copy_every_column_but_id_and_hash_is_detected() {
 
 #[test]
 fn tamper_swap_hashes_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (a, key_a) = s.create_key(&["--scope", "models:read"]);
     let (b, key_b) = s.create_key(&["--permission", "all"]);
     {
@@ -530,7 +530,7 @@ fn tamper_swap_hashes_is_detected() {
 
 #[test]
 fn tamper_move_key_out_of_an_archived_project_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     s.ok(&["project", "create", "old"]);
     let (id, key) = s.create_key(&["--project", "old"]);
     let (_, other) = s.create_key(&[]);
@@ -545,7 +545,7 @@ fn tamper_move_key_out_of_an_archived_project_is_detected() {
 
 #[test]
 fn editing_last_used_at_is_not_an_integrity_failure() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     // Uses and the last use live in the plain `usage` table (see README, "Security model").
     assert_eq!(code(&s, &key, &[]), valid());
@@ -583,7 +583,7 @@ fn restore(s: &TestStore, table: &str, id: &str, row: &[(String, rusqlite::types
 
 #[test]
 fn tamper_rollback_of_a_revoked_key_row_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     let before = snapshot(&s, "api_keys", &id);
     s.ok(&["key", "revoke", &id]);
@@ -594,7 +594,7 @@ fn tamper_rollback_of_a_revoked_key_row_is_detected() {
 
 #[test]
 fn tamper_rollback_of_a_narrowed_key_row_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&["--ttl", "1h"]);
     let before = snapshot(&s, "api_keys", &id);
     s.ok(&["key", "update", &id, "--permission", "readonly", "--ttl", "1m"]);
@@ -609,7 +609,7 @@ fn tamper_rollback_of_a_narrowed_key_row_is_detected() {
 
 #[test]
 fn tamper_rollback_of_an_archived_project_row_is_detected() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let pid = s.json(&["project", "create", "old"])["id"].as_str().unwrap().to_owned();
     let (_, key) = s.create_key(&["--project", "old"]);
     let before = snapshot(&s, "projects", &pid);
@@ -626,7 +626,7 @@ fn tamper_rollback_of_an_archived_project_row_is_detected() {
 
 #[test]
 fn stream_answers_a_tampered_row_and_goes_on() {
-    let s = TestStore::new();
+    let s = TestStore::new_file();
     let (id, key) = s.create_key(&[]);
     let (_, good) = s.create_key(&[]);
     s.ok(&["key", "revoke", &id]);
@@ -647,7 +647,7 @@ fn stream_answers_each_line_before_the_next_arrives() {
     let (_, key) = s.create_key(&[]);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keyctl"))
         .args(["key", "verify", "--stream"])
-        .env("KEYCTL_STORE", s.path())
+        .env("KEYCTL_STORE", s.location())
         .env("KEYCTL_CONFIG", s.config_path())
         .env("KEYCTL_STORE_KEY", &s.store_key)
         .env_remove("KEYCTL_OUTPUT")

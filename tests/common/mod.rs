@@ -399,6 +399,57 @@ impl TestStore {
         all
     }
 
+    /// A plain client on this store's PostgreSQL schema (its tables first on the search
+    /// path), as the database's administrator has; `None` on a file store.
+    pub fn pg_sql(&self) -> Option<postgres::Client> {
+        let pg = self.pg.as_ref()?;
+        let mut client = pg_connect(pg.server).expect("connect to the test PostgreSQL");
+        client.batch_execute(&format!("SET search_path TO \"{}\"", pg.name)).expect("set search_path");
+        Some(client)
+    }
+
+    /// The first column (text) of every row `select` gives, on either backend: for tests
+    /// that look at rows without editing them (write `select` in SQL both dialects read).
+    pub fn column(&self, select: &str) -> Vec<String> {
+        match self.pg_sql() {
+            Some(mut client) => client
+                .query(select, &[])
+                .unwrap_or_else(|e| panic!("{select}: {e}"))
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect(),
+            None => {
+                let conn = self.sql();
+                let mut stmt = conn.prepare(select).unwrap_or_else(|e| panic!("{select}: {e}"));
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect();
+                rows
+            }
+        }
+    }
+
+    /// Whether a store (or anything of one) is there: the file, or the schema.
+    pub fn store_exists(&self) -> bool {
+        match &self.pg {
+            Some(pg) => {
+                let mut client = pg_connect(pg.server).expect("connect to the test PostgreSQL");
+                let n: i64 = client
+                    .query_one("SELECT count(*) FROM pg_namespace WHERE nspname = $1", &[&pg.name])
+                    .expect("look for the schema")
+                    .get(0);
+                n > 0
+            }
+            None => self.file_path().exists(),
+        }
+    }
+
+    /// The one integer `select` gives (a `count(*)`), on either backend.
+    pub fn count(&self, select: &str) -> i64 {
+        match self.pg_sql() {
+            Some(mut client) => client.query_one(select, &[]).unwrap_or_else(|e| panic!("{select}: {e}")).get(0),
+            None => self.sql().query_row(select, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{select}: {e}")),
+        }
+    }
+
     /// File-only: a plain SQLite connection to the store file, as an attacker without the
     /// secret has.
     pub fn sql(&self) -> rusqlite::Connection {
