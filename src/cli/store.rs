@@ -86,7 +86,7 @@ pub enum StoreCommand {
 }
 
 pub fn init(ctx: &Ctx, args: InitArgs) -> Result<()> {
-    if ctx.store.as_path().is_some_and(|p| p.exists()) {
+    if Store::exists(&ctx.store)? {
         return Err(Error::StoreExists(ctx.store.clone()));
     }
     let passphrase = unlock::new_store_passphrase()?;

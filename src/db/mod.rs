@@ -342,6 +342,19 @@ pub fn exists(location: &StoreLocation) -> bool {
     }
 }
 
+/// Whether a store is at `location`, asking the server for a PostgreSQL one: what `init`
+/// checks before it asks for a passphrase. A server that cannot be reached is an error.
+pub fn holds_store(location: &StoreLocation) -> Result<bool> {
+    match location {
+        StoreLocation::File(path) => Ok(path.exists()),
+        StoreLocation::Postgres(pg) => match PgDatabase::open(pg) {
+            Ok(_) => Ok(true),
+            Err(crate::Error::NoStore(_)) => Ok(false),
+            Err(e) => Err(e),
+        },
+    }
+}
+
 /// The plain operations of one transaction: the whole storage surface of keyctl.
 /// Writes here record nothing in the freshness ledger; `store::Tx` wraps a transaction
 /// and does that for every sealed row.

@@ -168,6 +168,12 @@ fn open_keyring(data_key: &DataKey, sealed: &[u8]) -> Result<Keyring> {
 }
 
 impl Store {
+    /// Whether a store is already at `location` (on PostgreSQL, in its schema): lets
+    /// `init` refuse before it asks for a passphrase. An unreachable server is an error.
+    pub fn exists(location: &StoreLocation) -> Result<bool> {
+        db::holds_store(location)
+    }
+
     /// Creates a new store at `location` protected by `passphrase`, with the first org and
     /// its default project. Refuses to overwrite an existing store.
     pub fn init(
