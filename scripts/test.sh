@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: the whole suite on SQLite files, then the integration suites that apply
+# again with every harness store on PostgreSQL (KEYCTL_TEST_BACKEND=postgres, server from
+# KEYCTL_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/test). Extra arguments go
+# to both cargo test runs (e.g. `scripts/test.sh -- --test-threads=1`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Integration suites that run again on PostgreSQL. Left out, because every test in them is
+# about files or needs none: completions (generated files), migrations (v1 SQLite fixtures),
+# tamper_props and properties (plain SQLite edits, parsers), scan (files on disk), library
+# (opens a path), smoke.
+PG_SUITES=(
+    concurrency crash hardb harden hostile_input keys ledger life limits org_project perf
+    readme_cookbook roles serve service_accounts store_cmd tamper_matrix usage_audit ux verify
+)
+
+echo "== cargo test --locked (SQLite)"
+cargo test --locked "$@"
+
+echo "== cargo test --locked on PostgreSQL (KEYCTL_TEST_BACKEND=postgres)"
+pg_args=()
+for t in "${PG_SUITES[@]}"; do
+    pg_args+=(--test "$t")
+done
+KEYCTL_TEST_BACKEND=postgres cargo test --locked "${pg_args[@]}" "$@"
