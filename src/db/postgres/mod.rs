@@ -251,17 +251,18 @@ impl PgDatabase {
         if !tables.iter().any(|t| t == "meta") || !tables.iter().any(|t| t == "schema_migrations") {
             return Err(not_a_store());
         }
-        let marker: Option<Vec<u8>> = client
-            .query_opt("SELECT value FROM meta WHERE name = 'format'", &[])
-            .map_err(|e| self.error(e))?
-            .map(|r| r.get(0));
+        let row = client
+            .query_one(
+                "SELECT (SELECT value FROM meta WHERE name = 'format'),
+                        (SELECT coalesce(max(version), 0) FROM schema_migrations)",
+                &[],
+            )
+            .map_err(|e| self.error(e))?;
+        let marker: Option<Vec<u8>> = row.try_get(0)?;
         if marker.as_deref() != Some(FORMAT_MARKER) {
             return Err(not_a_store());
         }
-        let version: i32 = client
-            .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
-            .map_err(|e| self.error(e))?
-            .get(0);
+        let version: i32 = row.try_get(1)?;
         u32::try_from(version).map(Some).map_err(|_| Error::integrity("the store's schema version is not a version"))
     }
 
