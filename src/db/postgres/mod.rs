@@ -1097,6 +1097,42 @@ pub(crate) mod tests {
         assert_eq!(n, 500);
     }
 
+    /// TLS as libpq's modes mean it, against the test server's own certificate (Debian's
+    /// cluster serves the snakeoil certificate, for `localhost`).
+    #[test]
+    fn tls_modes_check_what_they_promise() {
+        let Some(pg) = server() else { return };
+        let mut client = PgDatabase::connect(&pg).unwrap();
+        let on: String = client.query_one("SHOW ssl", &[]).unwrap().get(0);
+        assert_eq!(on, "on", "the test server must have TLS on (Debian's clusters do)");
+        let cert: String = client.query_one("SHOW ssl_cert_file", &[]).unwrap().get(0);
+        let port = pg.server().split(':').nth(1).and_then(|p| p.split('/').next()).unwrap_or("5432").to_owned();
+        let url = |host: &str, mode: &str, root: &str| {
+            PgLocation::parse(&format!("postgres://postgres@{host}:{port}/test?sslmode={mode}&sslrootcert={root}"))
+                .unwrap()
+        };
+        // The certificate names localhost: verify-full holds it to that name.
+        assert!(PgDatabase::connect(&url("localhost", "verify-full", &cert)).is_ok());
+        let wrong_name = PgDatabase::connect(&url("127.0.0.1", "verify-full", &cert)).err().unwrap();
+        assert_eq!(wrong_name.exit_code(), 3);
+        assert!(wrong_name.to_string().contains("not valid for name"), "{wrong_name}");
+        assert!(PgDatabase::connect(&url("127.0.0.1", "verify-ca", &cert)).is_ok());
+        // A CA that did not sign it.
+        let dir = tempfile::tempdir().unwrap();
+        let other = dir.path().join("other-ca.pem");
+        let other_ca = std::fs::read_dir("/etc/ssl/certs")
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "pem") && !p.ends_with(std::path::Path::new(&cert)))
+            .and_then(|p| std::fs::read(p).ok());
+        if let Some(bytes) = other_ca {
+            std::fs::write(&other, bytes).unwrap();
+            let unknown = PgDatabase::connect(&url("localhost", "verify-full", other.to_str().unwrap())).err().unwrap();
+            assert_eq!(unknown.exit_code(), 3, "{unknown}");
+        }
+        assert!(PgDatabase::connect(&url("127.0.0.1", "require", &cert)).is_ok());
+    }
+
     #[test]
     fn an_unreachable_server_is_exit_3_naming_it_without_the_password() {
         let pg = PgLocation::parse("postgres://ada:hunter2@127.0.0.1:1/keys?connect_timeout=2").unwrap();
