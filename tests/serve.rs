@@ -381,6 +381,31 @@ fn bad_bodies_answer_400_or_413_and_never_echo_the_key() {
     assert!(!server.log().contains(secret));
 }
 
+/// Found by schemathesis: a cost sent as a JSON number prints with an exponent once it is
+/// small (`1e-06`), and was refused as "not a decimal amount". It is the decimal it writes,
+/// exactly; one with more than six decimals is still refused, not rounded.
+#[test]
+fn a_cost_sent_as_a_json_number_with_an_exponent_is_read_exactly() {
+    let s = store();
+    let (id, key) = create_key(&s, &[]);
+    let mut server = Server::start(&s, &[], &[]);
+    for body in [r#""cost": 1e-06"#, r#""cost": 2.5E-5"#, r#""cost": 0.25"#, r#""cost": 3"#] {
+        let r = post(&server, &format!("{{\"key\": \"{key}\", {body}}}"), None);
+        assert_eq!((r.status, r.json()["code"].clone()), (200, json!("VALID")), "{body}: {}", r.body);
+    }
+    for body in [r#""cost": 1e-07"#, r#""cost": 1.5e-6"#, r#""cost": -1e-6"#, r#""cost": 1e13"#] {
+        let r = post(&server, &format!("{{\"key\": \"{key}\", {body}}}"), None);
+        assert_eq!(r.status, 400, "{body}: {}", r.body);
+    }
+    assert_eq!(server.terminate(), 0, "{}", server.log());
+    let v: Value = serde_json::from_str(&cli(&s, &["usage", "--by", "key", "-o", "json"])).unwrap();
+    let line =
+        v.as_array().unwrap().iter().find(|l| l.as_object().is_some_and(|o| o.values().any(|x| x == id.as_str())));
+    let line = line.unwrap_or_else(|| panic!("no usage line for {id}: {v}"));
+    // 0.000001 + 0.000025 + 0.25 + 3, to the micro-unit.
+    assert_eq!((line["requests"].clone(), line["cost"].clone()), (json!(4), json!("3.250026")), "{line}");
+}
+
 /// Raw bytes over TCP: for what a well-behaved client library will not send.
 fn raw(server: &Server, request: &[u8]) -> String {
     let mut c = TcpStream::connect(&server.addr).unwrap();
@@ -529,6 +554,107 @@ fn the_served_openapi_document_is_the_committed_one() {
     }
     assert_eq!(get(&server, "/readyz", &[]).status, 200);
     assert_eq!(get(&server, "/nope", &[]).status, 404);
+}
+
+/// What schemathesis is told: a 5xx is a failure unless it is the documented 503; the
+/// service token for both security schemes. Two checks are off for `/v1/auth`, each for a
+/// stated reason: it answers every method by design (Envoy keeps the original method), and
+/// schemathesis 4's coverage phase sends an integer `0` as "valid" for its pattern-bound
+/// string header X-Keyctl-Require, which the route rightly refuses.
+const SCHEMATHESIS_CONFIG: &str = r#"
+[checks.not_a_server_error]
+expected-statuses = ["2xx", "3xx", "4xx", "503"]
+
+[auth.openapi.serviceToken]
+bearer = "${KEYCTL_FUZZ_TOKEN}"
+
+[auth.openapi.forwardAuthToken]
+api_key = "${KEYCTL_FUZZ_TOKEN}"
+
+[[operations]]
+include-path = "/v1/auth"
+checks.unsupported_method.enabled = false
+checks.positive_data_acceptance.enabled = false
+"#;
+
+/// The schemathesis CLI, or `None` (a failure in CI, a loud skip elsewhere).
+fn schemathesis_binary() -> Option<&'static str> {
+    let found = std::process::Command::new("schemathesis")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        common::cannot_run("schemathesis is not installed (python3 -m pip install schemathesis); .ci/run installs it");
+    }
+    found.then_some("schemathesis")
+}
+
+/// Issue 13: every route fuzzed from the served OpenAPI document (the committed one, see
+/// above), valid and invalid requests alike: no 5xx but the documented 503, every answer
+/// conforming to the document (status, content type, headers, body schema), and the server
+/// still up afterwards with nothing in its log but the startup line (no panic, no key).
+#[test]
+fn schemathesis_finds_no_5xx_and_no_answer_that_breaks_the_openapi_document() {
+    let Some(schemathesis) = schemathesis_binary() else { return };
+    let s = store();
+    create_key(&s, &[]);
+    create_key(&s, &["--permission", "restricted", "--scope", "models:read"]);
+    create_key(&s, &["--rpm", "5", "--max-uses", "3"]);
+    let (revoked, _) = create_key(&s, &[]);
+    cli(&s, &["key", "revoke", &revoked, "--yes"]);
+    let token = "fuzz-token-0123456789";
+    let mut server = Server::start(&s, &[], &[("KEYCTL_SERVE_TOKEN", token)]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("schemathesis.toml");
+    std::fs::write(&config, SCHEMATHESIS_CONFIG).unwrap();
+    let mut cmd = std::process::Command::new(schemathesis);
+    cmd.arg("--config-file")
+        .arg(&config)
+        .args(["run", &server.url("/openapi.json")])
+        .args(["--max-examples", "60", "--request-timeout", "10", "--generation-database", "none"])
+        .args(["--no-color", "--output-truncate", "false"])
+        .env("KEYCTL_FUZZ_TOKEN", token)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for proxy in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+        cmd.env_remove(proxy);
+    }
+    let mut child = cmd.spawn().expect("start schemathesis");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let (out, err) = (drain(Box::new(child.stdout.take().unwrap())), drain(Box::new(child.stderr.take().unwrap())));
+    let reader =
+        std::thread::spawn(move || format!("{}{}", out.join().unwrap_or_default(), err.join().unwrap_or_default()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for schemathesis") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("schemathesis did not finish in 60 s:\n{}", reader.join().unwrap_or_default());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let report = reader.join().unwrap_or_default();
+    assert!(status.success(), "schemathesis failed ({status}):\n{report}");
+    assert!(report.contains("generated"), "schemathesis ran no test case:\n{report}");
+    eprintln!("schemathesis in {:.1} s: {}", started.elapsed().as_secs_f64(), report.lines().last().unwrap_or(""));
+    assert!(server.child.try_wait().unwrap().is_none(), "the server exited under fuzzing: {}", server.log());
+    assert_eq!(get(&server, "/healthz", &[]).status, 200);
+    assert_eq!(server.terminate(), 0, "{}", server.log());
+    let log = server.log();
+    assert_eq!(log.lines().count(), 1, "the server logged more than its startup line:\n{log}");
 }
 
 #[test]

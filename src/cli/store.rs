@@ -161,21 +161,35 @@ pub fn run(ctx: &Ctx, cmd: StoreCommand) -> Result<()> {
                 Mode::Quiet => output::line(&info.path),
                 Mode::Json => output::json(&info),
                 Mode::Csv => output::csv_of(&[&info]),
-                Mode::Table | Mode::Wide => output::fields(vec![
-                    ("path".into(), info.path.clone()),
-                    ("schema version".into(), info.schema_version.to_string()),
-                    ("store id".into(), info.store_id.clone()),
-                    ("unlocked by".into(), info.actor.clone()),
-                    ("owner".into(), info.owner_email.clone()),
-                    ("organizations".into(), info.orgs.to_string()),
-                    ("projects".into(), info.projects.to_string()),
-                    ("keys".into(), info.keys.to_string()),
-                    ("unlock slots".into(), info.slots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
-                    ("file size".into(), format!("{} bytes", info.file_bytes)),
-                    ("wal size".into(), format!("{} bytes (shm {} bytes)", info.wal_bytes, info.shm_bytes)),
-                    ("generation".into(), info.generation.to_string()),
-                    ("ledger head".into(), info.ledger_head.clone()),
-                ]),
+                Mode::Table | Mode::Wide => {
+                    let mut rows = vec![
+                        ("path".into(), info.path.clone()),
+                        ("backend".into(), info.backend.to_owned()),
+                        ("schema version".into(), info.schema_version.to_string()),
+                        ("store id".into(), info.store_id.clone()),
+                        ("unlocked by".into(), info.actor.clone()),
+                        ("owner".into(), info.owner_email.clone()),
+                        ("organizations".into(), info.orgs.to_string()),
+                        ("projects".into(), info.projects.to_string()),
+                        ("keys".into(), info.keys.to_string()),
+                        (
+                            "unlock slots".into(),
+                            info.slots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
+                        ),
+                        ("generation".into(), info.generation.to_string()),
+                        ("ledger head".into(), info.ledger_head.clone()),
+                    ];
+                    if ctx.store.as_path().is_some() {
+                        rows.insert(10, ("file size".into(), format!("{} bytes", info.file_bytes)));
+                        rows.insert(
+                            10,
+                            ("wal size".into(), format!("{} bytes (shm {} bytes)", info.wal_bytes, info.shm_bytes)),
+                        );
+                    } else {
+                        rows.insert(10, ("size on the server".into(), format!("{} bytes", info.file_bytes)));
+                    }
+                    output::fields(rows)
+                }
             }
         }
         StoreCommand::Check { expect_generation } => {

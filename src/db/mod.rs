@@ -388,6 +388,10 @@ pub trait Transaction {
     fn ledger_delete(&self, node: i64) -> Result<()>;
     /// Drops every ledger node, before the ledger is rebuilt from the rows.
     fn ledger_clear(&self) -> Result<()>;
+    /// A hint: these ledger nodes are read next (see [`Transaction::prefetch_keys`]).
+    fn prefetch_ledger(&self, _nodes: &[i64]) -> Result<()> {
+        Ok(())
+    }
     /// Every ledger node, in node order (for copying a store).
     fn ledger_all(&self) -> Result<Vec<(i64, Vec<u8>)>>;
 
@@ -403,6 +407,13 @@ pub trait Transaction {
     fn all_keys(&self) -> Result<Vec<KeyRow>>;
     /// `true` when the key existed.
     fn key_delete(&self, id: &str) -> Result<bool>;
+    /// A hint before a batch of verifies: the keys with these hashes are read next. A
+    /// backend whose every statement is a network round trip fetches them in one and
+    /// answers `key_by_hash` from what it fetched; it returns the rows found so the caller
+    /// can announce the ledger nodes it will read too. Others ignore it.
+    fn prefetch_keys(&self, _hashes: &[Vec<u8>]) -> Result<Vec<KeyRow>> {
+        Ok(Vec::new())
+    }
 
     // ---- usage and counters ---------------------------------------------------------------
     /// A key's total recorded uses and its last use.

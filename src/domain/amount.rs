@@ -27,6 +27,35 @@ impl Amount {
     pub fn micros(self) -> i64 {
         self.0
     }
+
+    /// The text of a JSON number, which may carry an exponent (`1e-06`, `2.5E3`: how a
+    /// float prints), read exactly as the decimal it writes; the same bounds as a decimal
+    /// string, so `1e-7` is refused rather than rounded.
+    pub fn from_number_text(s: &str) -> Result<Amount, Error> {
+        let Some((mantissa, exp)) = s.split_once(['e', 'E']) else { return s.parse() };
+        let bad =
+            || Error::invalid(format!("invalid amount {s:?}: not a non-negative number with at most six decimals"));
+        let exp: i64 = exp.strip_prefix('+').unwrap_or(exp).parse().map_err(|_| bad())?;
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits_only = int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit());
+        if int.is_empty() || (frac.is_empty() && mantissa.contains('.')) || !digits_only || exp.abs() > 64 {
+            return Err(bad());
+        }
+        let digits = format!("{int}{frac}");
+        // Where the decimal point falls in `digits` once the exponent is applied.
+        let point = int.len() as i64 + exp;
+        let plain = if point <= 0 {
+            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+        } else if point as usize >= digits.len() {
+            format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+        } else {
+            let (i, f) = digits.split_at(point as usize);
+            format!("{i}.{f}")
+        };
+        // Trailing zeros after the point change nothing (`1.50e0` is 1.5).
+        let plain = if plain.contains('.') { plain.trim_end_matches('0').trim_end_matches('.') } else { &plain };
+        plain.parse().map_err(|_| bad())
+    }
 }
 
 impl fmt::Display for Amount {
@@ -119,6 +148,22 @@ mod tests {
             "inf",
         ] {
             assert!(bad.parse::<Amount>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_number_text_with_an_exponent_reads_exactly() {
+        let micros = |s: &str| Amount::from_number_text(s).map(Amount::micros).ok();
+        assert_eq!(micros("1e-06"), Some(1));
+        assert_eq!(micros("1E-6"), Some(1));
+        assert_eq!(micros("2.5e-3"), Some(2_500));
+        assert_eq!(micros("1.5e+2"), Some(150_000_000));
+        assert_eq!(micros("1e12"), Some(1_000_000_000_000_000_000));
+        assert_eq!(micros("1.50e0"), Some(1_500_000));
+        assert_eq!(micros("0.002"), Some(2_000));
+        assert_eq!(micros("7"), Some(7_000_000));
+        for bad in ["1e-07", "1.5e-6", "-1e-6", "1e13", "1e", "e5", "1e99999", "1.e2", "1e-1e2", "0x1p3"] {
+            assert_eq!(micros(bad), None, "{bad}");
         }
     }
 

@@ -244,6 +244,28 @@ impl Store {
         Ok(body)
     }
 
+    /// Tells the backend which ledger nodes checking these rows will read (those not cached
+    /// here), so that a backend over the network fetches them in one round trip.
+    pub(crate) fn prefetch_fresh(&self, tx: &Tx<'_>, table: &str, ids: &[&str]) -> Result<()> {
+        let mut nodes = std::collections::BTreeSet::new();
+        {
+            let cache = self.ledger.borrow();
+            for id in ids {
+                let leaf = leaf_of(&self.row_ref(table, id));
+                if !cache.leaves.contains_key(&leaf) {
+                    nodes.insert(i64::from(leaf));
+                    if !cache.groups.contains_key(&(leaf / LEAVES_PER_GROUP)) {
+                        nodes.insert(GROUP_NODE_BASE + i64::from(leaf / LEAVES_PER_GROUP));
+                    }
+                }
+            }
+        }
+        if nodes.is_empty() {
+            return Ok(());
+        }
+        tx.prefetch_ledger(&nodes.into_iter().collect::<Vec<_>>())
+    }
+
     /// Checks that `payload` is the latest version of row `id` of `table` written with the
     /// store secret: not rolled back, not re-inserted after deletion.
     pub(crate) fn check_fresh(&self, tx: &Tx<'_>, table: &str, id: &str, payload: &[u8]) -> Result<()> {

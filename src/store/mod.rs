@@ -839,6 +839,7 @@ impl Store {
                 tx.meta_get("store_id")?.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default();
             Ok(StoreInfo {
                 path: self.location().to_string(),
+                backend: self.location().backend(),
                 schema_version,
                 store_id,
                 actor: self.actor.clone(),

@@ -256,6 +256,8 @@ pub struct SlotInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct StoreInfo {
     pub path: String,
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
     pub schema_version: u32,
     pub store_id: String,
     pub actor: String,

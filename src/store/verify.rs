@@ -552,6 +552,18 @@ impl Verifier<'_> {
                 counts: TxCounts::default(),
             };
             let mut out = Vec::with_capacity(reqs.len());
+            // One round trip for every key of the batch, and one for their ledger nodes, on a
+            // backend where each read is one (PostgreSQL); nothing on SQLite.
+            if reqs.len() > 1 {
+                let hashes: Vec<Vec<u8>> = reqs
+                    .iter()
+                    .filter_map(|r| ApiKey::parse(r.key.expose_secret().trim()))
+                    .map(|k| store.keys().key_hash(k.expose_secret()).to_vec())
+                    .collect();
+                let rows = tx.prefetch_keys(&hashes)?;
+                let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+                store.prefetch_fresh(tx, "api_keys", &ids)?;
+            }
             for req in reqs {
                 let Some(key) = ApiKey::parse(req.key.expose_secret().trim()) else {
                     out.push(Ok(VerifyOutcome::rejected(VerifyCode::Malformed)));

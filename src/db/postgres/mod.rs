@@ -251,17 +251,18 @@ impl PgDatabase {
         if !tables.iter().any(|t| t == "meta") || !tables.iter().any(|t| t == "schema_migrations") {
             return Err(not_a_store());
         }
-        let marker: Option<Vec<u8>> = client
-            .query_opt("SELECT value FROM meta WHERE name = 'format'", &[])
-            .map_err(|e| self.error(e))?
-            .map(|r| r.get(0));
+        let row = client
+            .query_one(
+                "SELECT (SELECT value FROM meta WHERE name = 'format'),
+                        (SELECT coalesce(max(version), 0) FROM schema_migrations)",
+                &[],
+            )
+            .map_err(|e| self.error(e))?;
+        let marker: Option<Vec<u8>> = row.try_get(0)?;
         if marker.as_deref() != Some(FORMAT_MARKER) {
             return Err(not_a_store());
         }
-        let version: i32 = client
-            .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
-            .map_err(|e| self.error(e))?
-            .get(0);
+        let version: i32 = row.try_get(1)?;
         u32::try_from(version).map(Some).map_err(|_| Error::integrity("the store's schema version is not a version"))
     }
 
@@ -336,9 +337,9 @@ impl PgDatabase {
             .start()
             .map_err(|e| self.error(e))?;
         tx.batch_execute("LOCK TABLE meta IN EXCLUSIVE MODE").map_err(|e| self.error(e))?;
-        let pgtx = PgTx { tx: RefCell::new(tx), statements: &self.statements };
+        let pgtx = PgTx::new(tx, &self.statements);
         body(&pgtx)?;
-        pgtx.tx.into_inner().commit().map_err(|e| self.error(e))
+        pgtx.commit().map_err(|e| self.error_of(e))
     }
 }
 
@@ -365,9 +366,9 @@ impl Database for PgDatabase {
             .read_only(true)
             .start()
             .map_err(|e| self.error(e))?;
-        let pgtx = PgTx { tx: RefCell::new(tx), statements: &self.statements };
+        let pgtx = PgTx::new(tx, &self.statements);
         body(&pgtx).map_err(|e| self.error_of(e))?;
-        pgtx.tx.into_inner().commit().map_err(|e| self.error(e))
+        pgtx.commit().map_err(|e| self.error_of(e))
     }
 
     /// The schema check again (a trigger planted since the store was opened is reported).
@@ -413,10 +414,76 @@ impl Database for PgDatabase {
     }
 }
 
-/// One PostgreSQL transaction.
+/// One PostgreSQL transaction. Every statement is a round trip to the server, so it keeps
+/// what a batch announced it will read (`prefetch_keys`, `prefetch_ledger`) and holds usage
+/// rows back to write them in one statement, before the next other statement or the commit.
 struct PgTx<'a> {
     tx: RefCell<postgres::Transaction<'a>>,
     statements: &'a RefCell<HashMap<String, Statement>>,
+    /// Key rows by hash, fetched by `prefetch_keys` (a hash there and `None`: no such key).
+    keys: RefCell<Option<HashMap<Vec<u8>, Option<KeyRow>>>>,
+    /// Ledger nodes fetched by `prefetch_ledger` (`None`: no such node).
+    ledger: RefCell<HashMap<i64, Option<Vec<u8>>>>,
+    /// Usage rows not written yet.
+    uses: RefCell<Vec<HeldUse>>,
+    /// The (key, day) pairs in `uses`.
+    held: RefCell<std::collections::HashSet<(String, i64)>>,
+}
+
+/// A usage row held back for the next multi-row write.
+struct HeldUse {
+    key_id: String,
+    project_id: String,
+    day: i64,
+    requests: i64,
+    cost: i64,
+    at: i64,
+}
+
+impl<'a> PgTx<'a> {
+    fn new(tx: postgres::Transaction<'a>, statements: &'a RefCell<HashMap<String, Statement>>) -> PgTx<'a> {
+        PgTx {
+            tx: RefCell::new(tx),
+            statements,
+            keys: RefCell::new(None),
+            ledger: RefCell::new(HashMap::new()),
+            uses: RefCell::new(Vec::new()),
+            held: RefCell::new(std::collections::HashSet::new()),
+        }
+    }
+
+    /// Writes the usage rows held back, and commits.
+    fn commit(self) -> std::result::Result<(), Error> {
+        self.flush_uses()?;
+        Ok(self.tx.into_inner().commit()?)
+    }
+
+    fn flush_uses(&self) -> Result<()> {
+        let rows = std::mem::take(&mut *self.uses.borrow_mut());
+        self.held.borrow_mut().clear();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let n = rows.len() as u64;
+        let ints = |f: fn(&HeldUse) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+        let (days, requests, costs, ats) = (ints(|u| u.day), ints(|u| u.requests), ints(|u| u.cost), ints(|u| u.at));
+        let keys: Vec<&str> = rows.iter().map(|u| u.key_id.as_str()).collect();
+        let projects: Vec<&str> = rows.iter().map(|u| u.project_id.as_str()).collect();
+        let stmt = self.statement(
+            "INSERT INTO usage (key_id, project_id, day, requests, cost, last_at)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+             ON CONFLICT (key_id, day) DO UPDATE SET requests = usage.requests + excluded.requests,
+               cost = usage.cost + excluded.cost, last_at = greatest(usage.last_at, excluded.last_at)",
+        )?;
+        let changed = self.tx.borrow_mut().execute(&stmt, &[&keys, &projects, &days, &requests, &costs, &ats])?;
+        if changed == n {
+            Ok(())
+        } else {
+            Err(Error::integrity(format!(
+                "a write to usage changed {changed} rows instead of {n}; nothing was changed"
+            )))
+        }
+    }
 }
 
 type Params<'p> = [&'p (dyn ToSql + Sync)];
@@ -461,21 +528,25 @@ impl PgTx<'_> {
     }
 
     fn query(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>> {
+        self.flush_uses()?;
         let stmt = self.statement(sql)?;
         Ok(self.tx.borrow_mut().query(&stmt, params)?)
     }
 
     fn query_opt(&self, sql: &str, params: &Params<'_>) -> Result<Option<Row>> {
+        self.flush_uses()?;
         let stmt = self.statement(sql)?;
         Ok(self.tx.borrow_mut().query_opt(&stmt, params)?)
     }
 
     fn query_one(&self, sql: &str, params: &Params<'_>) -> Result<Row> {
+        self.flush_uses()?;
         let stmt = self.statement(sql)?;
         Ok(self.tx.borrow_mut().query_one(&stmt, params)?)
     }
 
     fn execute(&self, sql: &str, params: &Params<'_>) -> Result<u64> {
+        self.flush_uses()?;
         let stmt = self.statement(sql)?;
         Ok(self.tx.borrow_mut().execute(&stmt, params)?)
     }
@@ -586,10 +657,14 @@ impl Transaction for PgTx<'_> {
     }
 
     fn ledger_get(&self, node: i64) -> Result<Option<Vec<u8>>> {
+        if let Some(found) = self.ledger.borrow().get(&node) {
+            return Ok(found.clone());
+        }
         self.query_opt("SELECT body FROM ledger WHERE node = $1", &[&node])?.map(|r| Ok(r.try_get(0)?)).transpose()
     }
 
     fn ledger_put(&self, node: i64, body: &[u8]) -> Result<()> {
+        self.ledger.borrow_mut().remove(&node);
         let n = self.execute(
             "INSERT INTO ledger (node, body) VALUES ($1, $2) ON CONFLICT (node) DO UPDATE SET body = excluded.body",
             &[&node, &body],
@@ -598,12 +673,23 @@ impl Transaction for PgTx<'_> {
     }
 
     fn ledger_delete(&self, node: i64) -> Result<()> {
+        self.ledger.borrow_mut().remove(&node);
         self.execute("DELETE FROM ledger WHERE node = $1", &[&node])?;
         Ok(())
     }
 
     fn ledger_clear(&self) -> Result<()> {
+        self.ledger.borrow_mut().clear();
         self.execute("DELETE FROM ledger", &[])?;
+        Ok(())
+    }
+
+    fn prefetch_ledger(&self, nodes: &[i64]) -> Result<()> {
+        let mut found: HashMap<i64, Option<Vec<u8>>> = nodes.iter().map(|n| (*n, None)).collect();
+        for r in self.query("SELECT node, body FROM ledger WHERE node = ANY($1::bigint[])", &[&nodes])? {
+            found.insert(r.try_get(0)?, Some(r.try_get(1)?));
+        }
+        self.ledger.borrow_mut().extend(found);
         Ok(())
     }
 
@@ -615,6 +701,7 @@ impl Transaction for PgTx<'_> {
     }
 
     fn key_insert(&self, k: &KeyRow) -> Result<()> {
+        *self.keys.borrow_mut() = None;
         let n = self.execute(
             "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -634,6 +721,7 @@ impl Transaction for PgTx<'_> {
     }
 
     fn key_update(&self, k: &KeyRow) -> Result<()> {
+        *self.keys.borrow_mut() = None;
         let n = self.execute(
             "UPDATE api_keys SET org_id = $2, project_id = $3, owner_id = $4, created_at = $5, expires_at = $6,
              revoked_at = $7, payload = $8 WHERE id = $1",
@@ -650,10 +738,27 @@ impl Transaction for PgTx<'_> {
     }
 
     fn key_by_hash(&self, hash: &[u8]) -> Result<Option<KeyRow>> {
+        if let Some(found) = self.keys.borrow().as_ref().and_then(|c| c.get(hash)) {
+            return Ok(found.clone());
+        }
         self.query_opt(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = $1"), &[&hash])?
             .as_ref()
             .map(key_from)
             .transpose()
+    }
+
+    fn prefetch_keys(&self, hashes: &[Vec<u8>]) -> Result<Vec<KeyRow>> {
+        let rows: Vec<KeyRow> = self
+            .query(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ANY($1::bytea[])"), &[&hashes])?
+            .iter()
+            .map(key_from)
+            .collect::<Result<_>>()?;
+        let mut cache: HashMap<Vec<u8>, Option<KeyRow>> = hashes.iter().map(|h| (h.clone(), None)).collect();
+        for row in &rows {
+            cache.insert(row.hash.clone(), Some(row.clone()));
+        }
+        *self.keys.borrow_mut() = Some(cache);
+        Ok(rows)
     }
 
     fn keys(&self, keys: KeysOf<'_>) -> Result<Vec<KeyRow>> {
@@ -671,6 +776,7 @@ impl Transaction for PgTx<'_> {
     }
 
     fn key_delete(&self, id: &str) -> Result<bool> {
+        *self.keys.borrow_mut() = None;
         Ok(self.execute("DELETE FROM api_keys WHERE id = $1", &[&id])? > 0)
     }
 
@@ -683,13 +789,21 @@ impl Transaction for PgTx<'_> {
     }
 
     fn record_use(&self, key_id: &str, project_id: &str, day: i64, requests: i64, cost: i64, at: i64) -> Result<()> {
-        let n = self.execute(
-            "INSERT INTO usage (key_id, project_id, day, requests, cost, last_at) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (key_id, day) DO UPDATE SET requests = usage.requests + excluded.requests,
-               cost = usage.cost + excluded.cost, last_at = greatest(usage.last_at, excluded.last_at)",
-            &[&key_id, &project_id, &day, &requests, &cost, &at],
-        )?;
-        one_row(n, "usage")
+        // Held back and written with the others in one statement (one row per key and day
+        // per statement, as ON CONFLICT requires).
+        if !self.held.borrow_mut().insert((key_id.to_owned(), day)) {
+            self.flush_uses()?;
+            self.held.borrow_mut().insert((key_id.to_owned(), day));
+        }
+        self.uses.borrow_mut().push(HeldUse {
+            key_id: key_id.to_owned(),
+            project_id: project_id.to_owned(),
+            day,
+            requests,
+            cost,
+            at,
+        });
+        Ok(())
     }
 
     fn record_project_use(&self, project_id: &str, day: i64, requests: i64, cost: i64) -> Result<()> {
@@ -876,6 +990,8 @@ impl Transaction for PgTx<'_> {
 
     fn clear_all(&self) -> Result<()> {
         // Not `schema_migrations`: the schema stays what it is.
+        *self.keys.borrow_mut() = None;
+        self.ledger.borrow_mut().clear();
         self.execute(
             "TRUNCATE meta, slots, orgs, projects, members, service_accounts, api_keys, audit, usage,
              usage_projects, counters, ledger",
@@ -1094,6 +1210,42 @@ pub(crate) mod tests {
         })
         .unwrap();
         assert_eq!(n, 500);
+    }
+
+    /// TLS as libpq's modes mean it, against the test server's own certificate (Debian's
+    /// cluster serves the snakeoil certificate, for `localhost`).
+    #[test]
+    fn tls_modes_check_what_they_promise() {
+        let Some(pg) = server() else { return };
+        let mut client = PgDatabase::connect(&pg).unwrap();
+        let on: String = client.query_one("SHOW ssl", &[]).unwrap().get(0);
+        assert_eq!(on, "on", "the test server must have TLS on (Debian's clusters do)");
+        let cert: String = client.query_one("SHOW ssl_cert_file", &[]).unwrap().get(0);
+        let port = pg.server().split(':').nth(1).and_then(|p| p.split('/').next()).unwrap_or("5432").to_owned();
+        let url = |host: &str, mode: &str, root: &str| {
+            PgLocation::parse(&format!("postgres://postgres@{host}:{port}/test?sslmode={mode}&sslrootcert={root}"))
+                .unwrap()
+        };
+        // The certificate names localhost: verify-full holds it to that name.
+        assert!(PgDatabase::connect(&url("localhost", "verify-full", &cert)).is_ok());
+        let wrong_name = PgDatabase::connect(&url("127.0.0.1", "verify-full", &cert)).err().unwrap();
+        assert_eq!(wrong_name.exit_code(), 3);
+        assert!(wrong_name.to_string().contains("not valid for name"), "{wrong_name}");
+        assert!(PgDatabase::connect(&url("127.0.0.1", "verify-ca", &cert)).is_ok());
+        // A CA that did not sign it.
+        let dir = tempfile::tempdir().unwrap();
+        let other = dir.path().join("other-ca.pem");
+        let other_ca = std::fs::read_dir("/etc/ssl/certs")
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "pem") && !p.ends_with(std::path::Path::new(&cert)))
+            .and_then(|p| std::fs::read(p).ok());
+        if let Some(bytes) = other_ca {
+            std::fs::write(&other, bytes).unwrap();
+            let unknown = PgDatabase::connect(&url("localhost", "verify-full", other.to_str().unwrap())).err().unwrap();
+            assert_eq!(unknown.exit_code(), 3, "{unknown}");
+        }
+        assert!(PgDatabase::connect(&url("127.0.0.1", "require", &cert)).is_ok());
     }
 
     #[test]

@@ -60,11 +60,11 @@ pub fn describe(client: &mut Client, schema: &str) -> Result<Vec<String>> {
         "SELECT 'conversion ' || conname FROM pg_conversion WHERE connamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1::text)",
         "SELECT 'extension ' || extname FROM pg_extension WHERE extnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1::text)",
     ];
+    // One statement, one round trip: opening a store pays for this every time.
+    let sql = QUERIES.iter().map(|q| format!("({q})")).collect::<Vec<_>>().join(" UNION ALL ");
     let mut lines = Vec::new();
-    for sql in QUERIES {
-        for row in client.query(*sql, &[&schema])? {
-            lines.push(row.try_get::<_, String>(0)?);
-        }
+    for row in client.query(&sql, &[&schema])? {
+        lines.push(row.try_get::<_, String>(0)?);
     }
     lines.sort();
     Ok(lines)

@@ -41,7 +41,8 @@ fn yes() -> bool {
     true
 }
 
-/// A cost as a decimal string (`"0.002"`, exact) or a JSON number.
+/// A cost as a decimal string (`"0.002"`, exact) or a JSON number (read as the decimal it
+/// prints, exponent and all: `1e-06` is 0.000001).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum CostValue {
@@ -82,7 +83,7 @@ pub async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Respons
     };
     let cost = match cost.map(|c| match c {
         CostValue::Text(s) => s.parse::<Amount>(),
-        CostValue::Number(n) => n.to_string().parse::<Amount>(),
+        CostValue::Number(n) => Amount::from_number_text(&n.to_string()),
     }) {
         None => Amount::ZERO,
         Some(Ok(a)) => a,
