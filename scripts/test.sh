@@ -7,12 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Integration suites that run again on PostgreSQL. Left out, because every test in them is
-# about files or needs none: completions (generated files), migrations (v1 SQLite fixtures),
-# tamper_props and properties (plain SQLite edits, parsers), scan (files on disk), library
-# (opens a path), smoke.
+# about the SQLite file or needs no store: completions (generated files), migrations (v1
+# SQLite fixtures), tamper_matrix and tamper_props (plain SQLite edits), properties
+# (parsers), library (opens a path).
 PG_SUITES=(
     concurrency crash hardb harden hostile_input keys ledger life limits org_project perf
-    readme_cookbook roles serve service_accounts store_cmd tamper_matrix usage_audit ux verify
+    readme_cookbook roles scan serve service_accounts smoke store_cmd usage_audit ux verify
 )
 
 echo "== cargo test --locked (SQLite)"

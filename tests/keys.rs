@@ -356,6 +356,8 @@ fn list_table_shows_redacted_keys_and_status() {
 #[test]
 fn show_finds_a_key_by_id_and_by_name() {
     let s = TestStore::new();
+    // One clock for both shows: `expires_in_seconds` must not tick between them.
+    s.set_clock(common::unix_now());
     let (id, key) = s.create_key(&["ci-deploy", "--ttl", "1h"]);
     s.create_key(&["other"]);
     let by_id = s.json(&["key", "show", &id]);

@@ -185,7 +185,17 @@ fn every_recipe_marker_has_a_test() {
         README.match_indices("<!-- recipe: ").map(|(i, m)| README[i + m.len()..].split(' ').next().unwrap()).collect();
     assert_eq!(
         names,
-        ["quick-start", "first-steps", "ci-setup", "ci-job", "rotate", "expiring-soon", "python-demo", "pre-commit"]
+        [
+            "quick-start",
+            "team-store",
+            "first-steps",
+            "ci-setup",
+            "ci-job",
+            "rotate",
+            "expiring-soon",
+            "python-demo",
+            "pre-commit"
+        ]
     );
 }
 
@@ -240,7 +250,8 @@ fn sh_at_a_terminal(s: &TestStore, script: &str) -> (i32, String) {
 /// environment.
 #[test]
 fn quick_start() {
-    let s = TestStore::empty();
+    // The individual's store is a file (its mode is part of the recipe's promise).
+    let s = TestStore::empty_file();
     let (rc, shown) = sh_at_a_terminal(&s, &recipe("quick-start"));
     assert_eq!(rc, 0, "{shown}");
     assert!(shown.contains("\nVALID key_") && shown.contains("permission=all"), "{shown}");
@@ -256,6 +267,24 @@ fn quick_start() {
     assert_eq!(rc, 0, "{shown}");
     assert_eq!(shown.matches("Passphrase for").count(), 2, "{shown}");
     assert!(shown.contains("\nVALID key_"), "{shown}");
+}
+
+/// The team recipe: a file store copied to PostgreSQL, used there, and copied back.
+#[test]
+fn team_store_moves_a_file_store_to_postgres_and_back() {
+    let Some(schema) = common::PgSchema::on_test_server() else { return };
+    let s = TestStore::new_file();
+    let url = schema.url();
+    let out =
+        sh(&s, s.dir.path(), &[("KEYCTL_TEAM_URL", &url), ("KEYCTL_STORE_KEY", &s.store_key)], &recipe("team-store"));
+    ok(&out, "team store");
+    // The copy back holds the key made on the server, and the same store key opens it.
+    let back = s.dir.path().join("keyctl-local.db");
+    let listed = s.cmd().env("KEYCTL_STORE", &back).args(["key", "list", "-o", "json"]).output().unwrap();
+    let keys: Value = serde_json::from_slice(&ok(&listed, "key list of the copy back").into_bytes()).unwrap();
+    assert_eq!(keys.as_array().map(Vec::len), Some(1), "{keys}");
+    let on_server = s.cmd().env("KEYCTL_STORE", &url).args(["store", "check"]).output().unwrap();
+    ok(&on_server, "store check on the server");
 }
 
 #[test]

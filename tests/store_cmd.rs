@@ -594,8 +594,13 @@ fn several_processes_can_write_at_once() {
 
 #[test]
 fn names_descriptions_and_emails_never_reach_the_file_or_its_wal() {
-    let s =
-        TestStore::with_init_file(&["init", "--org", "platypus-syndicate-3319", "--owner", "ottoline.quince@example.org"]);
+    let s = TestStore::with_init_file(&[
+        "init",
+        "--org",
+        "platypus-syndicate-3319",
+        "--owner",
+        "ottoline.quince@example.org",
+    ]);
     // Hold a read transaction open so what keyctl writes stays in the WAL for us to see.
     let reader = s.sql();
     reader.execute_batch("BEGIN").unwrap();

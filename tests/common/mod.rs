@@ -125,7 +125,7 @@ pub fn postgres_server() -> Option<&'static str> {
                 Ok(_) => Some(url),
                 Err(e) => {
                     cannot_run(&format!(
-                        "no PostgreSQL answers at KEYCTL_TEST_POSTGRES ({e}); these tests ran on SQLite files"
+                        "no PostgreSQL answers at KEYCTL_TEST_POSTGRES ({e}) for KEYCTL_TEST_BACKEND=postgres; the tests use SQLite files instead"
                     ));
                     None
                 }
@@ -147,12 +147,18 @@ pub fn pg_connect(url: &str) -> Result<postgres::Client, postgres::Error> {
 }
 
 /// A schema of the test server that one test store lives in; dropped with it.
-struct PgSchema {
+pub struct PgSchema {
     server: &'static str,
     name: String,
 }
 
 impl PgSchema {
+    /// A schema name nothing has used on the test server, whatever the backend switch
+    /// says (for tests that always need one); `None` when no server answers.
+    pub fn on_test_server() -> Option<PgSchema> {
+        postgres_server().map(PgSchema::fresh)
+    }
+
     fn fresh(server: &'static str) -> PgSchema {
         use ring::rand::SecureRandom;
         let mut bytes = [0u8; 12];
@@ -161,7 +167,8 @@ impl PgSchema {
         PgSchema { server, name: format!("keyctl_t_{tag}") }
     }
 
-    fn url(&self) -> String {
+    /// `KEYCTL_TEST_POSTGRES` with `schema=` this schema.
+    pub fn url(&self) -> String {
         let sep = if self.server.contains('?') { '&' } else { '?' };
         format!("{}{sep}schema={}", self.server, self.name)
     }
