@@ -7,12 +7,13 @@
 
 use std::io::BufRead;
 
-use keyctl::{Error, Scope, Store, Unlock, VerifyRequest};
+use keyctl::{Error, Scope, Store, StoreLocation, Unlock, VerifyRequest};
 
 fn main() -> Result<(), Error> {
-    let path = std::env::var("KEYCTL_STORE").map_err(|_| Error::invalid("set KEYCTL_STORE"))?;
+    let location = std::env::var("KEYCTL_STORE").map_err(|_| Error::invalid("set KEYCTL_STORE"))?;
     let secret = std::env::var("KEYCTL_STORE_KEY").map_err(|_| Error::invalid("set KEYCTL_STORE_KEY"))?;
-    let store = Store::open(path, Unlock::store_key(secret))?;
+    // A path or a postgres:// URL, as the CLI reads it.
+    let store = Store::open(StoreLocation::parse(&location)?, Unlock::store_key(secret))?;
     // Uses of keys without limits are written in batches; limited keys are counted at once.
     let mut verifier = store.batched_verifier();
     let models_read: Scope = "models:read".parse()?;
