@@ -17,7 +17,7 @@ postgres://postgres@127.0.0.1:5432/test, dropped at the end):
            >= 0.4x its floor and >= 1/3 of SQLite's stream.
 The machine is shared: every ratio is against a floor measured in the same run, alternating
 with the command it bounds. Environment: KEYCTL_BENCH_N, KEYCTL_BENCH_RUNS (single-shot runs per
-round, default 10), KEYCTL_BENCH_NO_BUILD=1, KEYCTL_BENCH_POSTGRES.
+round, default 10), KEYCTL_BENCH_NO_BUILD=1, KEYCTL_BENCH_POSTGRES, KEYCTL_BENCH_PROFILE.
 """
 
 import os
@@ -33,9 +33,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NS = [int(n) for n in os.environ.get("KEYCTL_BENCH_N", "10000").split()]
 RUNS = int(os.environ.get("KEYCTL_BENCH_RUNS", "10"))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-BIN = os.path.join(TARGET, "release", "keyctl")
-PG_FLOOR = os.path.join(TARGET, "release", "examples", "pg_floor")
-SQ_FLOOR = os.path.join(TARGET, "release", "examples", "verify_floor")
+PROFILE = os.environ.get("KEYCTL_BENCH_PROFILE", "release")  # "debug" only to try the script out
+BIN = os.path.join(TARGET, PROFILE, "keyctl")
+PG_FLOOR = os.path.join(TARGET, PROFILE, "examples", "pg_floor")
+SQ_FLOOR = os.path.join(TARGET, PROFILE, "examples", "verify_floor")
 SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
 PSQL = shutil.which("psql") or "/usr/bin/psql"
 SERVER = os.environ.get("KEYCTL_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")

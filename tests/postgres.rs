@@ -605,22 +605,24 @@ fn a_running_stream_sees_a_revocation_from_another_host_at_once() {
         .unwrap();
     let mut input = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut ask = |k: &str| -> Value {
+    fn ask(input: &mut impl Write, lines: &mut impl Iterator<Item = std::io::Result<String>>, k: &str) -> Value {
         writeln!(input, "{k}").unwrap();
         input.flush().unwrap();
         serde_json::from_str(&lines.next().expect("a line").unwrap()).unwrap()
-    };
+    }
     for _ in 0..3 {
-        assert_eq!(ask(&key)["code"], "VALID");
+        assert_eq!(ask(&mut input, &mut lines, &key)["code"], "VALID");
     }
     // Another host (own connection, own state) revokes; the stream's very next answer refuses.
     let out = s.host_cmd(8).env("KEYCTL_STORE_KEY", &s.store_key).args(["key", "revoke", &id]).output().unwrap();
     assert_eq!(code(&out), 0, "revoke: {}", stderr_of(&out));
-    let v = ask(&key);
+    let v = ask(&mut input, &mut lines, &key);
     assert_eq!(v["code"], "REVOKED", "the next line after a revoke elsewhere: {v}");
-    drop(ask);
-    let _ = child.kill();
-    let _ = child.wait();
+    // The stream ends cleanly at the end of its input (writing the uses it batched).
+    drop(input);
+    assert!(lines.next().is_none(), "a line after the end of input");
+    let status = child.wait().unwrap();
+    assert!(matches!(status.code(), Some(0 | 10)), "the stream ended with {status:?}");
     s.assert_check_clean();
 }
 
