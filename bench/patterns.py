@@ -29,7 +29,8 @@ The machine is shared: every ratio is taken against a floor measured minutes apa
 same run, and timings are medians (single shots) or best of runs (streams, batches).
 Environment: KEYCTL_BENCH_N, KEYCTL_BENCH_RUNS (single-shot runs, default 20),
 KEYCTL_BENCH_NO_BUILD=1, KEYCTL_BENCH_KEEP=1, KEYCTL_BENCH_RESULTS (markdown file to append
-the table to; default none).
+the table to; default none), KEYCTL_BENCH_ONLY=usage (only the `batches` store and the usage
+figures: list, create and `usage --by key` before and after a month of usage rows).
 """
 
 import os
@@ -45,6 +46,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NS = [int(n) for n in os.environ.get("KEYCTL_BENCH_N", "10000").split()]
 RUNS = int(os.environ.get("KEYCTL_BENCH_RUNS", "20"))
+ONLY_USAGE = os.environ.get("KEYCTL_BENCH_ONLY") == "usage"
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 BIN = os.path.join(TARGET, "release", "keyctl")
 FLOOR = os.path.join(TARGET, "release", "examples", "verify_floor")
@@ -135,6 +137,12 @@ def verify_vs_sqlite(s):
 
 def build_patterns(root, n):
     stores = {}
+    if ONLY_USAGE:
+        log(f"N={n}: batches")
+        s = Store(root, "batches").init()
+        for _ in range(5):
+            s.create(n // 5)
+        return {"batches": s}
     log(f"N={n}: small")
     s = Store(root, "small").init()
     singles = min(1000, n // 2)
@@ -215,7 +223,7 @@ def main():
         root = tempfile.mkdtemp(prefix="keyctl-patterns.")
         try:
             stores = build_patterns(root, n)
-            for name, s in stores.items():
+            for name, s in ([] if ONLY_USAGE else stores.items()):
                 keys = int(subprocess.run([SQLITE3, s.path, "SELECT count(*) FROM api_keys"], capture_output=True,
                                           check=True).stdout)
                 per_key = s.disk_bytes() / keys
@@ -230,78 +238,90 @@ def main():
 
             s = stores["batches"]
             env = dict(s.env)
-            log(f"N={n}: key create --count {n} (RSS) vs the insert floor")
-            wall, rss, _ = peak_rss([BIN, "key", "create", "--project", "bench", "--count", str(n), "-q"], env)
-            floor_file = os.path.join(root, "floor.db")
-            per_insert = float(subprocess.run([FLOOR, "--insert", str(n), floor_file], capture_output=True,
-                                              check=True).stdout)
-            put("`key create --count N -q`: peak RSS", "<= 200 MiB (1M)", n, f"{rss:.0f} MiB")
-            put("`key create --count N -q` per key / floor insert", "<= 3x", n,
-                f"{wall / n * 1e6:.1f} µs / {per_insert * 1e6:.1f} µs = {wall / n / per_insert:.2f}x")
-
-            lines_n = min(n, 200_000)
-            rng = random.Random(4)
-            lines = "".join(rng.choice(s.keys) + "\n" for _ in range(lines_n)).encode()
-            log(f"N={n}: --stream {lines_n} lines vs the in-process floor")
-            best = 0.0
-            for _ in range(2):
-                subprocess.run(["sync"])
-                t = timed([BIN, "key", "verify", "--stream"], env, lines)
-                best = max(best, lines_n / t)
-            floor = float(subprocess.run([FLOOR, s.path], input=lines, capture_output=True, check=True).stdout)
-            put("`--stream` (recording) verifies/s / floor", ">= 0.5x", n,
-                f"{best:,.0f} / {floor:,.0f} = {best / floor:.2f}x")
-
-            log(f"N={n}: init and unlock vs one PBKDF2 600k")
-            kdf = min(float(subprocess.run([FLOOR, "--kdf"], capture_output=True, check=True).stdout) for _ in range(3))
-            inits = []
-            for i in range(3):
-                t = Store(root, f"init{i}")
-                t0 = time.perf_counter()
-                t.run(["init"], env={"KEYCTL_PASSPHRASE": PASS})
-                inits.append(time.perf_counter() - t0)
-            unlock_env = {k: v for k, v in env.items() if k != "KEYCTL_STORE_KEY"}
-            unlock_env["KEYCTL_PASSPHRASE"] = PASS
-            unlock = min(timed([BIN, "org", "list"], unlock_env) for _ in range(3))
-            put("`init` / one PBKDF2-HMAC-SHA256 600k", "<= 1.2x", n,
-                f"{min(inits) * 1e3:.0f} ms / {kdf * 1e3:.0f} ms = {min(inits) / kdf:.2f}x")
-            put("passphrase unlock (`org list`) / PBKDF2 600k", "<= 1.2x", n,
-                f"{unlock * 1e3:.0f} ms / {kdf * 1e3:.0f} ms = {unlock / kdf:.2f}x")
-
-            log(f"N={n}: list and create before and after 10 usage rows per key")
-            lst = [BIN, "key", "list", "-o", "json"]
-            mk = [BIN, "key", "create", "--project", "bench", "--count", "1000", "-q"]
-            before_list = min(timed(lst, env) for _ in range(3))
-            before_create = min(timed(mk, env) for _ in range(3))
-            today = int(time.time()) // 86400
-            subprocess.run([SQLITE3, s.path, f"""
-                BEGIN;
-                INSERT INTO usage (key_id, project_id, day, requests, cost, last_at)
-                  SELECT k.id, k.project_id, {today} - d.d, 3, 0, {today} * 86400
-                  FROM api_keys k, (WITH RECURSIVE d(d) AS (SELECT 1 UNION ALL SELECT d + 1 FROM d WHERE d < 10)
-                                    SELECT d FROM d) d
-                  WHERE true ON CONFLICT DO NOTHING;
-                INSERT INTO usage_projects (project_id, day, requests, cost)
-                  SELECT project_id, day, sum(requests), sum(cost) FROM usage WHERE day < {today} GROUP BY 1, 2
-                  ON CONFLICT DO UPDATE SET requests = excluded.requests, cost = excluded.cost;
-                COMMIT;"""], check=True)
-            rows_now = int(subprocess.run([SQLITE3, s.path, "SELECT count(*) FROM usage"], capture_output=True,
-                                          check=True).stdout)
-            after_list = min(timed(lst, env) for _ in range(3))
-            after_create = min(timed(mk, env) for _ in range(3))
-            usage = min(timed([BIN, "usage", "--by", "key", "--since",
-                               time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime((today - 31) * 86400))], env) for _ in range(3))
-            put("`key list -o json` with / without usage", "<= 2x", n,
-                f"{after_list:.2f} s / {before_list:.2f} s = {after_list / before_list:.2f}x ({rows_now:,} usage rows)")
-            put("`key create --count 1000` with / without usage", "<= 2x", n,
-                f"{after_create * 1e3:.0f} ms / {before_create * 1e3:.0f} ms = {after_create / before_create:.2f}x")
-            put("`usage --by key --since 31 days ago`", "< 1 s", n, f"{usage * 1e3:.0f} ms")
+            if not ONLY_USAGE:
+                figures_of_a_large_store(root, n, s, env, put)
+            usage_figures(n, s, env, put)
         finally:
             if os.environ.get("KEYCTL_BENCH_KEEP") == "1":
                 log("kept", root)
             else:
                 shutil.rmtree(root, ignore_errors=True)
+    report(rows, load_start)
 
+
+def figures_of_a_large_store(root, n, s, env, put):
+    log(f"N={n}: key create --count {n} (RSS) vs the insert floor")
+    wall, rss, _ = peak_rss([BIN, "key", "create", "--project", "bench", "--count", str(n), "-q"], env)
+    floor_file = os.path.join(root, "floor.db")
+    per_insert = float(subprocess.run([FLOOR, "--insert", str(n), floor_file], capture_output=True,
+                                      check=True).stdout)
+    put("`key create --count N -q`: peak RSS", "<= 200 MiB (1M)", n, f"{rss:.0f} MiB")
+    put("`key create --count N -q` per key / floor insert", "<= 3x", n,
+        f"{wall / n * 1e6:.1f} µs / {per_insert * 1e6:.1f} µs = {wall / n / per_insert:.2f}x")
+
+    lines_n = min(n, 200_000)
+    rng = random.Random(4)
+    lines = "".join(rng.choice(s.keys) + "\n" for _ in range(lines_n)).encode()
+    log(f"N={n}: --stream {lines_n} lines vs the in-process floor")
+    best = 0.0
+    for _ in range(2):
+        subprocess.run(["sync"])
+        t = timed([BIN, "key", "verify", "--stream"], env, lines)
+        best = max(best, lines_n / t)
+    floor = float(subprocess.run([FLOOR, s.path], input=lines, capture_output=True, check=True).stdout)
+    put("`--stream` (recording) verifies/s / floor", ">= 0.5x", n,
+        f"{best:,.0f} / {floor:,.0f} = {best / floor:.2f}x")
+
+    log(f"N={n}: init and unlock vs one PBKDF2 600k")
+    kdf = min(float(subprocess.run([FLOOR, "--kdf"], capture_output=True, check=True).stdout) for _ in range(3))
+    inits = []
+    for i in range(3):
+        t = Store(root, f"init{i}")
+        t0 = time.perf_counter()
+        t.run(["init"], env={"KEYCTL_PASSPHRASE": PASS})
+        inits.append(time.perf_counter() - t0)
+    unlock_env = {k: v for k, v in env.items() if k != "KEYCTL_STORE_KEY"}
+    unlock_env["KEYCTL_PASSPHRASE"] = PASS
+    unlock = min(timed([BIN, "org", "list"], unlock_env) for _ in range(3))
+    put("`init` / one PBKDF2-HMAC-SHA256 600k", "<= 1.2x", n,
+        f"{min(inits) * 1e3:.0f} ms / {kdf * 1e3:.0f} ms = {min(inits) / kdf:.2f}x")
+    put("passphrase unlock (`org list`) / PBKDF2 600k", "<= 1.2x", n,
+        f"{unlock * 1e3:.0f} ms / {kdf * 1e3:.0f} ms = {unlock / kdf:.2f}x")
+
+
+
+def usage_figures(n, s, env, put):
+    log(f"N={n}: list and create before and after 10 usage rows per key")
+    lst = [BIN, "key", "list", "-o", "json"]
+    mk = [BIN, "key", "create", "--project", "bench", "--count", "1000", "-q"]
+    before_list = min(timed(lst, env) for _ in range(3))
+    before_create = min(timed(mk, env) for _ in range(3))
+    today = int(time.time()) // 86400
+    subprocess.run([SQLITE3, s.path, f"""
+        BEGIN;
+        INSERT INTO usage (key_id, project_id, day, requests, cost, last_at)
+          SELECT k.id, k.project_id, {today} - d.d, 3, 0, {today} * 86400
+          FROM api_keys k, (WITH RECURSIVE d(d) AS (SELECT 1 UNION ALL SELECT d + 1 FROM d WHERE d < 10)
+                            SELECT d FROM d) d
+          WHERE true ON CONFLICT DO NOTHING;
+        INSERT INTO usage_projects (project_id, day, requests, cost)
+          SELECT project_id, day, sum(requests), sum(cost) FROM usage WHERE day < {today} GROUP BY 1, 2
+          ON CONFLICT DO UPDATE SET requests = excluded.requests, cost = excluded.cost;
+        COMMIT;"""], check=True)
+    rows_now = int(subprocess.run([SQLITE3, s.path, "SELECT count(*) FROM usage"], capture_output=True,
+                                  check=True).stdout)
+    after_list = min(timed(lst, env) for _ in range(3))
+    after_create = min(timed(mk, env) for _ in range(3))
+    usage = min(timed([BIN, "usage", "--by", "key", "--since",
+                       time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime((today - 31) * 86400))], env) for _ in range(3))
+    put("`key list -o json` with / without usage", "<= 2x", n,
+        f"{after_list:.2f} s / {before_list:.2f} s = {after_list / before_list:.2f}x ({rows_now:,} usage rows)")
+    put("`key create --count 1000` with / without usage", "<= 2x", n,
+        f"{after_create * 1e3:.0f} ms / {before_create * 1e3:.0f} ms = {after_create / before_create:.2f}x")
+    put("`usage --by key --since 31 days ago`", "< 1 s", n, f"{usage * 1e3:.0f} ms")
+
+
+def report(rows, load_start):
     load_end = open("/proc/loadavg").read().split()[:3]
     head = "| figure | target | " + " | ".join(f"N = {n:,}" for n in NS) + " |"
     sep = "|---|---|" + "---:|" * len(NS)

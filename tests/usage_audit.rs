@@ -712,3 +712,51 @@ fn a_key_pasted_into_a_revoke_reason_stays_out_of_the_audit_log() {
     assert!(!text.contains(&key), "the audit log shows the revoked key's secret");
     assert!(!text.contains(&key[8..24]), "the audit log shows part of the revoked key's secret");
 }
+
+/// Issue 14: `usage --by key` reads a window that covers most of the history in one pass
+/// over the table and a narrow one through the day index; `key list` reads each key's
+/// all-time and monthly figures in one query. Whichever way, the same sums, to the row: a
+/// key's rows that name a project outside the org stay out, the key's other rows stay in.
+#[test]
+fn usage_by_key_and_key_list_figures_are_exact_however_the_rows_are_read() {
+    let s = TestStore::new();
+    s.set_clock(1_767_268_800); // 2026-01-01T12:00:00Z
+    let alpha = id_of(&s.json(&["project", "create", "alpha"]));
+    let (k1, key1) = s.create_key(&["k1", "--project", "alpha"]);
+    let (k2, key2) = s.create_key(&["k2"]);
+    let (k3, _) = s.create_key(&["k3"]);
+    s.set_clock(1_768_046_400); // 2026-01-10
+    verify_ok(&s, &key1, &["--cost", "0.5"]);
+    s.set_clock(1_770_724_800); // 2026-02-10
+    verify_ok(&s, &key1, &["--cost", "0.25"]);
+    verify_ok(&s, &key2, &[]);
+    s.set_clock(1_772_366_400); // 2026-03-01
+    verify_ok(&s, &key2, &["--cost", "1"]);
+    // A row of k1 under a project of no org of this store (as an edit of the file leaves).
+    s.sql()
+        .execute("INSERT INTO usage (key_id, project_id, day, requests, cost, last_at) VALUES (?1, 'prj_elsewhere', 20500, 7, 0, 0)", [&k1])
+        .unwrap();
+    s.set_clock(1_773_576_000); // 2026-03-15
+                                // The whole history: one pass over the table.
+    let all = s.json(&["usage", "--by", "key", "--since", "2026-01-01T00:00:00Z"]);
+    assert_eq!(groups(&all, "key_id"), expect(&[(&k1, 2, "0.75"), (&k2, 2, "1.00")]), "{all}");
+    let v = s.json(&["usage", "--by", "key", "--project", "alpha", "--since", "2026-01-01T00:00:00Z"]);
+    assert_eq!(groups(&v, "key_id"), expect(&[(&k1, 2, "0.75")]), "{v}");
+    // Narrow windows: through the day index.
+    let v = s.json(&["usage", "--by", "key", "--since", "2026-03-01T00:00:00Z"]);
+    assert_eq!(groups(&v, "key_id"), expect(&[(&k2, 1, "1.00")]), "{v}");
+    let v = s.json(&["usage", "--by", "key", "--since", "2026-02-01T00:00:00Z", "--until", "2026-02-28T00:00:00Z"]);
+    assert_eq!(groups(&v, "key_id"), expect(&[(&k1, 1, "0.25"), (&k2, 1, "0.00")]), "{v}");
+    // The same sums by day and by project.
+    let by_project = s.json(&["usage", "--by", "project", "--since", "2026-01-01T00:00:00Z"]);
+    assert_eq!(groups(&by_project, "project_id")[&alpha], (2, "0.75".to_owned()));
+    // The listing: all-time uses (the planted row counts: it is k1's), and March's usage only.
+    let list = s.json(&["key", "list"]);
+    let of = |id: &str| list.as_array().unwrap().iter().find(|k| k["id"] == id).cloned().unwrap();
+    let (l1, l2, l3) = (of(&k1), of(&k2), of(&k3));
+    assert_eq!((l1["uses"].clone(), l1["this_month"]["requests"].clone()), (json!(9), json!(0)), "{l1}");
+    assert_eq!((l2["uses"].clone(), l2["this_month"]["requests"].clone()), (json!(2), json!(1)), "{l2}");
+    assert_eq!(l2["this_month"]["cost"], "1.00", "{l2}");
+    assert_eq!((l3["uses"].clone(), l3["last_used_at"].clone()), (json!(0), json!(null)), "{l3}");
+    assert_eq!(s.json(&["key", "show", &k1])["uses"], l1["uses"]);
+}

@@ -231,9 +231,8 @@ impl Ctx {
             names.insert(&p.id, &p.name);
         }
         if keys {
-            let all = store.list_keys(org_id, &keyctl::KeyFilter { status: None, ..Default::default() })?;
-            for k in all.iter().filter(|k| k.name.is_some()) {
-                names.insert(&k.id, k.name.as_deref().unwrap_or_default());
+            for (id, name) in store.key_names(org_id)? {
+                names.insert(&id, &name);
             }
         }
         Ok(names)

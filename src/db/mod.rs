@@ -187,6 +187,16 @@ pub struct KeyRow {
     pub payload: Vec<u8>,
 }
 
+/// A key's usage as its listing shows it: all-time uses and last use, and the requests and
+/// cost (micro-units) of a range of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyUsageFigures {
+    pub uses: i64,
+    pub last_at: Option<i64>,
+    pub requests: i64,
+    pub cost: i64,
+}
+
 /// One key's usage on one UTC day.
 #[derive(Debug, Clone)]
 pub struct UsageRow {
@@ -223,6 +233,36 @@ pub enum KeysOf<'a> {
     Org(&'a str),
     Project(&'a str),
     Owner(&'a str),
+}
+
+/// How `usage_sums` groups the usage rows: every group keeps its `project_id`, so the
+/// caller can tell which org a sum belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageSumsBy {
+    /// One sum per key (`key_id`, `project_id`); `day` is 0.
+    Key,
+    /// One sum per day and project (`day`, `project_id`); `key_id` is empty.
+    Day,
+    /// One sum per project; `key_id` is empty and `day` 0.
+    Project,
+}
+
+/// Usage rows summed per `by` group, in group order: what `Transaction::usage_sums` answers.
+pub fn sum_usage_rows(rows: Vec<UsageRow>, by: UsageSumsBy) -> Vec<UsageRow> {
+    let mut sums: std::collections::BTreeMap<(String, String, i64), (i64, i64)> = Default::default();
+    for r in rows {
+        let group = match by {
+            UsageSumsBy::Key => (r.key_id, r.project_id, 0),
+            UsageSumsBy::Day => (String::new(), r.project_id, r.day),
+            UsageSumsBy::Project => (String::new(), r.project_id, 0),
+        };
+        let e = sums.entry(group).or_default();
+        e.0 += r.requests;
+        e.1 += r.cost;
+    }
+    sums.into_iter()
+        .map(|((key_id, project_id, day), (requests, cost))| UsageRow { key_id, project_id, day, requests, cost })
+        .collect()
 }
 
 /// What an insert or rename did: the name (the lookup value) may be taken.
@@ -439,8 +479,29 @@ pub trait Transaction {
         project_id: Option<&str>,
         key_id: Option<&str>,
     ) -> Result<Vec<UsageRow>>;
+    /// The usage rows between two days (inclusive), optionally for one project or key,
+    /// summed per group (a report's lines, before they are merged per org). A backend may
+    /// sum them itself; this default sums `usage`'s rows.
+    fn usage_sums(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        project_id: Option<&str>,
+        key_id: Option<&str>,
+        by: UsageSumsBy,
+    ) -> Result<Vec<UsageRow>> {
+        Ok(sum_usage_rows(self.usage(from_day, to_day, project_id, key_id)?, by))
+    }
     /// A key's totals (requests, cost) between two days: its own rows only.
     fn key_usage_total(&self, key_id: &str, from_day: i64, to_day: i64) -> Result<(i64, i64)>;
+    /// What a key's listing shows of its usage, in one read of its own rows: its total uses
+    /// and last use (`key_use_stats`) and its totals between two days (`key_usage_total`).
+    /// A backend may answer it with one query; this default asks both.
+    fn key_usage_figures(&self, key_id: &str, from_day: i64, to_day: i64) -> Result<KeyUsageFigures> {
+        let (uses, last_at) = self.key_use_stats(key_id)?;
+        let (requests, cost) = self.key_usage_total(key_id, from_day, to_day)?;
+        Ok(KeyUsageFigures { uses, last_at, requests, cost })
+    }
     /// A project's totals (requests, cost) between two days, from its daily totals.
     fn project_usage_total(&self, project_id: &str, from_day: i64, to_day: i64) -> Result<(i64, i64)>;
     /// Adds to a project's daily total; the caller records the keys' rows (`record_use`)

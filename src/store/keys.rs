@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::records::Disabled;
 use super::Tx;
-use super::{KeyInfo, KeyLimits, KeyRecord, NewKey, NewKeys, OwnerView, ProjectLimits, Store};
+use super::{KeyInfo, KeyLimits, KeyRecord, MonthUsage, NewKey, NewKeys, OwnerView, ProjectLimits, Store};
 use crate::crypto::{ApiKey, KeyPrefix, RowKeys, StoreKey};
 use crate::db::{KeyRow, KeysOf};
 use crate::domain::{
@@ -269,7 +269,9 @@ impl Store {
                 n
             }
         };
-        let (uses, last_used) = tx.key_use_stats(&key.row.id)?;
+        let (from, to) = self.month_days();
+        let figures = tx.key_usage_figures(&key.row.id, from, to)?;
+        let (uses, last_used) = (figures.uses, figures.last_at);
         let now = self.now().timestamp();
         let remaining = match key.record.limits.max_uses {
             Some(max) => {
@@ -307,7 +309,7 @@ impl Store {
             max_uses: key.record.limits.max_uses,
             uses,
             allow_ip: key.record.limits.allow_ip.clone(),
-            this_month: self.month_usage(tx, super::usage::UsageOf::Key(&key.row.id), None)?,
+            this_month: MonthUsage::new(figures.requests, figures.cost, None),
             disabled_at: key.record.disabled.as_ref().map(|d| from_unix(d.at)),
             disable_reason: key.record.disabled.as_ref().and_then(|d| d.reason.clone()),
             meta: key.record.meta.clone(),
@@ -600,6 +602,22 @@ impl Store {
                     }
                 }
                 out.push(self.key_view(tx, &key, &mut names)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The id and name of every named key in `org_id`, each row authenticated and checked
+    /// against the ledger like a listing's: what a report needs to name its keys, without
+    /// the listing's usage figures, owners and limits.
+    pub fn key_names(&self, org_id: &str) -> Result<Vec<(String, String)>> {
+        self.read(|tx| {
+            let mut out = Vec::new();
+            for row in tx.keys(KeysOf::Org(org_id))? {
+                let key = self.open_key(tx, &row)?;
+                if let Some(name) = key.record.name {
+                    out.push((key.row.id, name));
+                }
             }
             Ok(out)
         })

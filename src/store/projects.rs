@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 impl Store {
     pub(crate) fn project_view(&self, tx: &Tx<'_>, id: &str, org_id: &str, r: ProjectRecord) -> Result<Project> {
-        let this_month = self.month_usage(tx, super::usage::UsageOf::Project(id), r.limits.monthly_budget)?;
+        let this_month = self.project_month_usage(tx, id, r.limits.monthly_budget)?;
         Ok(Project {
             id: id.to_owned(),
             org_id: org_id.to_owned(),

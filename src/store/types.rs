@@ -42,6 +42,19 @@ pub struct MonthUsage {
     pub budget_left: Option<Amount>,
 }
 
+impl MonthUsage {
+    /// A month's requests and cost (micro-units), and what is left of `budget`.
+    pub(crate) fn new(requests: i64, cost: i64, budget: Option<Amount>) -> MonthUsage {
+        let cost = Amount::from_micros(cost);
+        MonthUsage {
+            requests,
+            cost,
+            budget,
+            budget_left: budget.map(|b| Amount::from_micros((b.micros() - cost.micros()).max(0))),
+        }
+    }
+}
+
 /// One line of a usage report.
 #[derive(Debug, Clone, Serialize)]
 pub struct UsageLine {

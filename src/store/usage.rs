@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::Tx;
 use super::{MonthUsage, Project, ProjectLimits, Store, UsageLine};
+use crate::db::UsageSumsBy;
 use crate::domain::{Amount, Duration};
 use crate::error::{Error, Result};
 
@@ -35,13 +36,6 @@ pub enum UsageGroup {
     Day,
     Key,
     Project,
-}
-
-/// Whose month `month_usage` totals.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum UsageOf<'a> {
-    Key(&'a str),
-    Project(&'a str),
 }
 
 /// What `usage` reports on.
@@ -90,22 +84,24 @@ impl Store {
         })
     }
 
-    /// This month's totals for one key or project: a bounded read (a key's own rows, or a
-    /// project's daily totals), whatever the size of the usage history.
-    pub(crate) fn month_usage(&self, tx: &Tx<'_>, of: UsageOf<'_>, budget: Option<Amount>) -> Result<MonthUsage> {
+    /// This month's totals for one project: a bounded read of its daily totals, whatever
+    /// the size of the usage history. (A key's month comes with its listing's other
+    /// figures, `key_usage_figures`.)
+    pub(crate) fn project_month_usage(
+        &self,
+        tx: &Tx<'_>,
+        project_id: &str,
+        budget: Option<Amount>,
+    ) -> Result<MonthUsage> {
+        let (from, to) = self.month_days();
+        let (requests, cost) = tx.project_usage_total(project_id, from, to)?;
+        Ok(MonthUsage::new(requests, cost, budget))
+    }
+
+    /// This month's days so far (UTC day numbers, both ends included).
+    pub(crate) fn month_days(&self) -> (i64, i64) {
         let now = self.now();
-        let (from, to) = (day_number(month_start(now)), day_number(now));
-        let (requests, cost) = match of {
-            UsageOf::Key(id) => tx.key_usage_total(id, from, to)?,
-            UsageOf::Project(id) => tx.project_usage_total(id, from, to)?,
-        };
-        let cost = Amount::from_micros(cost);
-        Ok(MonthUsage {
-            requests,
-            cost,
-            budget,
-            budget_left: budget.map(|b| Amount::from_micros((b.micros() - cost.micros()).max(0))),
-        })
+        (day_number(month_start(now)), day_number(now))
     }
 
     /// Requests and cost between two times (whole UTC days), grouped by day, key or project.
@@ -121,8 +117,15 @@ impl Store {
             let key_id = q.key.as_deref().map(|k| self.find_key(tx, org_id, k)).transpose()?.map(|k| k.row.id);
             let org_projects: std::collections::HashSet<String> =
                 self.projects_in(tx, org_id)?.into_iter().map(|p| p.id).collect();
+            let by = match q.by {
+                UsageGroup::Day => UsageSumsBy::Day,
+                UsageGroup::Key => UsageSumsBy::Key,
+                UsageGroup::Project => UsageSumsBy::Project,
+            };
+            let sums =
+                tx.usage_sums(day_number(since), day_number(until), project_id.as_deref(), key_id.as_deref(), by)?;
             let mut groups: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
-            for row in tx.usage(day_number(since), day_number(until), project_id.as_deref(), key_id.as_deref())? {
+            for row in sums {
                 if project_id.is_none() && !org_projects.contains(&row.project_id) {
                     continue;
                 }

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, IsolationLevel, Row, Statement};
 
 pub use config::{is_postgres_url, PgLocation, SslMode};
@@ -77,7 +77,7 @@ fn table_name(table: Table) -> &'static str {
 pub struct PgDatabase {
     client: RefCell<Client>,
     /// Statements prepared on this connection, by their SQL.
-    statements: RefCell<HashMap<String, Statement>>,
+    statements: RefCell<HashMap<String, Prepared>>,
     location: StoreLocation,
     pg: PgLocation,
     /// The schema version, as found at open (or made by `create`/`migrate`).
@@ -419,7 +419,7 @@ impl Database for PgDatabase {
 /// rows back to write them in one statement, before the next other statement or the commit.
 struct PgTx<'a> {
     tx: RefCell<postgres::Transaction<'a>>,
-    statements: &'a RefCell<HashMap<String, Statement>>,
+    statements: &'a RefCell<HashMap<String, Prepared>>,
     /// Key rows by hash, fetched by `prefetch_keys` (a hash there and `None`: no such key).
     keys: RefCell<Option<HashMap<Vec<u8>, Option<KeyRow>>>>,
     /// Ledger nodes fetched by `prefetch_ledger` (`None`: no such node).
@@ -441,7 +441,7 @@ struct HeldUse {
 }
 
 impl<'a> PgTx<'a> {
-    fn new(tx: postgres::Transaction<'a>, statements: &'a RefCell<HashMap<String, Statement>>) -> PgTx<'a> {
+    fn new(tx: postgres::Transaction<'a>, statements: &'a RefCell<HashMap<String, Prepared>>) -> PgTx<'a> {
         PgTx {
             tx: RefCell::new(tx),
             statements,
@@ -469,13 +469,13 @@ impl<'a> PgTx<'a> {
         let (days, requests, costs, ats) = (ints(|u| u.day), ints(|u| u.requests), ints(|u| u.cost), ints(|u| u.at));
         let keys: Vec<&str> = rows.iter().map(|u| u.key_id.as_str()).collect();
         let projects: Vec<&str> = rows.iter().map(|u| u.project_id.as_str()).collect();
-        let stmt = self.statement(
+        let changed = self.execute(
             "INSERT INTO usage (key_id, project_id, day, requests, cost, last_at)
              SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
              ON CONFLICT (key_id, day) DO UPDATE SET requests = usage.requests + excluded.requests,
                cost = usage.cost + excluded.cost, last_at = greatest(usage.last_at, excluded.last_at)",
+            &[&keys, &projects, &days, &requests, &costs, &ats],
         )?;
-        let changed = self.tx.borrow_mut().execute(&stmt, &[&keys, &projects, &days, &requests, &costs, &ats])?;
         if changed == n {
             Ok(())
         } else {
@@ -486,7 +486,7 @@ impl<'a> PgTx<'a> {
     }
 }
 
-type Params<'p> = [&'p (dyn ToSql + Sync)];
+type Params<'p> = [&'p dyn Param];
 
 fn record_from(r: &Row) -> Result<RecordRow> {
     Ok(RecordRow { id: r.try_get(0)?, parent: r.try_get(1)?, lookup: r.try_get(2)?, payload: r.try_get(3)? })
@@ -517,38 +517,100 @@ fn one_row(changed: u64, what: &str) -> Result<()> {
     }
 }
 
-impl PgTx<'_> {
-    fn statement(&self, sql: &str) -> Result<Statement> {
-        if let Some(s) = self.statements.borrow().get(sql) {
-            return Ok(s.clone());
+/// A statement parameter, with the PostgreSQL type it is sent as.
+trait Param: ToSql + Sync {
+    fn pg_type(&self) -> Type;
+    fn sql(&self) -> &(dyn ToSql + Sync);
+}
+
+macro_rules! params {
+    ($($t:ty => $pg:expr),* $(,)?) => {$(
+        impl Param for $t {
+            fn pg_type(&self) -> Type {
+                $pg
+            }
+            fn sql(&self) -> &(dyn ToSql + Sync) {
+                self
+            }
         }
-        let stmt = self.tx.borrow_mut().prepare(sql)?;
-        self.statements.borrow_mut().insert(sql.to_owned(), stmt.clone());
-        Ok(stmt)
+    )*};
+}
+
+params! {
+    &str => Type::TEXT, String => Type::TEXT, Option<&str> => Type::TEXT,
+    &[u8] => Type::BYTEA, Vec<u8> => Type::BYTEA,
+    i64 => Type::INT8, Option<i64> => Type::INT8, i32 => Type::INT4,
+    &[Vec<u8>] => Type::BYTEA_ARRAY, &[i64] => Type::INT8_ARRAY, Vec<i64> => Type::INT8_ARRAY,
+    Vec<&str> => Type::TEXT_ARRAY,
+}
+
+/// A statement as this connection knows it: sent so many times, or prepared.
+#[derive(Clone)]
+enum Prepared {
+    Seen(u32),
+    Ready(Statement),
+}
+
+/// How many times a statement is sent with its types (one round trip each, prepared
+/// nowhere) before it is prepared once and kept: a short command sends most statements a
+/// few times and would pay a round trip for each preparation; a stream or `serve` repeats
+/// them and saves the server's parsing and planning.
+const PREPARE_AFTER: u32 = 8;
+
+/// How a statement is sent: with its types, or as a prepared statement.
+enum Outgoing<'s> {
+    Typed(Vec<(&'s (dyn ToSql + Sync), Type)>),
+    Prepared(Statement, Vec<&'s (dyn ToSql + Sync)>),
+}
+
+impl PgTx<'_> {
+    fn send<'s>(&self, sql: &str, params: &'s Params<'s>) -> Result<Outgoing<'s>> {
+        self.flush_uses()?;
+        let known = self.statements.borrow().get(sql).cloned();
+        Ok(match known {
+            Some(Prepared::Ready(stmt)) => Outgoing::Prepared(stmt, params.iter().map(|p| p.sql()).collect()),
+            Some(Prepared::Seen(n)) if n + 1 >= PREPARE_AFTER => {
+                let stmt = self.tx.borrow_mut().prepare(sql)?;
+                self.statements.borrow_mut().insert(sql.to_owned(), Prepared::Ready(stmt.clone()));
+                Outgoing::Prepared(stmt, params.iter().map(|p| p.sql()).collect())
+            }
+            seen => {
+                let n = match seen {
+                    Some(Prepared::Seen(n)) => n + 1,
+                    _ => 1,
+                };
+                self.statements.borrow_mut().insert(sql.to_owned(), Prepared::Seen(n));
+                Outgoing::Typed(params.iter().map(|p| (p.sql(), p.pg_type())).collect())
+            }
+        })
     }
 
     fn query(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>> {
-        self.flush_uses()?;
-        let stmt = self.statement(sql)?;
-        Ok(self.tx.borrow_mut().query(&stmt, params)?)
+        Ok(match self.send(sql, params)? {
+            Outgoing::Typed(p) => self.tx.borrow_mut().query_typed(sql, &p)?,
+            Outgoing::Prepared(stmt, p) => self.tx.borrow_mut().query(&stmt, &p)?,
+        })
     }
 
     fn query_opt(&self, sql: &str, params: &Params<'_>) -> Result<Option<Row>> {
-        self.flush_uses()?;
-        let stmt = self.statement(sql)?;
-        Ok(self.tx.borrow_mut().query_opt(&stmt, params)?)
+        Ok(match self.send(sql, params)? {
+            Outgoing::Typed(p) => self.tx.borrow_mut().query_typed_opt(sql, &p)?,
+            Outgoing::Prepared(stmt, p) => self.tx.borrow_mut().query_opt(&stmt, &p)?,
+        })
     }
 
     fn query_one(&self, sql: &str, params: &Params<'_>) -> Result<Row> {
-        self.flush_uses()?;
-        let stmt = self.statement(sql)?;
-        Ok(self.tx.borrow_mut().query_one(&stmt, params)?)
+        Ok(match self.send(sql, params)? {
+            Outgoing::Typed(p) => self.tx.borrow_mut().query_typed_one(sql, &p)?,
+            Outgoing::Prepared(stmt, p) => self.tx.borrow_mut().query_one(&stmt, &p)?,
+        })
     }
 
     fn execute(&self, sql: &str, params: &Params<'_>) -> Result<u64> {
-        self.flush_uses()?;
-        let stmt = self.statement(sql)?;
-        Ok(self.tx.borrow_mut().execute(&stmt, params)?)
+        Ok(match self.send(sql, params)? {
+            Outgoing::Typed(p) => self.tx.borrow_mut().execute_typed(sql, &p)?,
+            Outgoing::Prepared(stmt, p) => self.tx.borrow_mut().execute(&stmt, &p)?,
+        })
     }
 
     fn sums(&self, sql: &str, params: &Params<'_>) -> Result<(i64, i64)> {
