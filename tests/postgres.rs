@@ -700,7 +700,7 @@ fn a_password_in_store_on_the_command_line_is_exit_2_with_the_hint() {
     assert!(err.contains("PGPASSWORD") || err.contains("pgpass"), "no hint where the password goes: {err}");
 
     // The same for `store copy`'s destination, which is always on the command line.
-    let file = TestStore::new();
+    let file = TestStore::new_file();
     let out = file.run(&["store", "copy", "postgres://keyctl:hunter2-secret@127.0.0.1:1/keys"]);
     assert_eq!(code(&out), 2, "{}", stderr_of(&out));
     let err = stderr_of(&out);
@@ -767,7 +767,7 @@ fn a_connection_killed_in_the_middle_of_a_batch_writes_nothing() {
 #[test]
 fn store_copy_file_to_postgres_and_back() {
     let pg = store_or_skip!(PgStore::empty());
-    let file = TestStore::new();
+    let file = TestStore::new_file();
     file.json(&["project", "create", "p2"]);
     let (_, early) = file.create_key(&["early", "--project", "p2", "--max-uses", "5"]);
     let (revoked_id, revoked) = file.create_key(&["gone"]);
