@@ -426,6 +426,8 @@ struct PgTx<'a> {
     ledger: RefCell<HashMap<i64, Option<Vec<u8>>>>,
     /// Usage rows not written yet.
     uses: RefCell<Vec<HeldUse>>,
+    /// New keys not inserted yet (a batch of `key create` goes in one statement).
+    new_keys: RefCell<Vec<KeyRow>>,
     /// The (key, day) pairs in `uses`.
     held: RefCell<std::collections::HashSet<(String, i64)>>,
 }
@@ -449,13 +451,49 @@ impl<'a> PgTx<'a> {
             ledger: RefCell::new(HashMap::new()),
             uses: RefCell::new(Vec::new()),
             held: RefCell::new(std::collections::HashSet::new()),
+            new_keys: RefCell::new(Vec::new()),
         }
     }
 
     /// Writes the usage rows held back, and commits.
     fn commit(self) -> std::result::Result<(), Error> {
-        self.flush_uses()?;
+        self.flush_held()?;
         Ok(self.tx.into_inner().commit()?)
+    }
+
+    /// Writes every row held back: new keys first, then usage rows.
+    fn flush_held(&self) -> Result<()> {
+        self.flush_keys()?;
+        self.flush_uses()
+    }
+
+    fn flush_keys(&self) -> Result<()> {
+        let rows = std::mem::take(&mut *self.new_keys.borrow_mut());
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let n = rows.len() as u64;
+        let text = |f: fn(&KeyRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+        let (ids, orgs, projects, owners) =
+            (text(|k| &k.id), text(|k| &k.org_id), text(|k| &k.project_id), text(|k| &k.owner_id));
+        let hashes: Vec<&[u8]> = rows.iter().map(|k| k.hash.as_slice()).collect();
+        let payloads: Vec<&[u8]> = rows.iter().map(|k| k.payload.as_slice()).collect();
+        let created: Vec<i64> = rows.iter().map(|k| k.created_at).collect();
+        let expires: Vec<Option<i64>> = rows.iter().map(|k| k.expires_at).collect();
+        let revoked: Vec<Option<i64>> = rows.iter().map(|k| k.revoked_at).collect();
+        let changed = self.execute(
+            "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[],
+                                  $7::bigint[], $8::bigint[], $9::bytea[])",
+            &[&ids, &orgs, &projects, &owners, &hashes, &created, &expires, &revoked, &payloads],
+        )?;
+        if changed == n {
+            Ok(())
+        } else {
+            Err(Error::integrity(format!(
+                "a write to api_keys changed {changed} rows instead of {n}; nothing was changed"
+            )))
+        }
     }
 
     fn flush_uses(&self) -> Result<()> {
@@ -541,7 +579,7 @@ params! {
     &[u8] => Type::BYTEA, Vec<u8> => Type::BYTEA,
     i64 => Type::INT8, Option<i64> => Type::INT8, i32 => Type::INT4,
     &[Vec<u8>] => Type::BYTEA_ARRAY, &[i64] => Type::INT8_ARRAY, Vec<i64> => Type::INT8_ARRAY,
-    Vec<&str> => Type::TEXT_ARRAY,
+    Vec<&str> => Type::TEXT_ARRAY, Vec<&[u8]> => Type::BYTEA_ARRAY, Vec<Option<i64>> => Type::INT8_ARRAY,
 }
 
 /// A statement as this connection knows it: sent so many times, or prepared.
@@ -557,6 +595,9 @@ enum Prepared {
 /// them and saves the server's parsing and planning.
 const PREPARE_AFTER: u32 = 8;
 
+/// How many new keys a transaction holds back before it inserts them in one statement.
+const HELD_KEYS: usize = 1000;
+
 /// How a statement is sent: with its types, or as a prepared statement.
 enum Outgoing<'s> {
     Typed(Vec<(&'s (dyn ToSql + Sync), Type)>),
@@ -565,7 +606,7 @@ enum Outgoing<'s> {
 
 impl PgTx<'_> {
     fn send<'s>(&self, sql: &str, params: &'s Params<'s>) -> Result<Outgoing<'s>> {
-        self.flush_uses()?;
+        self.flush_held()?;
         let known = self.statements.borrow().get(sql).cloned();
         Ok(match known {
             Some(Prepared::Ready(stmt)) => Outgoing::Prepared(stmt, params.iter().map(|p| p.sql()).collect()),
@@ -764,22 +805,12 @@ impl Transaction for PgTx<'_> {
 
     fn key_insert(&self, k: &KeyRow) -> Result<()> {
         *self.keys.borrow_mut() = None;
-        let n = self.execute(
-            "INSERT INTO api_keys (id, org_id, project_id, owner_id, hash, created_at, expires_at, revoked_at, payload)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                &k.id,
-                &k.org_id,
-                &k.project_id,
-                &k.owner_id,
-                &k.hash,
-                &k.created_at,
-                &k.expires_at,
-                &k.revoked_at,
-                &k.payload,
-            ],
-        )?;
-        one_row(n, "api_keys")
+        // Held back and inserted with the others in one statement, a thousand at a time.
+        self.new_keys.borrow_mut().push(k.clone());
+        if self.new_keys.borrow().len() >= HELD_KEYS {
+            self.flush_keys()?;
+        }
+        Ok(())
     }
 
     fn key_update(&self, k: &KeyRow) -> Result<()> {
@@ -854,7 +885,7 @@ impl Transaction for PgTx<'_> {
         // Held back and written with the others in one statement (one row per key and day
         // per statement, as ON CONFLICT requires).
         if !self.held.borrow_mut().insert((key_id.to_owned(), day)) {
-            self.flush_uses()?;
+            self.flush_held()?;
             self.held.borrow_mut().insert((key_id.to_owned(), day));
         }
         self.uses.borrow_mut().push(HeldUse {
