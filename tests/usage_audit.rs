@@ -719,7 +719,8 @@ fn a_key_pasted_into_a_revoke_reason_stays_out_of_the_audit_log() {
 /// key's rows that name a project outside the org stay out, the key's other rows stay in.
 #[test]
 fn usage_by_key_and_key_list_figures_are_exact_however_the_rows_are_read() {
-    let s = TestStore::new();
+    // The SQLite backend's own read paths (its overrides of the usage sums), edited with SQL.
+    let s = TestStore::new_file();
     s.set_clock(1_767_268_800); // 2026-01-01T12:00:00Z
     let alpha = id_of(&s.json(&["project", "create", "alpha"]));
     let (k1, key1) = s.create_key(&["k1", "--project", "alpha"]);

@@ -72,26 +72,26 @@ fn write_all(tx: &dyn Transaction, rows: &Rows) -> Result<()> {
     Ok(())
 }
 
-/// Copies every row of `src` into `dst`, an empty store of the current schema: one read
-/// snapshot, one write transaction (all of it or nothing).
-pub fn copy_rows(src: &dyn Database, dst: &dyn Database) -> Result<()> {
+/// Every row of `src`, read in one snapshot.
+fn snapshot(src: &dyn Database) -> Result<Rows> {
     let mut rows = None;
     src.read(&mut |tx| {
         rows = Some(read_all(tx)?);
         Ok(())
     })?;
-    let rows = rows.ok_or_else(|| crate::Error::integrity("the storage backend did not run the read"))?;
+    rows.ok_or_else(|| crate::Error::integrity("the storage backend did not run the read"))
+}
+
+/// Copies every row of `src` into `dst`, an empty store of the current schema: one read
+/// snapshot, one write transaction (all of it or nothing).
+pub fn copy_rows(src: &dyn Database, dst: &dyn Database) -> Result<()> {
+    let rows = snapshot(src)?;
     dst.write(&mut |tx| write_all(tx, &rows))
 }
 
 /// Replaces every row of `dst` with those of `src`, in one write transaction of `dst`.
 pub fn replace_rows(src: &dyn Database, dst: &dyn Database) -> Result<()> {
-    let mut rows = None;
-    src.read(&mut |tx| {
-        rows = Some(read_all(tx)?);
-        Ok(())
-    })?;
-    let rows = rows.ok_or_else(|| crate::Error::integrity("the storage backend did not run the read"))?;
+    let rows = snapshot(src)?;
     dst.write(&mut |tx| {
         tx.clear_all()?;
         write_all(tx, &rows)
