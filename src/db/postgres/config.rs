@@ -305,6 +305,17 @@ fn home() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf())
 }
 
+/// A URL component with every byte but the unreserved ones percent-encoded, so that what
+/// is printed parses back to the same thing.
+fn encode(part: &str) -> String {
+    part.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// `postgres://user@host:port/db?schema=s`, with no password.
 fn shown(config: &postgres::Config, schema: &str) -> String {
     use postgres::config::Host;
@@ -314,8 +325,9 @@ fn shown(config: &postgres::Config, schema: &str) -> String {
         .enumerate()
         .map(|(i, h)| {
             let host = match h {
-                Host::Tcp(name) => name.clone(),
-                Host::Unix(path) => path.display().to_string(),
+                Host::Tcp(name) if name.contains(':') => format!("[{name}]"),
+                Host::Tcp(name) => encode(name),
+                Host::Unix(path) => encode(&path.display().to_string()),
             };
             let port = config.get_ports().get(i).or(config.get_ports().first()).copied().unwrap_or(5432);
             format!("{host}:{port}")
@@ -323,7 +335,7 @@ fn shown(config: &postgres::Config, schema: &str) -> String {
         .collect();
     let user = config.get_user().unwrap_or("");
     let db = config.get_dbname().unwrap_or(user);
-    format!("postgres://{user}@{}/{db}?schema={schema}", hosts.join(","))
+    format!("postgres://{}@{}/{}?schema={schema}", encode(user), hosts.join(","), encode(db))
 }
 
 /// The password the libpq password file gives for this connection, if any. Each line is
@@ -518,5 +530,25 @@ mod tests {
         let loc = PgLocation::parse("postgres://h/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem").unwrap();
         let err = loc.tls().err().unwrap();
         assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+
+    /// Found by fuzz/domain_parse: the client reads `a?\x01a:pw` as user and password (its
+    /// URL parser looks for `@` before the query), and the printed form must still parse
+    /// back to the same store, without the password.
+    #[test]
+    fn a_user_name_with_url_characters_prints_as_a_url_that_parses_again() {
+        for url in ["postgres://a?\u{1}a:pw@4d", "postgres://we%20ird:pw@h/d%2Fb?schema=s1", "postgres://u@h/db#x"] {
+            let Ok(loc) = PgLocation::parse(url) else { continue };
+            let shown = loc.to_string();
+            let again = PgLocation::parse(&shown).unwrap_or_else(|e| panic!("{shown:?} does not parse: {e}"));
+            assert_eq!(again.schema(), loc.schema(), "{url:?} -> {shown:?}");
+            assert!(!again.has_password() && !shown.contains("pw"), "{shown:?}");
+            assert_eq!(again.to_string(), shown);
+        }
     }
 }
